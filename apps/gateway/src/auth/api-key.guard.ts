@@ -1,0 +1,48 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { SwitchyardError } from '@app/contracts';
+import { GatewayConfig } from '@app/config';
+import { ADMIN_ROUTE, PUBLIC_ROUTE } from './auth.decorators';
+import { KeyCacheService } from './key-cache.service';
+import { hashKey, keyFromHeaders, sameSecret } from './key-material';
+
+/** Every route needs a key unless marked `@Public()`; `@AdminOnly()` routes need the master key. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly masterKey: string;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: KeyCacheService,
+    @Inject(GatewayConfig) config: GatewayConfig,
+  ) {
+    this.masterKey = config.env.MASTER_KEY;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const key = keyFromHeaders(req.headers);
+    if (!key) {
+      throw new SwitchyardError('missing_api_key', 'no API key: send it as "Authorization: Bearer <key>"');
+    }
+    if (sameSecret(key, this.masterKey)) {
+      req.auth = { kind: 'master' };
+      return true;
+    }
+    if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) {
+      // The key is not checked further: a virtual key must not learn anything from an admin route.
+      throw new SwitchyardError('admin_only', 'this endpoint needs the master key');
+    }
+    const record = await this.keys.lookup(hashKey(key));
+    if (!record) throw new SwitchyardError('invalid_api_key', 'invalid API key');
+    if (record.blocked) throw new SwitchyardError('blocked_api_key', 'this API key is blocked');
+    if (record.expires && record.expires.getTime() <= Date.now()) {
+      throw new SwitchyardError('expired_api_key', `this API key expired at ${record.expires.toISOString()}`);
+    }
+    req.auth = { kind: 'virtual', key: record };
+    return true;
+  }
+}

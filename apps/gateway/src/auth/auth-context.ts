@@ -1,0 +1,17 @@
+/** What the gateway keeps in memory about a virtual key. Never the plaintext. */
+export interface KeyRecord {
+  token: string;
+  keyName: string;
+  keyAlias: string | null;
+  models: string[];
+  metadata: Record<string, unknown>;
+  expires: Date | null;
+  blocked: boolean;
+}
+
+export type AuthContext = { kind: 'master' } | { kind: 'virtual'; key: KeyRecord };
+
+/** Empty allow-list means every model; the master key may use all. */
+export function mayUseModel(auth: AuthContext, modelName: string): boolean {
+  return auth.kind === 'master' || auth.key.models.length === 0 || auth.key.models.includes(modelName);
+}

@@ -1,0 +1,42 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+/** A new virtual key: `sk-` and 32 URL-safe characters (192 bits). */
+export function newVirtualKey(): string {
+  return `sk-${randomBytes(24).toString('base64url')}`;
+}
+
+/** What Postgres stores and caches are keyed by. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Display form that reveals nothing usable: `sk-...abcd`. */
+export function shortKeyName(key: string): string {
+  return `sk-...${key.slice(-4)}`;
+}
+
+/** Admin endpoints accept a key either as its plaintext or as its hash. */
+export function tokenOf(keyOrHash: string): string {
+  return HASH_PATTERN.test(keyOrHash) ? keyOrHash : hashKey(keyOrHash);
+}
+
+/** Comparison in constant time whatever the lengths: both sides are hashed first. */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+}
+
+/** `Authorization: Bearer <key>`, `x-api-key` or `api-key`, as the OpenAI, Anthropic-style and Azure clients send it. */
+export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string' && authorization.trim()) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    return (match ? match[1] : authorization).trim();
+  }
+  for (const name of ['x-api-key', 'api-key']) {
+    const value = headers[name];
+    if (typeof value === 'string' && value.trim()) return value.trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,19 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { GatewayConfig, type EnvSource, parseByteSize } from '@app/config';
+import { createLogger } from '@app/observability';
+import { GatewayModule } from './gateway.module';
+import { installHttpPipeline } from './http/http-pipeline';
+
+/** Builds the gateway (not yet listening). `main.ts` and the tests both start it this way. */
+export async function createGatewayApp(source: EnvSource): Promise<{ app: NestExpressApplication; config: GatewayConfig }> {
+  const config = GatewayConfig.load(source);
+  const logger = createLogger('gateway', config.env.LOG_LEVEL, config.env.LOG_FORMAT);
+  if (config.ignoredSections.length) {
+    logger.warn(`config.yaml sections not used by Switchyard yet: ${config.ignoredSections.join(', ')}`, 'Config');
+  }
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { logger, bodyParser: false });
+  installHttpPipeline(app, parseByteSize(config.env.MAX_REQUEST_BODY));
+  app.enableShutdownHooks();
+  return { app, config };
+}

@@ -1,0 +1,79 @@
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Provider } from '@app/contracts';
+import { GatewayConfig } from '@app/config';
+import { ENTITIES, dataSourceOptions, runMigrationsWithLock } from '@app/database';
+import { ChatDispatcher, RedisHealthIndicator } from '@app/queue';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { KeyCacheService } from './auth/key-cache.service';
+import { ChatController } from './chat/chat.controller';
+import { ChatService } from './chat/chat.service';
+import { HealthController } from './health/health.controller';
+import { OpenAIExceptionFilter } from './http/openai-exception.filter';
+import { KeysController } from './keys/keys.controller';
+import { KeysService } from './keys/keys.service';
+import { ModelsController } from './models/models.controller';
+
+/** Applies pending migrations before the gateway serves, unless DISABLE_SCHEMA_UPDATE is set. */
+@Injectable()
+class MigrationsOnStart implements OnModuleInit {
+  private readonly logger = new Logger('Migrations');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.env.DISABLE_SCHEMA_UPDATE) return;
+    const applied = await runMigrationsWithLock(this.dataSource);
+    if (applied.length) this.logger.log(`applied ${applied.map((m) => m.name).join(', ')}`);
+  }
+}
+
+@Injectable()
+class DispatcherLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher) {}
+
+  onApplicationShutdown() {
+    return this.dispatcher.close();
+  }
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.env.DATABASE_URL), retryAttempts: 5, retryDelay: 2000 }),
+        TypeOrmModule.forFeature(ENTITIES),
+        TerminusModule,
+      ],
+      controllers: [ChatController, ModelsController, KeysController, HealthController],
+      providers: [
+        { provide: GatewayConfig, useValue: config },
+        {
+          provide: ChatDispatcher,
+          useFactory: () =>
+            ChatDispatcher.start({
+              redisUrl: config.env.REDIS_URL,
+              prefix: config.env.QUEUE_PREFIX,
+              providers: Object.values(Provider),
+            }),
+        },
+        DispatcherLifecycle,
+        MigrationsOnStart,
+        KeyCacheService,
+        KeysService,
+        ChatService,
+        RedisHealthIndicator,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: OpenAIExceptionFilter },
+      ],
+    };
+  }
+}

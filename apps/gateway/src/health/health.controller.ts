@@ -1,0 +1,32 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { ChatDispatcher, LIVENESS_BODY, RedisHealthIndicator, answerHealth } from '@app/queue';
+import { Public } from '../auth/auth.decorators';
+
+/** LiteLLM's probe paths. Liveness checks nothing external; readiness checks Postgres and Redis. */
+@Controller('health')
+@Public()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly postgres: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+    @Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher,
+  ) {}
+
+  @Get(['liveliness', 'liveness'])
+  live() {
+    return LIVENESS_BODY;
+  }
+
+  @Get('readiness')
+  ready(@Res({ passthrough: true }) res: Response) {
+    return answerHealth(res, () =>
+      this.health.check([
+        () => this.postgres.pingCheck('postgres', { timeout: 1500 }),
+        () => this.redis.pingCheck('redis', () => this.dispatcher.ping()),
+      ]),
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { SwitchyardError } from '@app/contracts';
+import { REQUEST_ID_HEADER, requestIdFrom } from '@app/observability';
+import { renderError } from './render-error';
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * What runs before any route: request id, content-type check, JSON parsing, and the
+ * rendering of parser failures in the OpenAI error shape (they never reach Nest's filters).
+ */
+export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes: number): void {
+  app.disable('x-powered-by');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    req.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, req.requestId);
+    next();
+  });
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (hasBody(req) && !req.is('application/json')) {
+      const sent = req.headers['content-type'] ?? 'none';
+      next(new SwitchyardError('unsupported_media_type', `Content-Type must be application/json (got ${sent})`));
+      return;
+    }
+    next();
+  });
+  app.use(express.json({ limit: bodyLimitBytes, strict: true }));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => renderError(err, req, res));
+}

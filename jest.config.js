@@ -1,0 +1,14 @@
+// Unit specs live beside the code; e2e specs (real Postgres, Redis and fake upstreams) live in test/.
+const moduleNameMapper = {
+  '^@app/(contracts|config|database|queue|providers|observability)$': '<rootDir>/libs/$1/src',
+};
+const transform = { '^.+\\.ts$': 'ts-jest' };
+const common = { rootDir: __dirname, moduleFileExtensions: ['ts', 'js', 'json'], testEnvironment: 'node', moduleNameMapper, transform };
+
+module.exports = {
+  reporters: ['default', '<rootDir>/test/support/json-summary.reporter.js'],
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30000 },
+  ],
+};

@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './config-error';
+import { parseByteSize, parseGatewayEnv, parseWorkerEnv } from './env.schema';
+import { readProcessEnv } from './process-env';
+
+const required = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', MASTER_KEY: 'sk-1234' };
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('gateway environment', () => {
+  it('applies the documented defaults', () => {
+    expect(parseGatewayEnv(required)).toMatchObject({
+      PORT: 4000,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CONFIG_FILE: './config.yaml',
+      REQUEST_TIMEOUT: 600,
+      MAX_REQUEST_BODY: '10mb',
+      DISABLE_SCHEMA_UPDATE: false,
+      STORE_MODEL_IN_DB: false,
+      QUEUE_PREFIX: 'switchyard',
+    });
+  });
+
+  it('accepts LITELLM_MASTER_KEY, and MASTER_KEY wins when both are set', () => {
+    expect(parseGatewayEnv({ DATABASE_URL: required.DATABASE_URL, LITELLM_MASTER_KEY: 'sk-1234' }).MASTER_KEY).toBe('sk-1234');
+    expect(parseGatewayEnv({ ...required, MASTER_KEY: 'sk-own', LITELLM_MASTER_KEY: 'sk-1234' }).MASTER_KEY).toBe('sk-own');
+  });
+
+  it.each([
+    ['True', true],
+    ['true', true],
+    ['1', true],
+    ['False', false],
+    ['no', false],
+  ])('reads STORE_MODEL_IN_DB=%s as %s', (value, expected) => {
+    expect(parseGatewayEnv({ ...required, STORE_MODEL_IN_DB: value }).STORE_MODEL_IN_DB).toBe(expected);
+  });
+
+  it.each([
+    [{ MASTER_KEY: 'sk-1234' }, 'DATABASE_URL is required'],
+    [{ DATABASE_URL: required.DATABASE_URL }, 'MASTER_KEY is required (set MASTER_KEY or LITELLM_MASTER_KEY'],
+    [{ ...required, DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    [{ ...required, PORT: 'eighty' }, 'PORT'],
+    [{ ...required, REDIS_URL: 'http://localhost' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
+    [{ ...required, STORE_MODEL_IN_DB: 'maybe' }, 'STORE_MODEL_IN_DB must be true or false'],
+    [{ ...required, MAX_REQUEST_BODY: 'lots' }, 'MAX_REQUEST_BODY must be a size'],
+  ])('stops boot naming the variable: %j', (env, expected) => {
+    expect(problemsOf(() => parseGatewayEnv(env)).join('\n')).toContain(expected);
+  });
+});
+
+describe('worker environment', () => {
+  it('needs neither a database nor a master key, and takes its defaults from the app', () => {
+    expect(parseWorkerEnv({}, { healthPort: 4002, concurrency: 4 })).toMatchObject({ HEALTH_PORT: 4002, WORKER_CONCURRENCY: 4 });
+    expect(parseWorkerEnv({ WORKER_CONCURRENCY: '8' }, { healthPort: 4002, concurrency: 4 }).WORKER_CONCURRENCY).toBe(8);
+  });
+
+  it('rejects a concurrency of zero', () => {
+    expect(problemsOf(() => parseWorkerEnv({ WORKER_CONCURRENCY: '0' }, { healthPort: 1, concurrency: 1 })).join()).toContain('WORKER_CONCURRENCY');
+  });
+});
+
+describe('.env file', () => {
+  const names = ['OPENAI_API_KEY', 'LITELLM_MASTER_KEY', 'DATABASE_URL', 'STORE_MODEL_IN_DB'];
+  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+  afterEach(() => {
+    for (const n of names) {
+      if (saved[n] === undefined) delete process.env[n];
+      else process.env[n] = saved[n];
+    }
+  });
+
+  it('reads the LiteLLM tutorial .env as written, spaces and quotes included', () => {
+    for (const n of names) delete process.env[n];
+    const file = join(mkdtempSync(join(tmpdir(), 'sy-env-')), '.env');
+    writeFileSync(
+      file,
+      '# OpenAI\nOPENAI_API_KEY = "sk-xxxxx..."\n# Development Configs\nLITELLM_MASTER_KEY = "sk-1234"\nDATABASE_URL = "postgresql://llmproxy:dbpassword9090@db:5432/litellm"\nSTORE_MODEL_IN_DB = "True"\n',
+    );
+    const env = readProcessEnv(file);
+    expect(env).toMatchObject({ OPENAI_API_KEY: 'sk-xxxxx...', LITELLM_MASTER_KEY: 'sk-1234', STORE_MODEL_IN_DB: 'True' });
+    expect(parseGatewayEnv(env)).toMatchObject({ MASTER_KEY: 'sk-1234', DATABASE_URL: 'postgresql://llmproxy:dbpassword9090@db:5432/litellm', STORE_MODEL_IN_DB: true });
+  });
+});
+
+describe('parseByteSize', () => {
+  it.each([
+    ['512', 512],
+    ['100kb', 102400],
+    ['10mb', 10485760],
+  ])('%s is %d bytes', (text, bytes) => expect(parseByteSize(text)).toBe(bytes));
+});

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''].includes(v), 'must be true or false')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const seconds = z.coerce.number().positive();
+const byteSize = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^\d+(b|kb|mb)?$/, 'must be a size such as 512kb or 10mb');
+
+const baseSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:.-]+$/).default('switchyard'),
+  CONFIG_FILE: z.string().min(1).default('./config.yaml'),
+  REQUEST_TIMEOUT: seconds.default(600),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_API_BASE: z.url().optional(),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+});
+
+const gatewaySchema = baseSchema.extend({
+  PORT: port.default(4000),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }),
+  MASTER_KEY: z.string().min(1),
+  MAX_REQUEST_BODY: byteSize.default('10mb'),
+  KEY_CACHE_TTL: seconds.default(60),
+  DISABLE_SCHEMA_UPDATE: booleanFlag.default(false),
+  STORE_MODEL_IN_DB: booleanFlag.default(false),
+});
+
+const workerSchema = baseSchema.extend({
+  HEALTH_PORT: port,
+  WORKER_CONCURRENCY: positiveInt,
+});
+
+export type GatewayEnv = z.infer<typeof gatewaySchema>;
+export type WorkerEnv = z.infer<typeof workerSchema>;
+export type EnvSource = Record<string, string | undefined>;
+
+const HINTS: Record<string, string> = {
+  DATABASE_URL: 'e.g. postgresql://postgres@127.0.0.1:5432/switchyard',
+  MASTER_KEY: 'set MASTER_KEY or LITELLM_MASTER_KEY, e.g. sk-1234',
+};
+
+function parse<T extends z.ZodTypeAny>(schema: T, source: EnvSource): z.infer<T> {
+  // Empty strings count as unset, as they do in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = cleaned[name];
+      const reason = value === undefined ? 'is required' : issue.message;
+      return `${name} ${reason}${HINTS[name] ? ` (${HINTS[name]})` : ''}`;
+    }),
+  );
+}
+
+export function parseGatewayEnv(source: EnvSource): GatewayEnv {
+  // LiteLLM's name for the master key is accepted as it is.
+  return parse(gatewaySchema, { ...source, MASTER_KEY: source.MASTER_KEY || source.LITELLM_MASTER_KEY });
+}
+
+export function parseWorkerEnv(source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerEnv {
+  return parse(workerSchema, {
+    ...source,
+    HEALTH_PORT: source.HEALTH_PORT || String(defaults.healthPort),
+    WORKER_CONCURRENCY: source.WORKER_CONCURRENCY || String(defaults.concurrency),
+  });
+}
+
+/** `10mb` → bytes. */
+export function parseByteSize(size: string): number {
+  const match = /^(\d+)(b|kb|mb)?$/.exec(size.trim().toLowerCase());
+  if (!match) throw new Error(`not a size: ${size}`);
+  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b') as 'b' | 'kb' | 'mb'];
+  return Number(match[1]) * unit;
+}
+
+const databaseSchema = z.object({
+  DATABASE_URL: gatewaySchema.shape.DATABASE_URL,
+});
+
+/** Only what `migrate` needs. */
+export function parseDatabaseEnv(source: EnvSource): { DATABASE_URL: string } {
+  return parse(databaseSchema, source);
+}

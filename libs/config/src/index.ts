@@ -1,0 +1,7 @@
+export * from './config-error';
+export * from './env.schema';
+export * from './process-env';
+export * from './deployment';
+export * from './model-config.loader';
+export * from './model-registry';
+export * from './switchyard-config';

@@ -1,0 +1,114 @@
+import { Provider } from '@app/contracts';
+import { ConfigError } from './config-error';
+import { parseModelConfig } from './model-config.loader';
+
+// The config.yaml of the LiteLLM tutorial our users follow, byte for byte.
+const TUTORIAL_CONFIG = `model_list:
+  - model_name: openai/gpt-4o-mini
+    litellm_params:
+      model: gpt-4o-mini
+      api_key: os.environ/OPENAI_API_KEY
+  - model_name: ollama/gpt-oss:20b
+    litellm_params:
+      model: ollama/gpt-oss:20b
+      api_base: "http://host.docker.internal:11434"
+`;
+
+const load = (text: string, env: Record<string, string> = {}, needsSecretsOf: Provider[] = []) =>
+  parseModelConfig(text, 'config.yaml', { env, needsSecretsOf });
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseModelConfig', () => {
+  it('loads the tutorial config unchanged', () => {
+    const { deployments } = load(TUTORIAL_CONFIG, { OPENAI_API_KEY: 'sk-real' }, [Provider.OpenAI]);
+    expect(deployments).toHaveLength(2);
+    expect(deployments[0]).toMatchObject({
+      modelName: 'openai/gpt-4o-mini',
+      provider: Provider.OpenAI,
+      upstreamModel: 'gpt-4o-mini',
+      apiBase: 'https://api.openai.com/v1',
+      apiKey: 'sk-real',
+    });
+    expect(deployments[1]).toMatchObject({
+      modelName: 'ollama/gpt-oss:20b',
+      provider: Provider.Ollama,
+      upstreamModel: 'gpt-oss:20b',
+      apiBase: 'http://host.docker.internal:11434',
+      apiKey: undefined,
+    });
+  });
+
+  it.each([
+    ['gpt-4o-mini', Provider.OpenAI, 'gpt-4o-mini'],
+    ['openai/gpt-4o', Provider.OpenAI, 'gpt-4o'],
+    ['openai/meta-llama/Llama-3-8B', Provider.OpenAI, 'meta-llama/Llama-3-8B'],
+    ['ollama/llama3', Provider.Ollama, 'llama3'],
+    ['ollama_chat/qwen2.5:7b', Provider.Ollama, 'qwen2.5:7b'],
+  ])('takes the provider of %s from its prefix', (model, provider, upstreamModel) => {
+    const [d] = load(`model_list:\n  - model_name: m\n    litellm_params:\n      model: ${model}\n      api_key: k\n`).deployments;
+    expect(d).toMatchObject({ provider, upstreamModel });
+  });
+
+  it('gives each entry a stable id, the same in every process, unless model_info.id sets one', () => {
+    const text = `${TUTORIAL_CONFIG}    model_info:\n      id: local-gpt-oss\n`;
+    const first = load(text).deployments;
+    const second = load(text, { OPENAI_API_KEY: 'different' }).deployments;
+    expect(first[0].id).toMatch(/^[0-9a-f]{16}$/);
+    expect(second[0].id).toBe(first[0].id);
+    expect(first[1].id).toBe('local-gpt-oss');
+  });
+
+  it('defaults Ollama to localhost:11434 and OpenAI to OPENAI_API_BASE when set', () => {
+    const text = `model_list:\n  - model_name: a\n    litellm_params: {model: ollama/llama3}\n  - model_name: b\n    litellm_params: {model: gpt-4o, api_key: k}\n`;
+    const [ollama, openai] = load(text, { OPENAI_API_BASE: 'http://127.0.0.1:8000/v1/' }).deployments;
+    expect(ollama.apiBase).toBe('http://localhost:11434');
+    expect(openai.apiBase).toBe('http://127.0.0.1:8000/v1');
+  });
+
+  it('reads numeric limits and the timeout in seconds', () => {
+    const text = `model_list:\n  - model_name: a\n    litellm_params: {model: ollama/llama3, rpm: 60, tpm: "1000", timeout: 2.5, num_retries: 0}\n`;
+    expect(load(text).deployments[0]).toMatchObject({ rpm: 60, tpm: 1000, timeoutMs: 2500, numRetries: 0 });
+  });
+
+  it('stops a worker that needs a missing os.environ secret, naming the variable and the entry', () => {
+    expect(problemsOf(() => load(TUTORIAL_CONFIG, {}, [Provider.OpenAI]))).toEqual([
+      'config.yaml model_list[0].litellm_params.api_key: environment variable OPENAI_API_KEY is not set',
+    ]);
+  });
+
+  it('lets processes that never call OpenAI start without its key', () => {
+    expect(load(TUTORIAL_CONFIG, {}, [Provider.Ollama]).deployments).toHaveLength(2);
+    expect(load(TUTORIAL_CONFIG, {}, []).deployments).toHaveLength(2);
+  });
+
+  it.each([
+    ['an unknown provider prefix', 'model_list:\n  - model_name: a\n    litellm_params: {model: anthropic/claude}\n', 'model_list[0].litellm_params.model: provider "anthropic" is not supported'],
+    ['a missing model_name', 'model_list:\n  - litellm_params: {model: gpt-4o}\n', 'model_list[0].model_name'],
+    ['a missing litellm_params.model', 'model_list:\n  - model_name: a\n    litellm_params: {api_key: k}\n', 'model_list[0].litellm_params.model'],
+    ['a bad api_base', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, api_base: not-a-url}\n', 'model_list[0].litellm_params.api_base'],
+    ['a negative rpm', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, rpm: -1}\n', 'model_list[0].litellm_params.rpm'],
+    ['a vLLM model without api_base', 'model_list:\n  - model_name: a\n    litellm_params: {model: hosted_vllm/llama}\n', 'api_base: required for hosted_vllm/'],
+    ['a duplicate model_info.id', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x}\n    model_info: {id: same}\n  - model_name: b\n    litellm_params: {model: ollama/y}\n    model_info: {id: same}\n', '"same" is also used by'],
+    ['YAML that does not parse', 'model_list: [', 'not valid YAML'],
+    ['a model_list that is not a list', 'model_list: 3\n', 'model_list'],
+  ])('stops boot on %s with a message naming the field', (_case, text, expected) => {
+    const problems = problemsOf(() => load(text));
+    expect(problems.join('\n')).toContain(expected);
+  });
+
+  it('reports sections it does not act on, and reads general_settings.master_key', () => {
+    const text = `${TUTORIAL_CONFIG}general_settings:\n  master_key: os.environ/MY_MASTER\nrouter_settings:\n  routing_strategy: simple-shuffle\n`;
+    const config = load(text, { MY_MASTER: 'sk-from-env' });
+    expect(config.masterKey).toBe('sk-from-env');
+    expect(config.ignoredSections).toEqual(['router_settings']);
+  });
+});

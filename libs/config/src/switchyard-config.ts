@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import type { Provider } from '@app/contracts';
+import { parseGatewayEnv, parseWorkerEnv, type EnvSource, type GatewayEnv, type WorkerEnv } from './env.schema';
+import { loadModelConfig } from './model-config.loader';
+import { ModelRegistry } from './model-registry';
+
+/** Everything the gateway reads from its environment and config.yaml, validated once at boot. */
+export class GatewayConfig {
+  constructor(
+    readonly env: GatewayEnv,
+    readonly models: ModelRegistry,
+    readonly ignoredSections: string[],
+  ) {}
+
+  static load(source: EnvSource): GatewayConfig {
+    const configFile = source.CONFIG_FILE || './config.yaml';
+    const file = loadModelConfig(resolve(configFile), { env: source, needsSecretsOf: [] });
+    // general_settings.master_key in config.yaml is honoured when the environment sets none.
+    const env = parseGatewayEnv({ ...source, MASTER_KEY: source.MASTER_KEY || source.LITELLM_MASTER_KEY || file.masterKey });
+    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections);
+  }
+}
+
+/** A worker's settings: its provider, its environment and the deployments it may serve. */
+export class WorkerConfig {
+  constructor(
+    readonly provider: Provider,
+    readonly env: WorkerEnv,
+    readonly models: ModelRegistry,
+  ) {}
+
+  static load(provider: Provider, source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerConfig {
+    const env = parseWorkerEnv(source, defaults);
+    const file = loadModelConfig(resolve(env.CONFIG_FILE), { env: source, needsSecretsOf: [provider] });
+    return new WorkerConfig(provider, env, new ModelRegistry(file.deployments));
+  }
+}
+

@@ -1,0 +1,47 @@
+import type { ChatCompletion, ChatCompletionRequest } from './openai-wire';
+import type { WireError } from './switchyard-error';
+
+/**
+ * Version of the payload below. Bump it on any incompatible change; workers refuse
+ * versions they do not know instead of guessing.
+ */
+export const CHAT_JOB_VERSION = 1 as const;
+
+/** What the gateway puts on a provider queue. Never carries a provider secret. */
+export interface ChatJobPayload {
+  v: typeof CHAT_JOB_VERSION;
+  requestId: string;
+  /** Stable id of a `model_list` entry; the worker resolves its upstream and credentials itself. */
+  deploymentId: string;
+  /** The `model_name` the client asked for; answers carry it back as `model`. */
+  modelName: string;
+  /** The client's OpenAI-shaped body, `model` still the client's value. */
+  request: ChatCompletionRequest;
+  stream: boolean;
+  /** Epoch milliseconds after which the job must not be sent upstream. */
+  deadline: number;
+  enqueuedAt: number;
+}
+
+/** The job's return value for a non-streaming call. */
+export interface ChatJobResult {
+  v: typeof CHAT_JOB_VERSION;
+  completion: ChatCompletion;
+  upstreamLatencyMs: number;
+}
+
+/** BullMQ carries a failure as a string; this is how a worker encodes a {@link WireError} in it. */
+export const WIRE_ERROR_PREFIX = 'switchyard-error:';
+
+export function encodeWireError(error: WireError): string {
+  return WIRE_ERROR_PREFIX + JSON.stringify(error);
+}
+
+export function decodeWireError(reason: string | undefined): WireError | undefined {
+  if (!reason?.startsWith(WIRE_ERROR_PREFIX)) return undefined;
+  try {
+    return JSON.parse(reason.slice(WIRE_ERROR_PREFIX.length)) as WireError;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './providers';
+export * from './openai-wire';
+export * from './switchyard-error';
+export * from './chat-job';

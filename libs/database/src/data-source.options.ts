@@ -1,0 +1,31 @@
+import type { DataSourceOptions } from 'typeorm';
+import { VirtualKeyEntity } from './entities/virtual-key.entity';
+import { CreateVirtualKeys1764000000000 } from './migrations/1764000000000-create-virtual-keys';
+
+export const ENTITIES = [VirtualKeyEntity];
+export const MIGRATIONS = [CreateVirtualKeys1764000000000];
+
+/** Connection settings shared by the app, `npm run migration:run` and tests. Schema changes only through migrations. */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    // Fail fast when Postgres is unreachable so requests get a 503 instead of hanging.
+    extra: { connectionTimeoutMillis: 3000, max: 10 },
+  };
+}
+
+/** `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`, for messages. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

@@ -1,0 +1,38 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/** A virtual key. Only the SHA-256 of the secret is stored; the plaintext is shown once, at creation. */
+@Entity({ name: 'virtual_keys' })
+export class VirtualKeyEntity {
+  /** Hex SHA-256 of the plaintext key (LiteLLM calls this the key's `token`). */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  token: string;
+
+  /** Short, non-secret form for display: `sk-...abcd`. */
+  @Column({ name: 'key_name', type: 'varchar', length: 32 })
+  keyName: string;
+
+  @Column({ name: 'key_alias', type: 'varchar', length: 255, nullable: true })
+  keyAlias: string | null;
+
+  /** Model names this key may call; empty means all. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  models: string[];
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, unknown>;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  expires: Date | null;
+
+  @Column({ type: 'boolean', default: false })
+  blocked: boolean;
+
+  @Column({ type: 'double precision', default: 0 })
+  spend: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

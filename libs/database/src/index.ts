@@ -1,0 +1,3 @@
+export * from './entities/virtual-key.entity';
+export * from './data-source.options';
+export * from './migration-runner';

@@ -1,0 +1,12 @@
+import { randomUUID } from 'node:crypto';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// Client ids are echoed in headers, logs and Redis keys: keep them short and plain.
+const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's `x-request-id` when it is usable, otherwise a new one. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && ACCEPTABLE_ID.test(value) ? value : randomUUID();
+}

@@ -1,0 +1,35 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { LIVENESS_BODY, answerHealth } from '../health/health-response';
+import { RedisHealthIndicator } from '../health/redis-health.indicator';
+import { ChatWorkerHost } from './chat-worker.host';
+
+/** Worker probes on HEALTH_PORT: the same paths as the gateway's. */
+@Controller('health')
+export class WorkerHealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly redis: RedisHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(ChatWorkerHost) private readonly host: ChatWorkerHost,
+  ) {}
+
+  @Get(['liveliness', 'liveness'])
+  live() {
+    return LIVENESS_BODY;
+  }
+
+  @Get('readiness')
+  ready(@Res({ passthrough: true }) res: Response) {
+    return answerHealth(res, () =>
+      this.health.check([
+        () => this.redis.pingCheck('redis', () => this.host.ping()),
+        async () => {
+          const indicator = this.indicators.check('worker');
+          return this.host.isRunning() ? indicator.up() : indicator.down({ message: 'not consuming its queue' });
+        },
+      ]),
+    );
+  }
+}
