@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConfigError, parseDatabaseEnv, readProcessEnv } from '@app/config';
 import { dataSourceOptions, redactDatabaseUrl, runMigrationsWithLock } from '@app/database';
@@ -20,6 +21,7 @@ async function migrate(): Promise<void> {
 async function serve(): Promise<void> {
   const { app, config } = await createGatewayApp(readProcessEnv());
   await app.listen(config.env.PORT, config.env.HOST);
+  Logger.log(`listening on http://${config.env.HOST}:${config.env.PORT} (try GET /health/readiness)`, 'Gateway');
 }
 
 (process.argv[2] === 'migrate' ? migrate() : serve()).catch((err: unknown) => {

@@ -38,23 +38,23 @@ export class ChatDispatcher {
     private readonly connection: IORedis,
     private readonly queues: Map<Provider, Queue>,
     private readonly events: QueueEvents[],
+    private readonly eventConnections: IORedis[],
   ) {}
 
   static async start(options: ChatDispatcherOptions): Promise<ChatDispatcher> {
     const connection = createRedisConnection(options.redisUrl, 'request-path', 'switchyard:gateway');
     const queues = new Map<Provider, Queue>();
     const events: QueueEvents[] = [];
+    // BullMQ does not close connections it was given; close() does.
+    const eventConnections: IORedis[] = [];
     for (const provider of options.providers) {
       const name = QUEUE_BY_PROVIDER[provider];
       queues.set(provider, new Queue(name, { connection, prefix: options.prefix }));
-      events.push(
-        new QueueEvents(name, {
-          connection: createRedisConnection(options.redisUrl, 'blocking', 'switchyard:gateway-events'),
-          prefix: options.prefix,
-        }),
-      );
+      const eventConnection = createRedisConnection(options.redisUrl, 'blocking', 'switchyard:gateway-events');
+      eventConnections.push(eventConnection);
+      events.push(new QueueEvents(name, { connection: eventConnection, prefix: options.prefix }));
     }
-    const dispatcher = new ChatDispatcher(connection, queues, events);
+    const dispatcher = new ChatDispatcher(connection, queues, events, eventConnections);
     for (const listener of events) {
       const queueName = listener.name;
       listener.on('completed', ({ jobId, returnvalue }) =>
@@ -120,6 +120,7 @@ export class ChatDispatcher {
     }
     this.waiters.clear();
     await Promise.all(this.events.map((e) => e.close()));
+    await Promise.all(this.eventConnections.map(closeRedis));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     await closeRedis(this.connection);
   }

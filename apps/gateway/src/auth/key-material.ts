@@ -31,8 +31,8 @@ export function sameSecret(given: string, expected: string): boolean {
 export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && authorization.trim()) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    return (match ? match[1] : authorization).trim();
+    const value = authorization.trim().replace(/^Bearer(\s+|$)/i, '').trim();
+    if (value) return value;
   }
   for (const name of ['x-api-key', 'api-key']) {
     const value = headers[name];

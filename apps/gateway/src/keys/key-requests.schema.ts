@@ -15,8 +15,7 @@ export const generateKeySchema = z.looseObject({
   models: z.array(z.string().min(1)).default([]),
   duration: z
     .string()
-    .regex(DURATION, 'must be a duration such as "30s", "1h", "30d" or "1mo"')
-    .refine((d) => durationMs(d) > 0, 'must be longer than zero')
+    .refine((d) => DURATION.test(d) && durationMs(d) > 0, 'must be a duration such as "30s", "1h", "30d" or "1mo"')
     .nullish(),
   metadata: z.record(z.string(), z.unknown()).default({}),
 });

@@ -24,10 +24,12 @@ export class KeysController {
   async info(@Auth() auth: AuthContext, @Query('key') key?: string) {
     if (auth.kind === 'virtual') {
       if (key && tokenOf(key) !== auth.key.token) throw new SwitchyardError('admin_only', 'a virtual key may only read its own info');
-      return { key: key ?? auth.key.keyName, info: await this.keys.info(auth.key.token) };
+      return { key: auth.key.keyName, info: await this.keys.info(auth.key.token) };
     }
     if (!key) throw new SwitchyardError('invalid_request', "'key' query parameter is required", { param: 'key' });
-    return { key, info: await this.keys.info(key) };
+    const info = await this.keys.info(key);
+    // The plaintext is never sent back, not even to the caller who sent it.
+    return { key: info.key_name, info };
   }
 
   @Post('delete')

@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type EnvSource, WorkerConfig, readProcessEnv } from '@app/config';
@@ -33,6 +33,7 @@ export async function runWorker(
   try {
     const { app, config } = await createWorkerApp(provider, defaults, readProcessEnv(), moduleFor);
     await app.listen(config.env.HEALTH_PORT, config.env.HOST);
+    Logger.log(`health on http://${config.env.HOST}:${config.env.HEALTH_PORT}/health/readiness`, `worker-${provider}`);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`worker-${provider}: ${err.message}\n`);

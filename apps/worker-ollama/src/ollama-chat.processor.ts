@@ -1,0 +1,20 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { ChatCompletion, ChatCompletionRequest } from '@app/contracts';
+import type { Deployment } from '@app/config';
+import { OllamaChatAdapter, UpstreamHttpClient } from '@app/providers';
+import type { ChatJobContext, ChatJobProcessor } from '@app/queue';
+
+/** The one thing this worker does: call Ollama for a job. */
+@Injectable()
+export class OllamaChatProcessor implements ChatJobProcessor, OnApplicationShutdown {
+  private readonly http = new UpstreamHttpClient();
+  private readonly adapter = new OllamaChatAdapter(this.http);
+
+  complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatJobContext): Promise<ChatCompletion> {
+    return this.adapter.complete(deployment, request, context);
+  }
+
+  onApplicationShutdown() {
+    return this.http.close();
+  }
+}

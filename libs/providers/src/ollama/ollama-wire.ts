@@ -1,0 +1,52 @@
+/** The subset of Ollama's `/api/chat` wire format that Switchyard writes or reads. */
+
+export interface OllamaToolCall {
+  id?: string;
+  function: { index?: number; name: string; arguments: Record<string, unknown> };
+}
+
+export interface OllamaMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** Base64 without the `data:` prefix. */
+  images?: string[];
+  tool_calls?: OllamaToolCall[];
+  tool_name?: string;
+}
+
+export interface OllamaTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: unknown };
+}
+
+export interface OllamaOptions {
+  num_predict?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string[];
+  seed?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+}
+
+export interface OllamaChatRequest {
+  model: string;
+  messages: OllamaMessage[];
+  /** Always sent: Ollama streams when it is omitted. */
+  stream: false;
+  /** `'json'`, or the JSON schema the answer must follow. */
+  format?: unknown;
+  options?: OllamaOptions;
+  tools?: OllamaTool[];
+}
+
+export interface OllamaChatResponse {
+  model: string;
+  created_at?: string;
+  message: { role: string; content?: string; tool_calls?: OllamaToolCall[] };
+  done?: boolean;
+  done_reason?: string;
+  prompt_eval_count?: number;
+  eval_count?: number;
+  [field: string]: unknown;
+}

@@ -1,0 +1,114 @@
+import { type Provider, SwitchyardError } from '@app/contracts';
+import { isRecord } from './is-record';
+
+export interface UpstreamErrorAnswer {
+  provider: Provider;
+  status: number;
+  body: string;
+  /** Lower-case names, as {@link UpstreamHttpClient} returns them. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The deployment's key: redacted wherever the upstream echoes it. */
+  apiKey?: string;
+  /** Epoch milliseconds, to turn a `retry-after` date into a delay. */
+  now?: number;
+}
+
+// Upstream messages end up in client answers and logs; a page-long one helps nobody.
+const MAX_MESSAGE_LENGTH = 1000;
+
+const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  [/\bsk-[A-Za-z0-9_*-]{8,}/g, 'sk-[redacted]'],
+  [/\bBearer\s+[^\s"',]+/gi, 'Bearer [redacted]'],
+];
+
+/** Maps a non-2xx upstream answer to the error the client sees, keeping the upstream's words minus any secret. */
+export function mapUpstreamError(answer: UpstreamErrorAnswer): SwitchyardError {
+  const { provider, status } = answer;
+  const detail = readErrorDetail(answer.body);
+  const said = detail.message ? truncate(redactSecrets(detail.message, answer.apiKey)) : undefined;
+  const message = said ? `${provider} upstream: ${said}` : `${provider} upstream answered HTTP ${status}`;
+  const param = detail.param;
+  const retryAfterMs = parseRetryAfterMs(answer.headers, answer.now);
+
+  if (status === 400 || status === 422) return new SwitchyardError('invalid_request', message, { param });
+  if (status === 404) return new SwitchyardError('model_not_found', message, { param });
+  if (status === 401 || status === 403) {
+    // The client's virtual key was fine; the deployment's credentials are an operator problem.
+    const rejected = `${provider} upstream rejected the deployment's credentials (HTTP ${status})`;
+    return new SwitchyardError('upstream_error', said ? `${rejected}: ${said}` : rejected);
+  }
+  if (status === 408) return new SwitchyardError('timeout', message, { retryable: true });
+  if (status === 429) {
+    // A spent quota does not come back by waiting a few seconds.
+    const retryable = detail.code !== 'insufficient_quota';
+    return new SwitchyardError('rate_limit_exceeded', message, { retryable, retryAfterMs });
+  }
+  if (status === 503) return new SwitchyardError('upstream_unavailable', message, { retryable: true, retryAfterMs });
+  if (status >= 500) return new SwitchyardError('upstream_error', message, { retryable: true });
+  if (status >= 400) return new SwitchyardError('invalid_request', message, { param, status });
+  return new SwitchyardError('upstream_error', message);
+}
+
+/** The upstream gave no HTTP answer in time (or the call was stopped). */
+export function upstreamTimeoutError(provider: Provider, timeoutMs: number): SwitchyardError {
+  return new SwitchyardError('timeout', `${provider} upstream did not answer within ${timeoutMs} ms`, { retryable: true });
+}
+
+/** The upstream could not be reached; `target` is `host:port`, never the URL with its credentials. */
+export function upstreamConnectionError(provider: Provider, target: string, reason: string): SwitchyardError {
+  return new SwitchyardError('upstream_error', `${provider} upstream at ${target} could not be reached (${reason})`, {
+    retryable: true,
+  });
+}
+
+/** The upstream answered 2xx with something the adapter cannot use. */
+export function malformedAnswerError(provider: Provider, expected: string): SwitchyardError {
+  return new SwitchyardError('upstream_error', `${provider} upstream answered with something that is not ${expected}`);
+}
+
+export function redactSecrets(text: string, apiKey?: string): string {
+  let redacted = apiKey ? text.split(apiKey).join('[redacted]') : text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) redacted = redacted.replace(pattern, replacement);
+  return redacted;
+}
+
+/** From OpenAI's `retry-after-ms`, else the standard `retry-after` (seconds or an HTTP date). */
+export function parseRetryAfterMs(headers: Readonly<Record<string, string | undefined>>, now = Date.now()): number | undefined {
+  const ms = headers['retry-after-ms']?.trim();
+  if (ms && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Math.ceil(Number(ms));
+  const value = headers['retry-after']?.trim();
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds * 1000) : undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+interface ErrorDetail {
+  message?: string;
+  param: string | null;
+  code: string | null;
+}
+
+/** OpenAI's `{error:{message,param,code}}` or Ollama's `{error:"..."}`; anything else has no detail. */
+function readErrorDetail(body: string): ErrorDetail {
+  const none: ErrorDetail = { param: null, code: null };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return none;
+  }
+  const error = isRecord(parsed) ? parsed.error : undefined;
+  if (typeof error === 'string') return { ...none, message: error || undefined };
+  if (!isRecord(error) || typeof error.message !== 'string') return none;
+  return {
+    message: error.message || undefined,
+    param: typeof error.param === 'string' ? error.param : null,
+    code: typeof error.code === 'string' ? error.code : null,
+  };
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+}

@@ -1,0 +1,87 @@
+import type { ServerResponse } from 'node:http';
+import { type FakeAnswer, FakeUpstream, type ReceivedRequest, answerFor, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+
+export interface FakeOllamaOptions {
+  /** Models the fake has "pulled"; chat with any other answers 404 like Ollama. */
+  models?: string[];
+}
+
+/** Ollama's native API: `/api/chat` (JSON or NDJSON stream, the default), `/api/tags`, `/api/version`. */
+export class FakeOllamaServer extends FakeUpstream {
+  constructor(options: FakeOllamaOptions = {}) {
+    super('', options.models ?? ['llama3.2']);
+  }
+
+  protected async route(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const route = `${request.method} ${request.path}`;
+    if (route === 'POST /api/chat') return this.chat(request, res);
+    if (route === 'GET /api/tags') {
+      const models = this.models.map((name) => ({
+        name: withTag(name),
+        model: withTag(name),
+        modified_at: '2025-01-01T00:00:00Z',
+        size: 1_000_000,
+        digest: 'fake',
+        details: { format: 'gguf', family: 'fake', parameter_size: '1B', quantization_level: 'Q4_0' },
+      }));
+      return sendJson(res, 200, { models });
+    }
+    if (route === 'GET /api/version') return sendJson(res, 200, { version: '0.12.0' });
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
+  }
+
+  protected errorBody(_status: number, message: string): object {
+    return { error: message };
+  }
+
+  private async chat(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const body = request.body;
+    if (!isRecord(body)) return sendJson(res, 400, this.errorBody(400, 'invalid JSON body'));
+    if (typeof body.model !== 'string' || body.model === '') return sendJson(res, 400, this.errorBody(400, 'model is required'));
+    const model = body.model;
+    if (!this.models.some((known) => withTag(known) === withTag(model))) {
+      return sendJson(res, 404, this.errorBody(404, `model "${model}" not found, try pulling it first`));
+    }
+    if (!(await this.beginChat(res))) return;
+
+    const answer = answerFor(body);
+    const createdAt = new Date().toISOString();
+    const final = (message: object) => ({ model, created_at: createdAt, message, done_reason: 'stop', done: true, ...stats(answer) });
+    // Ollama streams unless told not to.
+    if (body.stream === false) return sendJson(res, 200, final(assistantMessage(answer)));
+    const line = (fields: object) => `${JSON.stringify(fields)}\n`;
+    const pieces =
+      answer.kind === 'text'
+        ? splitIntoPieces(answer.content).map((content) => ({ role: 'assistant', content }))
+        : [assistantMessage(answer)];
+    const lines = pieces.map((message) => line({ model, created_at: createdAt, message, done: false }));
+    lines.push(line(final({ role: 'assistant', content: '' })));
+    return this.stream(res, 'application/x-ndjson', lines);
+  }
+}
+
+function assistantMessage(answer: FakeAnswer): object {
+  return answer.kind === 'text'
+    ? { role: 'assistant', content: answer.content }
+    : { role: 'assistant', content: '', tool_calls: [{ function: { name: answer.name, arguments: answer.arguments } }] };
+}
+
+/** Ollama's counters; durations are nanoseconds, made up but consistent. */
+function stats(answer: FakeAnswer) {
+  const promptEvalDuration = answer.promptTokens * 1_000_000;
+  const evalDuration = answer.completionTokens * 10_000_000;
+  const loadDuration = 1_000_000;
+  return {
+    total_duration: loadDuration + promptEvalDuration + evalDuration,
+    load_duration: loadDuration,
+    prompt_eval_count: answer.promptTokens,
+    prompt_eval_duration: promptEvalDuration,
+    eval_count: answer.completionTokens,
+    eval_duration: evalDuration,
+  };
+}
+
+/** Ollama treats `llama3.2` and `llama3.2:latest` as one model. */
+function withTag(name: string): string {
+  return name.includes(':') ? name : `${name}:latest`;
+}

@@ -1,0 +1,129 @@
+import type { ServerResponse } from 'node:http';
+import { type FakeAnswer, FakeUpstream, type ReceivedRequest, answerFor, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+
+export interface FakeOpenAIOptions {
+  /** Listed by `GET /v1/models`; chat accepts any model. */
+  models?: string[];
+}
+
+interface CompletionHead {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** OpenAI's chat completions (JSON or SSE) and model list, under `/v1` or at the root. */
+export class FakeOpenAIServer extends FakeUpstream {
+  /** When set, chat requests need `Authorization: Bearer <requireApiKey>`. */
+  requireApiKey?: string;
+  private answered = 0;
+
+  constructor(options: FakeOpenAIOptions = {}) {
+    super('/v1', options.models ?? ['gpt-4o-mini']);
+  }
+
+  override reset(): void {
+    super.reset();
+    this.requireApiKey = undefined;
+  }
+
+  protected async route(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const path = request.path.replace(/^\/v1(?=\/)/, '');
+    if (request.method === 'POST' && path === '/chat/completions') return this.chat(request, res);
+    if (request.method === 'GET' && path === '/models') {
+      const data = this.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'switchyard-fake' }));
+      return sendJson(res, 200, { object: 'list', data });
+    }
+    sendJson(res, 404, this.errorBody(404, `Invalid URL (${request.method} ${request.path})`));
+  }
+
+  protected errorBody(status: number, message: string): object {
+    const type = status >= 500 ? 'server_error' : status === 429 ? 'requests' : 'invalid_request_error';
+    return { error: { message, type, param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
+  }
+
+  private async chat(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const denied = this.checkApiKey(request.headers.authorization);
+    if (denied) return sendJson(res, 401, denied);
+    const body = request.body;
+    if (!isRecord(body) || typeof body.model !== 'string' || !Array.isArray(body.messages)) {
+      const error = { message: "'model' and 'messages' are required properties", type: 'invalid_request_error', param: 'messages', code: null };
+      return sendJson(res, 400, { error });
+    }
+    if (!(await this.beginChat(res))) return;
+
+    const answer = answerFor(body);
+    this.answered++;
+    const head: CompletionHead = { id: `chatcmpl-fake${this.answered}`, created: Math.floor(Date.now() / 1000), model: body.model };
+    const usage = {
+      prompt_tokens: answer.promptTokens,
+      completion_tokens: answer.completionTokens,
+      total_tokens: answer.promptTokens + answer.completionTokens,
+    };
+    const toolCallId = `call_fake${this.answered}`;
+    if (body.stream === true) {
+      const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+      return this.stream(res, 'text/event-stream', sseEvents(head, answer, toolCallId, includeUsage ? usage : undefined));
+    }
+    const message =
+      answer.kind === 'text'
+        ? { role: 'assistant', content: answer.content, refusal: null }
+        : { role: 'assistant', content: null, tool_calls: [toolCall(toolCallId, answer)], refusal: null };
+    sendJson(res, 200, {
+      id: head.id,
+      object: 'chat.completion',
+      created: head.created,
+      model: head.model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(answer) }],
+      usage,
+      system_fingerprint: 'fp_fake',
+    });
+  }
+
+  /** OpenAI's 401, which echoes a masked form of a wrong key. */
+  private checkApiKey(authorization: string | undefined): object | undefined {
+    if (this.requireApiKey === undefined) return undefined;
+    const key = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
+    if (key === this.requireApiKey) return undefined;
+    const message = key
+      ? `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`
+      : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
+    return { error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } };
+  }
+}
+
+function sseEvents(head: CompletionHead, answer: FakeAnswer, toolCallId: string, usage?: object): string[] {
+  const event = (choices: object[], extra: object = usage ? { usage: null } : {}) =>
+    `data: ${JSON.stringify({ id: head.id, object: 'chat.completion.chunk', created: head.created, model: head.model, system_fingerprint: 'fp_fake', choices, ...extra })}\n\n`;
+  const delta = (fields: object, finish_reason: string | null = null) => ({ index: 0, delta: fields, logprobs: null, finish_reason });
+
+  const deltas =
+    answer.kind === 'text'
+      ? [delta({ role: 'assistant', content: '', refusal: null }), ...splitIntoPieces(answer.content).map((content) => delta({ content }))]
+      : [
+          delta({
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ index: 0, id: toolCallId, type: 'function', function: { name: answer.name, arguments: '' } }],
+            refusal: null,
+          }),
+          delta({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify(answer.arguments) } }] }),
+        ];
+  const events = [...deltas, delta({}, finishReason(answer))].map((choice) => event([choice]));
+  if (usage) events.push(event([], { usage }));
+  events.push('data: [DONE]\n\n');
+  return events;
+}
+
+function toolCall(id: string, answer: Extract<FakeAnswer, { kind: 'tool_call' }>) {
+  return { id, type: 'function', function: { name: answer.name, arguments: JSON.stringify(answer.arguments) } };
+}
+
+function finishReason(answer: FakeAnswer): string {
+  return answer.kind === 'text' ? 'stop' : 'tool_calls';
+}
+
+/** Like OpenAI: a few characters of each end, the middle starred out. */
+function maskKey(key: string): string {
+  return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
+}
