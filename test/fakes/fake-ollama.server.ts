@@ -34,6 +34,11 @@ export class FakeOllamaServer extends FakeUpstream {
     return { error: message };
   }
 
+  /** Ollama's mid-stream failure: an NDJSON line holding only an error string. */
+  protected streamErrorPiece(message: string): string {
+    return `${JSON.stringify({ error: message })}\n`;
+  }
+
   private async chat(request: ReceivedRequest, res: ServerResponse): Promise<void> {
     const body = request.body;
     if (!isRecord(body)) return sendJson(res, 400, this.errorBody(400, 'invalid JSON body'));

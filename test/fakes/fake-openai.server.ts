@@ -42,6 +42,11 @@ export class FakeOpenAIServer extends FakeUpstream {
     return { error: { message, type, param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
   }
 
+  /** OpenAI's mid-stream failure: an SSE event holding an error object instead of a chunk. */
+  protected streamErrorPiece(message: string): string {
+    return `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } })}\n\n`;
+  }
+
   private async chat(request: ReceivedRequest, res: ServerResponse): Promise<void> {
     const denied = this.checkApiKey(request.headers.authorization);
     if (denied) return sendJson(res, 401, denied);

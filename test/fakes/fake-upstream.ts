@@ -11,6 +11,13 @@ export interface ReceivedRequest {
   body: unknown;
 }
 
+/** How a streamed answer is to break off: after `afterPieces` pieces, with the provider's in-stream error or by a dropped connection. */
+export interface ScheduledStreamBreak {
+  afterPieces: number;
+  /** Sent in the provider's in-stream error shape before the answer ends; without it the connection is destroyed. */
+  message?: string;
+}
+
 export interface ScheduledFailure {
   status: number;
   /** A message to wrap in the provider's error shape, or a body to send as is. */
@@ -47,6 +54,7 @@ export abstract class FakeUpstream extends EventEmitter {
   private server?: Server;
   private port = 0;
   private failures: ScheduledFailure[] = [];
+  private streamBreaks: ScheduledStreamBreak[] = [];
   private counters = { inFlight: 0, maxInFlight: 0, total: 0, closedEarly: 0, connections: 0 };
 
   protected constructor(
@@ -120,6 +128,7 @@ export abstract class FakeUpstream extends EventEmitter {
     this.chunkDelayMs = 0;
     this.models = [...this.defaultModels];
     this.failures = [];
+    this.streamBreaks = [];
     this.counters = { inFlight: this.counters.inFlight, maxInFlight: this.counters.inFlight, total: 0, closedEarly: 0, connections: 0 };
   }
 
@@ -128,10 +137,22 @@ export abstract class FakeUpstream extends EventEmitter {
     for (let i = 0; i < n; i++) this.failures.push({ status, body, headers });
   }
 
+  /**
+   * The next streamed answer breaks off after `afterPieces` of its pieces (HTTP 200 already sent):
+   * with the provider's in-stream error object carrying `message`, then a normal end, or, without
+   * a message, by destroying the connection (which `closedEarly` counts too).
+   */
+  breakNextStream(afterPieces: number, message?: string): void {
+    this.streamBreaks.push({ afterPieces, message });
+  }
+
   protected abstract route(request: ReceivedRequest, res: ServerResponse): Promise<void>;
 
   /** The provider's error body for a message. */
   protected abstract errorBody(status: number, message: string): object;
+
+  /** The provider's error as one piece of a streamed answer (an SSE event, an NDJSON line). */
+  protected abstract streamErrorPiece(message: string): string;
 
   /**
    * Call before answering a chat request: takes a scheduled failure, waits `delayMs`, then sends
@@ -147,15 +168,22 @@ export abstract class FakeUpstream extends EventEmitter {
     return false;
   }
 
-  /** Writes `pieces` one by one, `chunkDelayMs` apart, stopping if the client goes away. */
+  /** Writes `pieces` one by one, `chunkDelayMs` apart, stopping if the client goes away or where {@link breakNextStream} said. */
   protected async stream(res: ServerResponse, contentType: string, pieces: string[]): Promise<void> {
+    const broken = this.streamBreaks.shift();
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache' });
     for (const [i, piece] of pieces.entries()) {
       if (i > 0 && this.chunkDelayMs > 0) await this.pause(this.chunkDelayMs, res);
       if (res.destroyed) return;
+      if (broken && i === broken.afterPieces) return this.breakStream(res, broken);
       res.write(piece);
     }
     res.end();
+  }
+
+  private breakStream(res: ServerResponse, broken: ScheduledStreamBreak): void {
+    if (broken.message === undefined) res.destroy();
+    else res.end(this.streamErrorPiece(broken.message));
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

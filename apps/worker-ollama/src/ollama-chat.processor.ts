@@ -1,5 +1,5 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { ChatCompletion, ChatCompletionRequest } from '@app/contracts';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import { OllamaChatAdapter, UpstreamHttpClient } from '@app/providers';
 import type { ChatJobContext, ChatJobProcessor } from '@app/queue';
@@ -12,6 +12,10 @@ export class OllamaChatProcessor implements ChatJobProcessor, OnApplicationShutd
 
   complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatJobContext): Promise<ChatCompletion> {
     return this.adapter.complete(deployment, request, context);
+  }
+
+  stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatJobContext): AsyncIterable<ChatCompletionChunk> {
+    return this.adapter.stream(deployment, request, context);
   }
 
   onApplicationShutdown() {

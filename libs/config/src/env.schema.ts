@@ -35,6 +35,7 @@ const gatewaySchema = baseSchema.extend({
   MASTER_KEY: z.string().min(1),
   MAX_REQUEST_BODY: byteSize.default('10mb'),
   KEY_CACHE_TTL: seconds.default(60),
+  STREAM_KEEPALIVE: seconds.default(15),
   DISABLE_SCHEMA_UPDATE: booleanFlag.default(false),
   STORE_MODEL_IN_DB: booleanFlag.default(false),
 });

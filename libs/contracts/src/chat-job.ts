@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionRequest } from './openai-wire';
+import type { ChatCompletion, ChatCompletionRequest, CompletionUsage } from './openai-wire';
 import type { WireError } from './switchyard-error';
 
 /**
@@ -23,10 +23,15 @@ export interface ChatJobPayload {
   enqueuedAt: number;
 }
 
-/** The job's return value for a non-streaming call. */
+/** The job's return value. A streamed call's answer went through its stream; only usage comes back here. */
 export interface ChatJobResult {
   v: typeof CHAT_JOB_VERSION;
-  completion: ChatCompletion;
+  /** Set for non-streaming calls. */
+  completion?: ChatCompletion;
+  /** Tokens used, where the upstream reported them (for streams: what was generated, even if cancelled). */
+  usage?: CompletionUsage | null;
+  /** The client went away and the call was stopped. */
+  cancelled?: boolean;
   upstreamLatencyMs: number;
 }
 

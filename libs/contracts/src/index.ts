@@ -2,3 +2,4 @@ export * from './providers';
 export * from './openai-wire';
 export * from './switchyard-error';
 export * from './chat-job';
+export * from './chat-stream';

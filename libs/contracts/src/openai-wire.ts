@@ -42,6 +42,7 @@ export interface ChatCompletionRequest {
   stop?: string | string[];
   seed?: number;
   response_format?: { type: string; json_schema?: { name?: string; schema?: unknown; strict?: boolean } };
+  stream_options?: { include_usage?: boolean } | null;
   [field: string]: unknown;
 }
 
@@ -79,4 +80,30 @@ export interface ModelObject {
   object: 'model';
   created: number;
   owned_by: string;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunkChoice {
+  index: number;
+  delta: { role?: 'assistant'; content?: string | null; tool_calls?: ToolCallDelta[]; [field: string]: unknown };
+  finish_reason: string | null;
+  logprobs: unknown;
+}
+
+/** One `data:` line of a streamed answer. */
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: ChatCompletionChunkChoice[];
+  usage?: CompletionUsage | null;
+  system_fingerprint?: string | null;
+  [field: string]: unknown;
 }

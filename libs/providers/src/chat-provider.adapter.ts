@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionRequest, Provider } from '@app/contracts';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
 
 export interface ChatCallContext {
@@ -18,4 +18,12 @@ export interface ChatCallContext {
 export interface ChatProviderAdapter {
   readonly provider: Provider;
   complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatCompletion>;
+  /**
+   * The same call streamed: OpenAI `chat.completion.chunk`s in upstream order. The last chunk
+   * before the end is a usage chunk (`choices: []`, `usage` set) whenever the upstream can
+   * report usage; every other chunk has no usage. Errors before the first chunk are thrown
+   * from the first `next()`; errors later are thrown mid-iteration, as `SwitchyardError`.
+   * Breaking out of the loop or aborting `context.signal` closes the upstream connection.
+   */
+  stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): AsyncIterable<ChatCompletionChunk>;
 }

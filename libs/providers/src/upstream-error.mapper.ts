@@ -49,6 +49,28 @@ export function mapUpstreamError(answer: UpstreamErrorAnswer): SwitchyardError {
   return new SwitchyardError('upstream_error', message);
 }
 
+/**
+ * An error object the upstream sent inside a 2xx stream (OpenAI's `data: {"error":{...}}`,
+ * Ollama's `{"error":"..."}` line): its message kept, minus any secret.
+ */
+export function mapUpstreamStreamError(provider: Provider, body: unknown, apiKey?: string): SwitchyardError {
+  const detail = readErrorDetailOf(body);
+  const said = detail.message ? truncate(redactSecrets(detail.message, apiKey)) : undefined;
+  return new SwitchyardError('upstream_error', said ? `${provider} upstream: ${said}` : `${provider} upstream failed while streaming its answer`);
+}
+
+/** A streamed answer whose body ended before the upstream said it was complete. */
+export function incompleteStreamError(provider: Provider): SwitchyardError {
+  return new SwitchyardError('upstream_error', `${provider} upstream ended its streamed answer before it was complete`, { retryable: true });
+}
+
+/** The connection broke while a streamed answer was arriving; `target` is `host:port`. */
+export function upstreamStreamBrokenError(provider: Provider, target: string, reason: string): SwitchyardError {
+  return new SwitchyardError('upstream_error', `${provider} upstream at ${target} broke off its streamed answer (${reason})`, {
+    retryable: true,
+  });
+}
+
 /** The upstream gave no HTTP answer in time (or the call was stopped). */
 export function upstreamTimeoutError(provider: Provider, timeoutMs: number): SwitchyardError {
   return new SwitchyardError('timeout', `${provider} upstream did not answer within ${timeoutMs} ms`, { retryable: true });
@@ -92,13 +114,17 @@ interface ErrorDetail {
 
 /** OpenAI's `{error:{message,param,code}}` or Ollama's `{error:"..."}`; anything else has no detail. */
 function readErrorDetail(body: string): ErrorDetail {
-  const none: ErrorDetail = { param: null, code: null };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return none;
+    return { param: null, code: null };
   }
+  return readErrorDetailOf(parsed);
+}
+
+function readErrorDetailOf(parsed: unknown): ErrorDetail {
+  const none: ErrorDetail = { param: null, code: null };
   const error = isRecord(parsed) ? parsed.error : undefined;
   if (typeof error === 'string') return { ...none, message: error || undefined };
   if (!isRecord(error) || typeof error.message !== 'string') return none;

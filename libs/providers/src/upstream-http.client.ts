@@ -5,6 +5,7 @@ export interface PostJsonOptions {
   headers?: Record<string, string>;
   /** Stops the call early (deadline, shutdown, cancellation); reported like the timeout. */
   signal?: AbortSignal;
+  /** For a stream, the deadline of the whole answer, not only of its first byte. */
   timeoutMs: number;
 }
 
@@ -14,6 +15,21 @@ export interface UpstreamResponse {
   headers: Record<string, string>;
   text: string;
 }
+
+/**
+ * A streamed answer's body, line by line, without the line breaks (`\n` or `\r\n`). Iterate it
+ * once. Stopping the iteration early (`break`, `return()`) or calling `close()` hangs up.
+ * A transport failure mid-body is thrown from the iteration as an {@link UpstreamTransportError}.
+ */
+export interface UpstreamLines extends AsyncIterable<string> {
+  /** Hangs up unless the body has been read to its end; safe to call more than once. */
+  close(): void;
+}
+
+/** What {@link UpstreamHttpClient.postStream} returns: a 2xx answer to read line by line, or any other answer whole. */
+export type UpstreamStreamResponse =
+  | { ok: true; status: number; headers: Record<string, string>; lines: UpstreamLines }
+  | { ok: false; status: number; headers: Record<string, string>; text: string };
 
 /**
  * A call that got no complete HTTP answer. Names where it went (`host:port`) and the
@@ -42,34 +58,110 @@ export class UpstreamHttpClient {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
 
   async postJson(url: string, body: unknown, options: PostJsonOptions): Promise<UpstreamResponse> {
-    const { origin, protocol, hostname, port, pathname, search } = new URL(url);
-    const target = `${hostname}:${port || (protocol === 'https:' ? 443 : 80)}`;
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const call = startCall(url, options);
     try {
       const response = await this.agent.request({
-        origin,
-        path: pathname + search,
-        method: 'POST',
+        ...call.request,
         headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
         body: JSON.stringify(body),
-        signal,
       });
       const text = await response.body.text();
       return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
     } catch (error) {
-      if (signal.aborted) {
-        throw new UpstreamTransportError('timeout', target, options.timeoutMs, deadline.aborted ? 'deadline' : 'aborted');
-      }
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string') throw new UpstreamTransportError('connection', target, options.timeoutMs, code);
-      throw error;
+      throw call.transportError(error);
+    }
+  }
+
+  /**
+   * POSTs JSON and hands back a 2xx body as it arrives, line by line; any other answer is read
+   * whole, for error mapping. `timeoutMs` bounds the whole call, to the last line. Aborting
+   * `signal` or the deadline passing mid-body destroys the connection and fails the iteration.
+   */
+  async postStream(url: string, body: unknown, options: PostJsonOptions): Promise<UpstreamStreamResponse> {
+    const call = startCall(url, options);
+    try {
+      const response = await this.agent.request({
+        ...call.request,
+        headers: { 'content-type': 'application/json', accept: '*/*', ...options.headers },
+        body: JSON.stringify(body),
+      });
+      const status = response.statusCode;
+      const headers = flattenHeaders(response.headers);
+      if (status < 200 || status >= 300) return { ok: false, status, headers, text: await response.body.text() };
+
+      const responseBody = response.body;
+      let iterated = false;
+      const lines: UpstreamLines = {
+        [Symbol.asyncIterator]: () => {
+          if (iterated) throw new Error('an upstream stream can be read only once');
+          iterated = true;
+          return readLinesOf(responseBody, call.transportError);
+        },
+        // A body read to its end is left alone, so its connection goes back to the pool.
+        close: () => {
+          if (!responseBody.readableEnded) responseBody.destroy();
+        },
+      };
+      return { ok: true, status, headers, lines };
+    } catch (error) {
+      throw call.transportError(error);
     }
   }
 
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/**
+ * Text lines of a byte stream: UTF-8 decoded across chunk boundaries, split on `\n` with a
+ * trailing `\r` dropped, a last line without a break included, a leading BOM dropped.
+ */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string, void, undefined> {
+  const decoder = new TextDecoder('utf-8');
+  let pending = '';
+  for await (const chunk of chunks) {
+    pending += decoder.decode(chunk, { stream: true });
+    if (!pending.includes('\n')) continue;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) yield withoutCarriageReturn(line);
+  }
+  pending += decoder.decode();
+  if (pending !== '') yield withoutCarriageReturn(pending);
+}
+
+async function* readLinesOf(body: AsyncIterable<Uint8Array>, transportError: (error: unknown) => unknown): AsyncGenerator<string, void, undefined> {
+  try {
+    // Returning early from here returns the body's iterator, which destroys the body and its socket.
+    yield* splitLines(body);
+  } catch (error) {
+    throw transportError(error);
+  }
+}
+
+function withoutCarriageReturn(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/** The request options and error mapping shared by both kinds of call. */
+function startCall(url: string, options: PostJsonOptions) {
+  const { origin, protocol, hostname, port, pathname, search } = new URL(url);
+  const target = `${hostname}:${port || (protocol === 'https:' ? 443 : 80)}`;
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  return {
+    request: { origin, path: pathname + search, method: 'POST' as const, signal },
+    /** The error to throw for one caught during the call: transport failures named, anything else as is. */
+    transportError(error: unknown): unknown {
+      if (signal.aborted) {
+        return new UpstreamTransportError('timeout', target, options.timeoutMs, deadline.aborted ? 'deadline' : 'aborted');
+      }
+      const code = (error as { code?: unknown } | undefined)?.code;
+      if (typeof code === 'string') return new UpstreamTransportError('connection', target, options.timeoutMs, code);
+      return error;
+    },
+  };
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -4,12 +4,15 @@ import {
   QUEUE_BY_PROVIDER,
   type ChatJobPayload,
   type ChatJobResult,
+  type ChatStreamEvent,
   type Provider,
   SwitchyardError,
   decodeWireError,
 } from '@app/contracts';
 import { chatJobOptions } from './chat-job.options';
 import { closeRedis, createRedisConnection } from './redis-connection.factory';
+import { streamKeys } from './stream/stream-keys';
+import { StreamReader } from './stream/stream-reader';
 
 interface Waiter {
   resolve(result: ChatJobResult): void;
@@ -22,23 +25,35 @@ export interface ChatDispatcherOptions {
   providers: Provider[];
 }
 
+/** A streamed call in progress: its events in order, ending with `end` or `error`, and a way to stop it. */
+export interface ChatStreamHandle {
+  events: AsyncIterable<ChatStreamEvent>;
+  /** The job's outcome (usage), once it has finished. */
+  result: Promise<ChatJobResult | undefined>;
+  /** The client went away: the job is removed if still queued, aborted if running. */
+  cancel(): Promise<void>;
+}
+
 // How long a "some worker is listening" answer is trusted before Redis is asked again.
 const PRESENCE_TTL_MS = 2_000;
+const CANCEL_MARKER_TTL_S = 600;
 
 /**
  * The gateway's side of the queues: puts chat jobs on the provider's queue and waits for
- * their outcome. One `QueueEvents` listener per queue serves every request of this process;
- * waiters are looked up by job id, so no request adds a listener or polls.
+ * their outcome. One `QueueEvents` listener per queue and one stream reader serve every
+ * request of this process; waiters are looked up by job id, so no request adds a listener or polls.
  */
 export class ChatDispatcher {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly workersSeenAt = new Map<Provider, number>();
 
   private constructor(
+    private readonly prefix: string,
     private readonly connection: IORedis,
     private readonly queues: Map<Provider, Queue>,
     private readonly events: QueueEvents[],
-    private readonly eventConnections: IORedis[],
+    private readonly ownConnections: IORedis[],
+    private readonly reader: StreamReader,
   ) {}
 
   static async start(options: ChatDispatcherOptions): Promise<ChatDispatcher> {
@@ -46,15 +61,19 @@ export class ChatDispatcher {
     const queues = new Map<Provider, Queue>();
     const events: QueueEvents[] = [];
     // BullMQ does not close connections it was given; close() does.
-    const eventConnections: IORedis[] = [];
+    const ownConnections: IORedis[] = [];
+    const blocking = (name: string) => {
+      const c = createRedisConnection(options.redisUrl, 'blocking', name);
+      ownConnections.push(c);
+      return c;
+    };
     for (const provider of options.providers) {
       const name = QUEUE_BY_PROVIDER[provider];
       queues.set(provider, new Queue(name, { connection, prefix: options.prefix }));
-      const eventConnection = createRedisConnection(options.redisUrl, 'blocking', 'switchyard:gateway-events');
-      eventConnections.push(eventConnection);
-      events.push(new QueueEvents(name, { connection: eventConnection, prefix: options.prefix }));
+      events.push(new QueueEvents(name, { connection: blocking('switchyard:gateway-events'), prefix: options.prefix }));
     }
-    const dispatcher = new ChatDispatcher(connection, queues, events, eventConnections);
+    const reader = new StreamReader(blocking('switchyard:gateway-streams'), connection);
+    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader);
     for (const listener of events) {
       const queueName = listener.name;
       listener.on('completed', ({ jobId, returnvalue }) =>
@@ -66,47 +85,99 @@ export class ChatDispatcher {
     }
     await Promise.all([...queues.values()].map((q) => q.waitUntilReady()));
     await Promise.all(events.map((e) => e.waitUntilReady()));
+    reader.start();
     return dispatcher;
   }
 
   /**
-   * Enqueues a chat call and resolves with its result, or rejects with a `SwitchyardError`:
+   * Enqueues a non-streaming call and resolves with its result, or rejects with a `SwitchyardError`:
    * the worker's error, 503 when no worker serves the queue or Redis is down, 504 at the deadline.
    */
   async dispatch(provider: Provider, payload: ChatJobPayload, numRetries?: number): Promise<ChatJobResult> {
-    const queue = this.queues.get(provider);
-    if (!queue) throw new SwitchyardError('internal_error', `no queue for provider ${provider}`);
-    await this.assertWorkersListening(provider, queue);
-
-    const key = `${queue.name}:${payload.requestId}`;
+    const queue = await this.queueFor(provider);
     return new Promise<ChatJobResult>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: (result) => {
-          clearTimeout(timer);
-          resolve(result);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.forget(key, waiter);
-        // A job still waiting is removed so it never runs; one already running is cut off by
-        // its worker at the same deadline.
-        queue.remove(payload.requestId).catch(() => undefined);
-        reject(new SwitchyardError('timeout', `no answer from the ${provider} backend within ${Math.round((payload.deadline - payload.enqueuedAt) / 1000)} s`));
-      }, Math.max(0, payload.deadline - Date.now()));
-
-      const set = this.waiters.get(key) ?? new Set<Waiter>();
-      set.add(waiter);
-      this.waiters.set(key, set);
-
-      queue.add('chat', payload, chatJobOptions(payload.requestId, numRetries)).catch((err: Error) => {
-        this.forget(key, waiter);
-        waiter.reject(new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${err.message}`));
-      });
+      this.enqueue(queue, payload, numRetries, { resolve, reject }, reject);
     });
+  }
+
+  /**
+   * Enqueues a streamed call. Its events are read from the call's Redis Stream; a failure of
+   * the job (before or after the first chunk) or the deadline arrives as a final `error` event.
+   */
+  async stream(provider: Provider, payload: ChatJobPayload, numRetries?: number): Promise<ChatStreamHandle> {
+    const queue = await this.queueFor(provider);
+    const key = streamKeys.events(this.prefix, queue.name, payload.requestId);
+    const buffer: ChatStreamEvent[] = [];
+    let notify: (() => void) | undefined;
+    let finished = false;
+    const push = (events: ChatStreamEvent[]) => {
+      if (finished) return;
+      buffer.push(...events);
+      notify?.();
+    };
+    const fail = (error: SwitchyardError) => push([{ t: 'error', error: error.toWire() }]);
+
+    let settleResult!: (r: ChatJobResult | undefined) => void;
+    const result = new Promise<ChatJobResult | undefined>((r) => (settleResult = r));
+    this.reader.subscribe(key, push);
+    const stop = this.enqueue(
+      queue,
+      payload,
+      numRetries,
+      { resolve: (r) => settleResult(r), reject: (e) => (settleResult(undefined), fail(e)) },
+      (error) => {
+        fail(error);
+        void this.cancel(provider, payload.requestId);
+      },
+    );
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      notify?.();
+      stop();
+      this.reader.unsubscribe(key);
+      this.connection.del(key).catch(() => undefined);
+    };
+
+    async function* events(): AsyncGenerator<ChatStreamEvent> {
+      try {
+        for (;;) {
+          while (buffer.length) {
+            const event = buffer.shift()!;
+            yield event;
+            if (event.t !== 'chunk') return;
+          }
+          if (finished) return;
+          await new Promise<void>((r) => (notify = r));
+          notify = undefined;
+        }
+      } finally {
+        finish();
+      }
+    }
+
+    return {
+      events: events(),
+      result,
+      cancel: async () => {
+        finish();
+        await this.cancel(provider, payload.requestId);
+      },
+    };
+  }
+
+  /** Removes a queued job, or tells the worker running it to stop. */
+  async cancel(provider: Provider, requestId: string): Promise<void> {
+    const queue = this.queues.get(provider);
+    if (!queue) return;
+    await queue.remove(requestId).catch(() => 0);
+    await this.connection
+      .multi()
+      .set(streamKeys.cancelled(this.prefix, queue.name, requestId), '1', 'EX', CANCEL_MARKER_TTL_S)
+      .publish(streamKeys.cancelChannel(this.prefix), `${queue.name}:${requestId}`)
+      .del(streamKeys.events(this.prefix, queue.name, requestId))
+      .exec()
+      .catch(() => undefined);
   }
 
   /** Redis round trip used by readiness checks. */
@@ -119,10 +190,49 @@ export class ChatDispatcher {
       for (const w of set) w.reject(new SwitchyardError('service_unavailable', 'gateway is shutting down'));
     }
     this.waiters.clear();
+    await this.reader.close();
     await Promise.all(this.events.map((e) => e.close()));
-    await Promise.all(this.eventConnections.map(closeRedis));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await closeRedis(this.connection);
+    await Promise.all([this.connection, ...this.ownConnections].map(closeRedis));
+  }
+
+  private async queueFor(provider: Provider): Promise<Queue> {
+    const queue = this.queues.get(provider);
+    if (!queue) throw new SwitchyardError('internal_error', `no queue for provider ${provider}`);
+    await this.assertWorkersListening(provider, queue);
+    return queue;
+  }
+
+  /**
+   * Registers the waiter, arms the deadline and adds the job. `onDeadline` runs if the job has
+   * not finished in time (a job still waiting is removed so it never runs). Returns a function
+   * that forgets the waiter and disarms the deadline.
+   */
+  private enqueue(queue: Queue, payload: ChatJobPayload, numRetries: number | undefined, waiter: Waiter, onDeadline: (e: SwitchyardError) => void): () => void {
+    const key = `${queue.name}:${payload.requestId}`;
+    const stop = () => {
+      clearTimeout(timer);
+      this.forget(key, own);
+    };
+    const own: Waiter = {
+      resolve: (r) => (stop(), waiter.resolve(r)),
+      reject: (e) => (stop(), waiter.reject(e)),
+    };
+    const timer = setTimeout(() => {
+      stop();
+      queue.remove(payload.requestId).catch(() => undefined);
+      const seconds = Math.round((payload.deadline - payload.enqueuedAt) / 1000);
+      onDeadline(new SwitchyardError('timeout', `no answer from the ${queue.name} backend within ${seconds} s`));
+    }, Math.max(0, payload.deadline - Date.now()));
+
+    const set = this.waiters.get(key) ?? new Set<Waiter>();
+    set.add(own);
+    this.waiters.set(key, set);
+
+    queue.add('chat', payload, chatJobOptions(payload.requestId, numRetries)).catch((err: Error) => {
+      own.reject(new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${err.message}`));
+    });
+    return stop;
   }
 
   /**
@@ -139,20 +249,15 @@ export class ChatDispatcher {
       throw new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${(err as Error).message}`);
     }
     if (count === 0) {
-      throw new SwitchyardError(
-        'no_worker_available',
-        `no ${provider} worker is running: start worker-${provider} (queue ${queue.name})`,
-      );
+      throw new SwitchyardError('no_worker_available', `no ${provider} worker is running: start worker-${provider} (queue ${queue.name})`);
     }
     this.workersSeenAt.set(provider, Date.now());
   }
 
   private settle(queueName: string, jobId: string, action: (w: Waiter) => void): void {
-    const key = `${queueName}:${jobId}`;
-    const set = this.waiters.get(key);
+    const set = this.waiters.get(`${queueName}:${jobId}`);
     if (!set) return;
-    this.waiters.delete(key);
-    for (const w of set) action(w);
+    for (const w of [...set]) action(w);
   }
 
   private forget(key: string, waiter: Waiter): void {

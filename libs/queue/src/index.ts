@@ -7,3 +7,6 @@ export * from './worker/chat-job.processor';
 export * from './worker/chat-worker.host';
 export * from './worker/chat-worker.module';
 export * from './worker/worker-bootstrap';
+export * from './stream/stream-keys';
+export * from './stream/stream-writer';
+export * from './stream/stream-reader';

@@ -41,4 +41,9 @@ export const chatRequestSchema = z.looseObject({
   n: atLeastOne.nullish(),
   seed: z.number().int('must be an integer').nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4, 'at most 4 stop sequences')], { error: 'must be a string or an array of strings' }).nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean({ error: 'must be true or false' }).optional() }, { error: 'must be an object' }).nullish(),
+}).superRefine((body, ctx) => {
+  if (body.stream_options && body.stream !== true) {
+    ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'only allowed when stream is true' });
+  }
 });

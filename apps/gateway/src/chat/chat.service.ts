@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CHAT_JOB_VERSION, type ChatCompletion, type ChatCompletionRequest, SwitchyardError } from '@app/contracts';
+import { CHAT_JOB_VERSION, type ChatCompletion, type ChatCompletionRequest, type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import { type Deployment, GatewayConfig } from '@app/config';
-import { ChatDispatcher } from '@app/queue';
+import { ChatDispatcher, type ChatStreamHandle } from '@app/queue';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
 import { chatRequestSchema } from './chat-request.schema';
+
+/** A validated, authorised, routed call, ready to enqueue. */
+export interface PreparedCall {
+  request: ChatCompletionRequest;
+  deployment: Deployment;
+  payload: ChatJobPayload;
+}
 
 @Injectable()
 export class ChatService {
@@ -13,29 +20,33 @@ export class ChatService {
     @Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher,
   ) {}
 
-  /** Validates, authorises, routes and enqueues one call; resolves with the answer as the client expects it. */
-  async complete(auth: AuthContext, body: unknown, requestId: string): Promise<ChatCompletion> {
+  /** Validates, authorises and routes one call. Throws the 4xx a client should see; changes nothing. */
+  prepare(auth: AuthContext, body: unknown, requestId: string): PreparedCall {
     const request = parseBody(chatRequestSchema, body) as ChatCompletionRequest;
-    if (request.stream) {
-      throw new SwitchyardError('invalid_request', 'stream: true is not supported yet; send stream: false or omit it', { param: 'stream' });
-    }
     const deployment = this.route(auth, request.model);
     const enqueuedAt = Date.now();
-    const result = await this.dispatcher.dispatch(
-      deployment.provider,
-      {
-        v: CHAT_JOB_VERSION,
-        requestId,
-        deploymentId: deployment.id,
-        modelName: request.model,
-        request,
-        stream: false,
-        deadline: enqueuedAt + (deployment.timeoutMs ?? this.config.env.REQUEST_TIMEOUT * 1000),
-        enqueuedAt,
-      },
-      deployment.numRetries,
-    );
-    return { ...result.completion, model: request.model };
+    const payload: ChatJobPayload = {
+      v: CHAT_JOB_VERSION,
+      requestId,
+      deploymentId: deployment.id,
+      modelName: request.model,
+      request,
+      stream: request.stream === true,
+      deadline: enqueuedAt + (deployment.timeoutMs ?? this.config.env.REQUEST_TIMEOUT * 1000),
+      enqueuedAt,
+    };
+    return { request, deployment, payload };
+  }
+
+  /** Resolves with the answer as the client expects it (`model` = the name it asked for). */
+  async complete(call: PreparedCall): Promise<ChatCompletion> {
+    const result = await this.dispatcher.dispatch(call.deployment.provider, call.payload, call.deployment.numRetries);
+    if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
+    return { ...result.completion, model: call.request.model };
+  }
+
+  stream(call: PreparedCall): Promise<ChatStreamHandle> {
+    return this.dispatcher.stream(call.deployment.provider, call.payload, call.deployment.numRetries);
   }
 
   /** The deployment that will serve this model for this key. */

@@ -33,6 +33,11 @@ export function toOllamaChatRequest(request: ChatCompletionRequest, upstreamMode
   return body;
 }
 
+/** {@link toOllamaChatRequest} for a streamed call: the same body, NDJSON asked for. */
+export function toOllamaChatStreamRequest(request: ChatCompletionRequest, upstreamModel: string): OllamaChatRequest {
+  return { ...toOllamaChatRequest(request, upstreamModel), stream: true };
+}
+
 /** Whether a parsed `/api/chat` answer can be read by {@link fromOllamaChatResponse}. */
 export function isOllamaChatResponse(body: unknown): body is OllamaChatResponse {
   return isRecord(body) && typeof body.model === 'string' && isRecord(body.message);
@@ -144,7 +149,8 @@ function toOllamaTools(request: ChatCompletionRequest): OllamaTool[] | undefined
   });
 }
 
-function toOpenAIToolCall(call: OllamaToolCall): ToolCall {
+/** An Ollama tool call in OpenAI's shape: arguments as a JSON string, an id made up when Ollama sent none. */
+export function toOpenAIToolCall(call: OllamaToolCall): ToolCall {
   const args = call.function.arguments;
   return {
     // Ollama may leave calls unnamed; OpenAI clients match tool results by this id.

@@ -32,8 +32,8 @@ export interface OllamaOptions {
 export interface OllamaChatRequest {
   model: string;
   messages: OllamaMessage[];
-  /** Always sent: Ollama streams when it is omitted. */
-  stream: false;
+  /** Always sent: Ollama streams (NDJSON, one {@link OllamaChatResponse} a line) when it is omitted. */
+  stream: boolean;
   /** `'json'`, or the JSON schema the answer must follow. */
   format?: unknown;
   options?: OllamaOptions;

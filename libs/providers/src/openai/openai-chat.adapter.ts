@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { type ChatCompletion, type ChatCompletionRequest, Provider } from '@app/contracts';
+import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { ChatCallContext, ChatProviderAdapter } from '../chat-provider.adapter';
-import { callUpstream } from '../upstream-call';
+import { callUpstream, openUpstreamStream } from '../upstream-call';
 import { malformedAnswerError } from '../upstream-error.mapper';
 import { UpstreamHttpClient } from '../upstream-http.client';
-import { fromOpenAIChatResponse, toOpenAIChatRequest } from './openai-chat.mapper';
+import { fromOpenAIChatResponse, toOpenAIChatRequest, toOpenAIChatStreamRequest } from './openai-chat.mapper';
+import { createOpenAIStreamMapper, createSseDecoder } from './openai-stream.mapper';
 
 /** OpenAI and OpenAI-compatible APIs; `apiBase` already ends in `/v1`. */
 @Injectable()
@@ -25,5 +26,27 @@ export class OpenAIChatAdapter implements ChatProviderAdapter {
     const completion = fromOpenAIChatResponse(answer);
     if (!completion) throw malformedAnswerError(this.provider, 'a chat completion');
     return completion;
+  }
+
+  async *stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    const lines = await openUpstreamStream(this.http, {
+      provider: this.provider,
+      url: `${deployment.apiBase}/chat/completions`,
+      body: toOpenAIChatStreamRequest(request, deployment.upstreamModel),
+      apiKey: deployment.apiKey,
+      context,
+    });
+    const events = createSseDecoder();
+    const chunks = createOpenAIStreamMapper({ apiKey: deployment.apiKey });
+    try {
+      // After `[DONE]` the rest of the body is still read, so the connection can be reused.
+      for await (const line of lines) {
+        for (const data of events.push(line)) yield* chunks.push(data);
+      }
+      for (const data of events.end()) yield* chunks.push(data);
+      yield* chunks.end();
+    } finally {
+      lines.close();
+    }
   }
 }

@@ -9,6 +9,15 @@ export function toOpenAIChatRequest(request: ChatCompletionRequest, upstreamMode
 }
 
 /**
+ * The client's body for a streamed upstream call: its model name, streaming on and usage always
+ * asked for (spend needs it, whatever the client wants to see); every other field untouched.
+ */
+export function toOpenAIChatStreamRequest(request: ChatCompletionRequest, upstreamModel: string): ChatCompletionRequest {
+  const streamOptions = isRecord(request.stream_options) ? request.stream_options : {};
+  return { ...request, model: upstreamModel, stream: true, stream_options: { ...streamOptions, include_usage: true } };
+}
+
+/**
  * The upstream's answer when it is a chat completion, with the fields some OpenAI-compatible
  * servers omit filled in; `undefined` when it is not one.
  */

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionRequest } from '@app/contracts';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '@app/contracts';
 import type { Deployment } from '@app/config';
 
 export interface ChatJobContext {
@@ -10,6 +10,8 @@ export interface ChatJobContext {
 /** What a worker app supplies: the call to its provider. Everything around it is shared. */
 export interface ChatJobProcessor {
   complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatJobContext): Promise<ChatCompletion>;
+  /** OpenAI chunks in order; a final usage chunk (`choices: []`) where the upstream reports usage. */
+  stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatJobContext): AsyncIterable<ChatCompletionChunk>;
 }
 
 export const CHAT_JOB_PROCESSOR = Symbol('CHAT_JOB_PROCESSOR');

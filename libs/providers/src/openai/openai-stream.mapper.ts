@@ -1,0 +1,134 @@
+import { type ChatCompletionChunk, Provider } from '@app/contracts';
+import { isRecord } from '../is-record';
+import { incompleteStreamError, malformedAnswerError, mapUpstreamStreamError } from '../upstream-error.mapper';
+
+/** Reads server-sent events line by line; I/O-free. */
+export interface SseDecoder {
+  /** One line without its line break; the `data` of each event the line completes (a blank line ends an event). */
+  push(line: string): string[];
+  /** The body ended: the `data` of an event left without its closing blank line. */
+  end(): string[];
+}
+
+/**
+ * The `data` of each event, as the SSE standard reads it: several `data:` lines of one event
+ * join with "\n"; one space after the colon is dropped; `event:`, `id:`, `retry:`, comments
+ * (`:`) and events without data are ignored.
+ */
+export function createSseDecoder(): SseDecoder {
+  let data: string[] = [];
+  const dispatch = (): string[] => {
+    if (data.length === 0) return [];
+    const event = data.join('\n');
+    data = [];
+    return [event];
+  };
+  return {
+    push(line) {
+      if (line === '') return dispatch();
+      if (line.startsWith(':')) return [];
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      if (field !== 'data') return [];
+      const value = colon === -1 ? '' : line.slice(colon + 1);
+      data.push(value.startsWith(' ') ? value.slice(1) : value);
+      return [];
+    },
+    end: dispatch,
+  };
+}
+
+/** Turns the events of an OpenAI chat stream into the chunks an adapter yields; I/O-free. */
+export interface OpenAIStreamMapper {
+  /**
+   * One event's `data`; the chunks to pass on now. Throws `SwitchyardError` for an error
+   * object or data that is not a chunk.
+   */
+  push(data: string): ChatCompletionChunk[];
+  /** The body ended: the usage chunk still held back, if any. Throws when the answer was cut short. */
+  end(): ChatCompletionChunk[];
+  /** `[DONE]` was seen; anything after it is ignored. */
+  readonly done: boolean;
+}
+
+export interface OpenAIStreamMapperOptions {
+  /** The deployment's key, redacted from upstream error messages. */
+  apiKey?: string;
+}
+
+/**
+ * Passes chunks on in upstream order, normalised by {@link fromOpenAIChatChunk}, and holds the
+ * usage back so it leaves last, as a chunk of its own (`choices: []`), at `[DONE]` or the end
+ * of the body: no other chunk carries usage, also when a server attaches it to a choice chunk.
+ * Choice-less chunks without usage are dropped. A body that ends with neither `[DONE]` nor a
+ * finish reason was cut short.
+ */
+export function createOpenAIStreamMapper(options: OpenAIStreamMapperOptions = {}): OpenAIStreamMapper {
+  let done = false;
+  let finished = false;
+  let usageChunk: ChatCompletionChunk | undefined;
+  const flush = (): ChatCompletionChunk[] => {
+    const held = usageChunk;
+    usageChunk = undefined;
+    return held ? [held] : [];
+  };
+  return {
+    get done() {
+      return done;
+    },
+    push(data) {
+      if (done) return [];
+      if (data.startsWith('[DONE]')) {
+        done = true;
+        return flush();
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        throw malformedAnswerError(Provider.OpenAI, 'a chat completion chunk');
+      }
+      if (isRecord(parsed) && parsed.error !== undefined && parsed.error !== null) {
+        throw mapUpstreamStreamError(Provider.OpenAI, parsed, options.apiKey);
+      }
+      const chunk = fromOpenAIChatChunk(parsed);
+      if (!chunk) throw malformedAnswerError(Provider.OpenAI, 'a chat completion chunk');
+      const { usage, ...rest } = chunk;
+      if (usage) usageChunk = { ...rest, choices: [], usage };
+      if (rest.choices.length === 0) return [];
+      if (rest.choices.some((choice) => choice.finish_reason !== null)) finished = true;
+      return [rest];
+    },
+    end() {
+      if (done) return [];
+      if (!finished) throw incompleteStreamError(Provider.OpenAI);
+      done = true;
+      return flush();
+    },
+  };
+}
+
+/**
+ * An upstream chunk with the fields some OpenAI-compatible servers omit filled in (`delta`,
+ * `logprobs` and `finish_reason` of each choice) and a `usage` that is not an object removed;
+ * `undefined` when it is not a chunk.
+ */
+export function fromOpenAIChatChunk(body: unknown): ChatCompletionChunk | undefined {
+  if (!isRecord(body) || !Array.isArray(body.choices)) return undefined;
+  const choices: unknown[] = body.choices;
+  if (!choices.every(isRecord)) return undefined;
+  const { usage, ...rest } = body;
+  const chunk = {
+    ...rest,
+    object: 'chat.completion.chunk',
+    choices: choices.map((choice: Record<string, unknown>, k) => ({
+      ...choice,
+      index: typeof choice.index === 'number' ? choice.index : k,
+      delta: isRecord(choice.delta) ? choice.delta : {},
+      logprobs: choice.logprobs ?? null,
+      finish_reason: choice.finish_reason ?? null,
+    })),
+  } as ChatCompletionChunk;
+  if (isRecord(usage)) chunk.usage = usage as ChatCompletionChunk['usage'];
+  return chunk;
+}

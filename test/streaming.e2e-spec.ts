@@ -1,0 +1,203 @@
+import { ChatOpenAI } from '@langchain/openai';
+import { HELLO, call, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
+import { type Stack, startStack } from './support/stack';
+
+const MODELS = ['openai/gpt-4o-mini', 'ollama/gpt-oss:20b'] as const;
+const QUESTION = '請簡單說明什麼是多模型代理架構?';
+
+/** The raw SSE body, split into its `data:` payloads and anything else it contained. */
+async function rawStream(url: string, body: object, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk-test-master-1234', 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
+  const text = await res.text();
+  const blocks = text.split('\n\n').filter(Boolean);
+  const data = blocks.filter((b) => b.startsWith('data: ')).map((b) => b.slice(6));
+  return { res, text, blocks, data, chunks: data.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d)) };
+}
+
+describe('streaming through the queues', () => {
+  let fakes: Awaited<ReturnType<typeof startFakes>>;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    fakes = await startFakes();
+    stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), STREAM_KEEPALIVE: '0.2' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await fakes?.stop();
+  });
+  beforeEach(() => {
+    fakes.openai.reset();
+    fakes.ollama.reset();
+  });
+
+  describe.each(MODELS)('%s', (model) => {
+    const upstream = () => (model.startsWith('openai') ? fakes.openai : fakes.ollama);
+
+    it('sends OpenAI SSE: one id and created, role first, one finish_reason, [DONE], no event lines', async () => {
+      const { res, blocks, data, chunks } = await rawStream(stack.url, { model, messages: [{ role: 'user', content: QUESTION }] });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      expect(res.headers.get('x-accel-buffering')).toBe('no');
+      expect(blocks.every((b) => b.startsWith('data: ') || b.startsWith(': ping'))).toBe(true);
+      expect(data.at(-1)).toBe('[DONE]');
+      expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+      expect(new Set(chunks.map((c) => c.created)).size).toBe(1);
+      expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === model)).toBe(true);
+      expect(chunks[0].choices[0].delta.role).toBe('assistant');
+      expect(chunks.filter((c) => c.choices[0]?.finish_reason != null)).toHaveLength(1);
+      expect(chunks.every((c) => !('usage' in c))).toBe(true);
+      expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(`echo: ${QUESTION}`);
+    });
+
+    it('adds one usage chunk before [DONE] when include_usage is set, and usage: null elsewhere', async () => {
+      const { chunks, data } = await rawStream(stack.url, { ...HELLO, model, stream_options: { include_usage: true } });
+      const usageChunk = chunks.at(-1);
+      expect(data.at(-1)).toBe('[DONE]');
+      expect(usageChunk.choices).toEqual([]);
+      expect(usageChunk.usage.total_tokens).toBe(usageChunk.usage.prompt_tokens + usageChunk.usage.completion_tokens);
+      expect(usageChunk.usage.completion_tokens).toBeGreaterThan(0);
+      expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    });
+
+    it('streams with the SDK to the end, text equal to the non-streamed answer', async () => {
+      const client = sdk(stack.url);
+      const messages = [{ role: 'user' as const, content: 'same words both ways' }];
+      const whole = await client.chat.completions.create({ model, messages });
+      let joined = '';
+      for await (const chunk of await client.chat.completions.create({ model, messages, stream: true })) {
+        joined += chunk.choices[0]?.delta.content ?? '';
+      }
+      expect(joined).toBe(whole.choices[0].message.content);
+    });
+
+    it('serves chat.completions.stream() and finalChatCompletion()', async () => {
+      const runner = sdk(stack.url).chat.completions.stream({ model, messages: [{ role: 'user', content: 'final please' }], stream_options: { include_usage: true } });
+      const final = await runner.finalChatCompletion();
+      expect(final.choices[0].message.content).toBe('echo: final please');
+      expect(final.usage?.total_tokens).toBeGreaterThan(0);
+    });
+
+    it('round-trips a tool call with runTools', async () => {
+      const calls: string[] = [];
+      const runner = sdk(stack.url).chat.completions.runTools({
+        model,
+        messages: [{ role: 'user', content: 'weather in Taipei' }],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'get_weather',
+              description: 'Weather for a place',
+              parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+              parse: JSON.parse,
+              function: (args: { text: string }) => {
+                calls.push(args.text);
+                return `sunny in ${args.text}`;
+              },
+            },
+          },
+        ],
+      });
+      const content = await runner.finalContent();
+      expect(calls).toEqual(['weather in Taipei']);
+      expect(content).toBe('tool result: sunny in weather in Taipei');
+      const sent = upstream().received.map((r) => r.body as { messages: { role: string }[] });
+      expect(sent).toHaveLength(2);
+      expect(sent[1].messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    });
+
+    it('streams tool calls as OpenAI deltas whose arguments assemble to JSON', async () => {
+      const { chunks } = await rawStream(stack.url, {
+        model,
+        messages: [{ role: 'user', content: 'look it up' }],
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+      });
+      const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+      expect(deltas[0]).toMatchObject({ index: 0, id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'lookup', arguments: '' } });
+      const args = deltas.map((d: { function?: { arguments?: string } }) => d.function?.arguments ?? '').join('');
+      expect(JSON.parse(args)).toEqual({ text: 'look it up' });
+      expect(chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0].finish_reason).toBe('tool_calls');
+    });
+
+    it('answers an error before the first chunk as a JSON error with its status', async () => {
+      upstream().failNext(10, 429, 'busy', { 'retry-after': '1' });
+      const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model, stream: true } });
+      expect(res.status).toBe(429);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      expect(res.json.error.code).toBe('rate_limit_exceeded');
+    });
+
+    it('cancels the upstream call when the client disconnects, and serves the next request', async () => {
+      upstream().chunkDelayMs = 300;
+      const controller = new AbortController();
+      const res = await fetch(`${stack.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-test-master-1234', 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'a long answer with many words to stream slowly' }], stream: true }),
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      await reader.read();
+      const closedBefore = upstream().closedEarly;
+      controller.abort();
+      const started = Date.now();
+      while (upstream().closedEarly === closedBefore && Date.now() - started < 2000) await new Promise((r) => setTimeout(r, 20));
+      expect(upstream().closedEarly).toBe(closedBefore + 1);
+      expect(Date.now() - started).toBeLessThan(1000);
+      upstream().chunkDelayMs = 0;
+      expect((await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model } })).status).toBe(200);
+    });
+  });
+
+  it('sends keep-alive comments during long silences', async () => {
+    fakes.ollama.chunkDelayMs = 500;
+    const { blocks, data } = await rawStream(stack.url, { ...HELLO, messages: [{ role: 'user', content: 'slow one two' }] });
+    expect(blocks.some((b) => b.startsWith(': ping'))).toBe(true);
+    expect(data.at(-1)).toBe('[DONE]');
+  });
+
+  it('refuses stream_options without stream: true', async () => {
+    const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, stream_options: { include_usage: true } } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.param).toBe('stream_options');
+  });
+
+  it('works with LangChain ChatOpenAI configured as the tutorial does: invoke and stream with usage', async () => {
+    const { key } = await generateKey(stack.url, { models: ['ollama/gpt-oss:20b'] });
+    const llm = new ChatOpenAI({ configuration: { baseURL: `${stack.url}/v1` }, model: 'ollama/gpt-oss:20b', apiKey: key, maxRetries: 0 });
+    const messages = [
+      { role: 'system', content: '你是一個樂於助人的 AI 助理。' },
+      { role: 'user', content: QUESTION },
+    ];
+    const response = await llm.invoke(messages);
+    expect(response.content).toBe(`echo: ${QUESTION}`);
+
+    let text = '';
+    let usage: { input_tokens: number; output_tokens: number } | undefined;
+    for await (const chunk of await llm.stream(messages)) {
+      text += chunk.content;
+      usage = chunk.usage_metadata ?? usage;
+    }
+    expect(text).toBe(`echo: ${QUESTION}`);
+    expect(usage?.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('ends a stream that fails mid-way with an error event and no [DONE]', async () => {
+    // A worker that dies mid-stream is simulated by the upstream dropping the connection after the first chunk.
+    fakes.openai.chunkDelayMs = 200;
+    const pending = rawStream(stack.url, { ...HELLO, model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four' }] });
+    await new Promise((r) => setTimeout(r, 300));
+    const port = Number(new URL(fakes.openai.origin).port);
+    await fakes.openai.stop();
+    const { data } = await pending;
+    await fakes.openai.start(port);
+    expect(data.at(-1)).not.toBe('[DONE]');
+    const last = JSON.parse(data.at(-1)!);
+    expect(last.error).toMatchObject({ type: expect.any(String), code: expect.any(String), message: expect.any(String) });
+  });
+});
