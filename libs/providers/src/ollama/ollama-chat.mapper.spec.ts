@@ -1,5 +1,5 @@
 import { type ChatCompletionRequest, type ChatMessage, SwitchyardError } from '@app/contracts';
-import { fromOllamaChatResponse, isOllamaChatResponse, toOllamaChatRequest } from './ollama-chat.mapper';
+import { fromOllamaChatResponse, isOllamaChatResponse, toOllamaChatRequest, toOllamaChatStreamRequest } from './ollama-chat.mapper';
 import type { OllamaChatResponse } from './ollama-wire';
 
 const user = (content: ChatMessage['content']): ChatMessage => ({ role: 'user', content });
@@ -13,6 +13,11 @@ describe('toOllamaChatRequest', () => {
       messages: [{ role: 'user', content: 'hi' }],
       stream: false,
     });
+  });
+
+  it('asks for NDJSON in the streamed variant, the body otherwise the same', () => {
+    const fields: Partial<ChatCompletionRequest> = { stream: false, max_tokens: 5, tools: [{ type: 'function', function: { name: 'f' } }] };
+    expect(toOllamaChatStreamRequest(request(fields), 'llama3.2')).toEqual({ ...toOllamaChatRequest(request(fields), 'llama3.2'), stream: true });
   });
 
   it.each<[string, Partial<ChatCompletionRequest>, Record<string, unknown>]>([
