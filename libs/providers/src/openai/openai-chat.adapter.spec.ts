@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type ChatCompletionRequest, Provider, SwitchyardError } from '@app/contracts';
+import { type ChatCompletionChunk, type ChatCompletionRequest, Provider, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import { FakeOpenAIServer } from '../../../../test/fakes/fake-openai.server';
 import type { ChatCallContext } from '../chat-provider.adapter';
@@ -128,6 +128,168 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       status: 502,
       retryable: true,
       message: `openai upstream at 127.0.0.1:${port} could not be reached (ECONNREFUSED)`,
+    });
+  });
+
+  describe('stream()', () => {
+    const collect = async (chunks: AsyncIterable<ChatCompletionChunk>) => {
+      const all: ChatCompletionChunk[] = [];
+      for await (const chunk of chunks) all.push(chunk);
+      return all;
+    };
+    const streamFailure = (chunks: AsyncIterable<ChatCompletionChunk>, seen: ChatCompletionChunk[] = []) =>
+      (async () => {
+        for await (const chunk of chunks) seen.push(chunk);
+      })().then(() => undefined, (error: unknown) => error as SwitchyardError);
+    const textOf = (chunks: ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    /** Resolves when the fake sees the client hang up; fails after `ms`. */
+    const hangUpWithin = (ms: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the fake saw no hang-up within ${ms} ms`)), ms);
+        fake.once('closedEarly', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+
+    it('sends the upstream model, stream: true and include_usage, everything else untouched, with the key', async () => {
+      const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+      const fields = { temperature: 0, custom_field: 'kept', tools, tool_choice: 'auto', parallel_tool_calls: false, response_format: { type: 'text' } };
+      await collect(adapter.stream(deployment(), request({ ...fields, stream: true, stream_options: { include_usage: false } }), context()));
+      expect(fake.received).toHaveLength(1);
+      expect(fake.received[0]).toMatchObject({ path: '/v1/chat/completions', headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(fake.received[0].body).toEqual({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hello there' }],
+        stream: true,
+        stream_options: { include_usage: true },
+        ...fields,
+      });
+    });
+
+    it('streams exactly the text complete() answers, the usage chunk last and only there', async () => {
+      const completion = await adapter.complete(deployment(), request(), context());
+      const chunks = await collect(adapter.stream(deployment(), request(), context()));
+
+      expect(textOf(chunks)).toBe(completion.choices[0].message.content);
+      expect(chunks.length).toBeGreaterThan(4);
+      expect(chunks[0].choices[0].delta.role).toBe('assistant');
+      expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'gpt-4o-mini')).toBe(true);
+      expect(chunks.slice(0, -1).every((c) => c.choices.length === 1 && c.choices[0].logprobs === null && c.usage === undefined)).toBe(true);
+      expect(chunks.filter((c) => c.choices[0]?.finish_reason != null).map((c) => c.choices[0].finish_reason)).toEqual(['stop']);
+      expect(chunks.at(-1)).toMatchObject({ choices: [], usage: completion.usage });
+      expect(fake.closedEarly).toBe(0);
+    });
+
+    it('does not call the upstream before the first next()', async () => {
+      const chunks = adapter.stream(deployment(), request(), context());
+      expect(fake.total).toBe(0);
+      await collect(chunks);
+      expect(fake.total).toBe(1);
+    });
+
+    it('streams a tool call whose deltas assemble into parseable arguments', async () => {
+      const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+      const chunks = await collect(adapter.stream(deployment(), request({ tools }), context()));
+      const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+      expect(deltas[0]).toEqual({ index: 0, id: expect.any(String), type: 'function', function: { name: 'lookup', arguments: '' } });
+      expect(deltas.every((d) => d.index === 0)).toBe(true);
+      expect(JSON.parse(deltas.map((d) => d.function?.arguments ?? '').join(''))).toEqual({ text: 'hello there' });
+      expect(chunks.at(-2)?.choices[0].finish_reason).toBe('tool_calls');
+      expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: expect.any(Number) } });
+    });
+
+    it.each([
+      [429, { 'retry-after': '2' }, { code: 'rate_limit_exceeded', status: 429, retryable: true, retryAfterMs: 2000 }],
+      [400, {}, { code: 'invalid_request', status: 400, retryable: false }],
+      [503, {}, { code: 'upstream_unavailable', status: 503, retryable: true }],
+      [500, {}, { code: 'upstream_error', status: 502, retryable: true }],
+    ])('throws an upstream %i before the stream from the first next(), mapped as for complete()', async (status, headers, expected) => {
+      fake.failNext(1, status, 'upstream says no', headers);
+      const seen: ChatCompletionChunk[] = [];
+      const error = await streamFailure(adapter.stream(deployment(), request(), context()), seen);
+      expect(error).toBeInstanceOf(SwitchyardError);
+      expect(error).toMatchObject({ ...expected, message: 'openai upstream: upstream says no' });
+      expect(seen).toEqual([]);
+    });
+
+    it('reports rejected credentials without the key', async () => {
+      fake.requireApiKey = 'sk-the-right-key-000000';
+      const error = await streamFailure(adapter.stream(deployment(), request(), context()));
+      expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: false });
+      expect(error?.message).not.toContain(API_KEY.slice(-4));
+    });
+
+    it('hangs up within 1 s when the consumer breaks out after the first chunk', async () => {
+      fake.chunkDelayMs = 300;
+      const hungUp = hangUpWithin(1000);
+      let seen = 0;
+      for await (const chunk of adapter.stream(deployment(), request(), context())) {
+        expect(chunk.choices[0].delta.role).toBe('assistant');
+        seen++;
+        break;
+      }
+      expect(seen).toBe(1);
+      await hungUp;
+      expect(fake.closedEarly).toBe(1);
+    });
+
+    it('stops with a timeout error and hangs up when the signal aborts mid-stream', async () => {
+      fake.chunkDelayMs = 300;
+      const controller = new AbortController();
+      const hungUp = hangUpWithin(1000);
+      const seen: ChatCompletionChunk[] = [];
+      const chunks = adapter.stream(deployment(), request(), context({ signal: controller.signal, deadline: Date.now() + 10_000 }));
+      const failed = streamFailure(chunks, seen);
+      setTimeout(() => controller.abort(), 100);
+      const error = await failed;
+      expect(error).toBeInstanceOf(SwitchyardError);
+      expect(error).toMatchObject({ code: 'timeout', status: 504 });
+      expect(seen).toHaveLength(1);
+      await hungUp;
+    });
+
+    it('gives up at the deadline mid-stream with a retryable timeout and hangs up', async () => {
+      fake.chunkDelayMs = 100;
+      const hungUp = hangUpWithin(1000);
+      const seen: ChatCompletionChunk[] = [];
+      const error = await streamFailure(adapter.stream(deployment(), request(), context({ deadline: Date.now() + 250 })), seen);
+      expect(error).toMatchObject({ code: 'timeout', status: 504, retryable: true });
+      expect(seen.length).toBeGreaterThan(0);
+      await hungUp;
+    });
+
+    it('does not call the upstream once the deadline has passed', async () => {
+      const error = await streamFailure(adapter.stream(deployment(), request(), context({ deadline: Date.now() - 1 })));
+      expect(error).toMatchObject({ code: 'timeout', retryable: false });
+      expect(fake.total).toBe(0);
+    });
+
+    it('throws an error object that arrives mid-stream as upstream_error, secrets redacted', async () => {
+      fake.breakNextStream(2, `The server had an error processing your request with key ${API_KEY}.`);
+      const seen: ChatCompletionChunk[] = [];
+      const error = await streamFailure(adapter.stream(deployment(), request(), context()), seen);
+      expect(seen).toHaveLength(2);
+      expect(error).toBeInstanceOf(SwitchyardError);
+      expect(error).toMatchObject({ code: 'upstream_error', status: 502, message: 'openai upstream: The server had an error processing your request with key [redacted].' });
+    });
+
+    it('reports a connection dropped mid-stream as a retryable upstream_error naming host:port', async () => {
+      fake.chunkDelayMs = 20;
+      fake.breakNextStream(3);
+      const seen: ChatCompletionChunk[] = [];
+      const error = await streamFailure(adapter.stream(deployment(), request(), context()), seen);
+      expect(seen).toHaveLength(3);
+      expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true });
+      expect(error?.message).toMatch(new RegExp(`^openai upstream at ${new URL(fake.origin).host} broke off its streamed answer \\(\\w+\\)$`));
+    });
+
+    it('reports an unreachable upstream as a retryable 502 naming host:port', async () => {
+      const gone = new FakeOpenAIServer();
+      const port = await gone.start();
+      await gone.stop();
+      const error = await streamFailure(adapter.stream(deployment({ apiBase: gone.url }), request(), context()));
+      expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true, message: `openai upstream at 127.0.0.1:${port} could not be reached (ECONNREFUSED)` });
     });
   });
 });
