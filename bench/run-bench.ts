@@ -13,7 +13,7 @@ import IORedis from 'ioredis';
 import { createTestDatabase } from '../test/support/test-database';
 import { TEST_REDIS_URL, deleteRedisPrefix } from '../test/support/test-redis';
 import { type CellStats, type Target, runCell } from './load';
-import { type Child, Cleanup, cpuTimeMs, freePort, peakMemoryMb, processName, spawnNode, waitForHealthy } from './processes';
+import { type Child, Cleanup, cpuTimeMs, freePort, peakMemoryMb, processName, spawnNode, waitForHealthy } from '../test/support/processes';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench/results');

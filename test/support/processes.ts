@@ -28,6 +28,8 @@ export interface SpawnOptions {
   cwd: string;
   /** An IPC channel (for process.send in the child). */
   ipc?: boolean;
+  /** Keep the child's output to `tail()` instead of echoing it (tests). */
+  quiet?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export function spawnNode(name: string, script: string, options: SpawnOptions): 
       }
     }
     // Apps run at LOG_LEVEL=warn, so anything they print deserves to be seen, but not a flood.
+    if (options.quiet) return;
     if (echoed < ECHO_LINES) console.log(`  [${name}] ${line}`);
     else if (echoed === ECHO_LINES) console.log(`  [${name}] (further output not shown)`);
     echoed++;
