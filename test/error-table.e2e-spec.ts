@@ -130,7 +130,7 @@ describe('error table', () => {
     it('an unknown model id', async () => expectError(await call(stack.url, '/v1/models/gpt-5-ultra'), 404, 'model_not_found', 'model'));
     it('an unknown route', async () => expectError(await call(stack.url, '/v1/embeddingz', { body: {} }), 404, 'not_found'));
     it('an unknown route without a key', async () => expectError(await call(stack.url, '/nothing/here', { key: null }), 404, 'not_found'));
-    it('an unknown key in /key/info', async () => expectError(await call(stack.url, '/key/info?key=sk-nope'), 404, 'not_found'));
+    it('an unknown key in /key/info', async () => expectError(await call(stack.url, '/key/info?key=sk-nope'), 404, 'not_found', 'key'));
   });
 
   describe('413 body too large', () => {

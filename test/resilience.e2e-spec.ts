@@ -1,26 +1,18 @@
 import { Client } from 'pg';
 import { Provider } from '@app/contracts';
 import { ConfigError } from '@app/config';
+import { MIGRATIONS } from '@app/database';
 import { createWorkerApp } from '@app/queue';
 import { createGatewayApp } from '../apps/gateway/src/create-gateway-app';
 import { WORKER_OPENAI_DEFAULTS } from '../apps/worker-openai/src/main';
 import { WorkerOpenAIModule } from '../apps/worker-openai/src/worker-openai.module';
-import { HELLO, call, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
+import { HELLO, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
 import { MASTER_KEY, type Stack, startStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestDatabase } from './support/test-database';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from './support/test-redis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > until) return value;
-    await sleep(100);
-  }
-}
 
 describe('when a dependency goes away', () => {
   let fakes: Awaited<ReturnType<typeof startFakes>>;
@@ -193,7 +185,7 @@ describe('replicas', () => {
       const { rows } = await db.query('SELECT name FROM migrations');
       const tables = await db.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'virtual_keys'");
       await db.end();
-      expect(rows.map((r) => r.name)).toEqual(['CreateVirtualKeys1764000000000']);
+      expect(rows.map((r) => r.name)).toEqual(MIGRATIONS.map((m) => new m().name));
       expect(tables.rows[0].n).toBe(1);
     } finally {
       await Promise.all(apps.map(({ app }) => app.close()));

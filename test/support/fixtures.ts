@@ -71,3 +71,15 @@ export async function call(baseUrl: string, path: string, init: { method?: strin
 }
 
 export const HELLO = { model: 'ollama/gpt-oss:20b', messages: [{ role: 'user', content: 'hello there' }] };
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Probes until `accept` holds or time runs out, then returns the last value (the test asserts on it). */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 8000, intervalMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > until) return value;
+    await sleep(intervalMs);
+  }
+}

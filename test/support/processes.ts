@@ -16,6 +16,8 @@ export interface Child {
   process: ChildProcess;
   /** Last lines of stdout and stderr, for error messages. */
   tail(): string;
+  /** Everything it printed so far (kept only with `quiet`, up to a few MB). */
+  output(): string;
   /** The first stdout line that parses as JSON. */
   firstJsonLine(): Promise<unknown>;
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
@@ -45,6 +47,8 @@ export function spawnNode(name: string, script: string, options: SpawnOptions): 
   });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${script}`);
   const lines: string[] = [];
+  const everything: string[] = [];
+  let kept = 0;
   let echoed = 0;
   const jsonWaiters: Array<(value: unknown) => void> = [];
   let json: unknown;
@@ -52,6 +56,8 @@ export function spawnNode(name: string, script: string, options: SpawnOptions): 
   const onLine = (line: string, stream: 'stdout' | 'stderr') => {
     lines.push(line);
     if (lines.length > TAIL_LINES) lines.shift();
+    if (options.quiet && kept < 4_000_000) everything.push(line);
+    kept += line.length;
     if (stream === 'stdout' && json === undefined) {
       try {
         json = JSON.parse(line);
@@ -88,6 +94,7 @@ export function spawnNode(name: string, script: string, options: SpawnOptions): 
     pid: child.pid,
     process: child,
     tail: () => lines.join('\n'),
+    output: () => everything.join('\n'),
     firstJsonLine: () =>
       new Promise((resolve, reject) => {
         if (json !== undefined) return resolve(json);
@@ -97,7 +104,10 @@ export function spawnNode(name: string, script: string, options: SpawnOptions): 
     async stop() {
       if (!isRunning()) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => false), sleep(STOP_GRACE_MS).then(() => true)]);
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_GRACE_MS)));
+      const killed = await Promise.race([exited.then(() => false), graceOver]);
+      clearTimeout(timer);
       if (killed && isRunning()) {
         console.error(`  [${name}] did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; sending SIGKILL`);
         child.kill('SIGKILL');

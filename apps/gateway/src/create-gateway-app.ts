@@ -3,6 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GatewayConfig, type EnvSource, parseByteSize } from '@app/config';
 import { createLogger } from '@app/observability';
 import { GatewayModule } from './gateway.module';
+import { installAdminUi } from './admin-ui/admin-ui.static';
+import { installApiDocs } from './http/api-docs';
 import { installHttpPipeline } from './http/http-pipeline';
 
 /** Builds the gateway (not yet listening). `main.ts` and the tests both start it this way. */
@@ -14,6 +16,8 @@ export async function createGatewayApp(source: EnvSource): Promise<{ app: NestEx
   }
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { logger, bodyParser: false });
   installHttpPipeline(app, parseByteSize(config.env.MAX_REQUEST_BODY));
+  installAdminUi(app);
+  installApiDocs(app);
   app.enableShutdownHooks();
   return { app, config };
 }

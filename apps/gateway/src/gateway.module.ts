@@ -7,14 +7,20 @@ import { Provider } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { ENTITIES, dataSourceOptions, runMigrationsWithLock } from '@app/database';
 import { ChatDispatcher, RedisHealthIndicator } from '@app/queue';
+import { AdminUiController } from './admin-ui/admin-ui.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { KeyCacheService } from './auth/key-cache.service';
+import { UiSessions } from './auth/ui-sessions.service';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
+import { ChangeNotices } from './cluster/change-notices.service';
 import { HealthController } from './health/health.controller';
 import { OpenAIExceptionFilter } from './http/openai-exception.filter';
 import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
+import { ModelAdminController } from './models/model-admin.controller';
+import { ModelAdminService } from './models/model-admin.service';
+import { ModelCatalog } from './models/model-catalog.service';
 import { ModelsController } from './models/models.controller';
 
 /** Applies pending migrations before the gateway serves, unless DISABLE_SCHEMA_UPDATE is set. */
@@ -53,7 +59,7 @@ export class GatewayModule {
         TypeOrmModule.forFeature(ENTITIES),
         TerminusModule,
       ],
-      controllers: [ChatController, ModelsController, KeysController, HealthController],
+      controllers: [ChatController, ModelsController, ModelAdminController, KeysController, HealthController, AdminUiController],
       providers: [
         { provide: GatewayConfig, useValue: config },
         {
@@ -67,7 +73,11 @@ export class GatewayModule {
         },
         DispatcherLifecycle,
         MigrationsOnStart,
+        ChangeNotices,
         KeyCacheService,
+        UiSessions,
+        ModelCatalog,
+        ModelAdminService,
         KeysService,
         ChatService,
         RedisHealthIndicator,

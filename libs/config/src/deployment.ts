@@ -1,4 +1,5 @@
-import { Provider } from '@app/contracts';
+import type { Provider } from '@app/contracts';
+import { withoutSecrets } from './secret-box';
 
 /** One `model_list` entry, resolved: what a worker needs to call an upstream. */
 export interface Deployment {
@@ -7,6 +8,8 @@ export interface Deployment {
   /** The name clients send as `model`. Several deployments may share one. */
   modelName: string;
   provider: Provider;
+  /** `litellm_params.model` as written: `ollama/gpt-oss:20b`, `gpt-4o-mini`. */
+  litellmModel: string;
   /** The model name the upstream knows, without the provider prefix. */
   upstreamModel: string;
   apiBase: string;
@@ -25,14 +28,24 @@ export interface Deployment {
   source: string;
 }
 
-/** A deployment as it may be shown to API callers: secrets removed. */
-export function publicDeployment(d: Deployment) {
-  return {
-    id: d.id,
-    model_name: d.modelName,
-    provider: d.provider,
-    model: d.upstreamModel,
+/**
+ * A deployment as API callers may see it, in LiteLLM's `/model/info` shape: `litellm_params`
+ * without any secret-named field, `model_info` with its id and where it came from.
+ */
+export function modelInfoView(d: Deployment, stored: boolean) {
+  const params: Record<string, unknown> = {
+    model: d.litellmModel,
     api_base: d.apiBase,
-    model_info: d.modelInfo,
+    rpm: d.rpm,
+    tpm: d.tpm,
+    timeout: d.timeoutMs === undefined ? undefined : d.timeoutMs / 1000,
+    max_parallel_requests: d.maxParallelRequests,
+    num_retries: d.numRetries,
+    ...d.extraParams,
+  };
+  return {
+    model_name: d.modelName,
+    litellm_params: Object.fromEntries(Object.entries(withoutSecrets(params)).filter(([, v]) => v !== undefined)),
+    model_info: { ...d.modelInfo, id: d.id, db_model: stored, provider: d.provider, upstream_model: d.upstreamModel },
   };
 }

@@ -27,6 +27,8 @@ const baseSchema = z.object({
   OPENAI_API_BASE: z.url().optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  /** Encrypts provider credentials of models stored in the database; SALT_KEY, else LITELLM_SALT_KEY, else the master key. */
+  SALT_KEY: z.string().min(1).optional(),
 });
 
 const gatewaySchema = baseSchema.extend({
@@ -38,6 +40,11 @@ const gatewaySchema = baseSchema.extend({
   STREAM_KEEPALIVE: seconds.default(15),
   DISABLE_SCHEMA_UPDATE: booleanFlag.default(false),
   STORE_MODEL_IN_DB: booleanFlag.default(false),
+  /** Admin UI login: user name (LiteLLM's UI_USERNAME) and password (UI_PASSWORD, else the master key). */
+  UI_USERNAME: z.string().min(1).default('admin'),
+  UI_PASSWORD: z.string().min(1).optional(),
+  /** Seconds an admin UI session lasts. */
+  UI_SESSION_TTL: seconds.default(8 * 3600),
 });
 
 const workerSchema = baseSchema.extend({
@@ -69,14 +76,21 @@ function parse<T extends z.ZodTypeAny>(schema: T, source: EnvSource): z.infer<T>
   );
 }
 
+/** LiteLLM's salt key names, and its fallback to the master key. */
+function saltKeyOf(source: EnvSource): string | undefined {
+  return source.SALT_KEY || source.LITELLM_SALT_KEY || source.MASTER_KEY || source.LITELLM_MASTER_KEY || undefined;
+}
+
 export function parseGatewayEnv(source: EnvSource): GatewayEnv {
   // LiteLLM's name for the master key is accepted as it is.
-  return parse(gatewaySchema, { ...source, MASTER_KEY: source.MASTER_KEY || source.LITELLM_MASTER_KEY });
+  const MASTER_KEY = source.MASTER_KEY || source.LITELLM_MASTER_KEY;
+  return parse(gatewaySchema, { ...source, MASTER_KEY, SALT_KEY: saltKeyOf({ ...source, MASTER_KEY }) });
 }
 
 export function parseWorkerEnv(source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerEnv {
   return parse(workerSchema, {
     ...source,
+    SALT_KEY: saltKeyOf(source),
     HEALTH_PORT: source.HEALTH_PORT || String(defaults.healthPort),
     WORKER_CONCURRENCY: source.WORKER_CONCURRENCY || String(defaults.concurrency),
   });

@@ -5,3 +5,5 @@ export * from './deployment';
 export * from './model-config.loader';
 export * from './model-registry';
 export * from './switchyard-config';
+export * from './secret-box';
+export * from './deployment-resolver';

@@ -54,12 +54,12 @@ export interface ModelConfig {
 }
 
 /** Replaces every `os.environ/NAME` string, at any depth, by the variable's value. */
-function resolveEnvRefs(value: unknown, env: EnvSource, path: string, missing: string[]): unknown {
+function resolveEnvRefs(value: unknown, env: EnvSource, path: string, missing: EntryProblem[]): unknown {
   if (typeof value === 'string' && value.startsWith(ENV_REF)) {
     const name = value.slice(ENV_REF.length);
     const resolved = env[name];
     if (resolved === undefined || resolved === '') {
-      missing.push(`${path}: environment variable ${name} is not set`);
+      missing.push({ field: path, message: `environment variable ${name} is not set` });
       return undefined;
     }
     return resolved;
@@ -67,7 +67,7 @@ function resolveEnvRefs(value: unknown, env: EnvSource, path: string, missing: s
   if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, env, `${path}[${i}]`, missing));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, resolveEnvRefs(v, env, `${path}.${k}`, missing)]),
+      Object.entries(value).map(([k, v]) => [k, resolveEnvRefs(v, env, path ? `${path}.${k}` : k, missing)]),
     );
   }
   return value;
@@ -99,6 +99,67 @@ export interface LoadModelConfigOptions {
   needsSecretsOf: Provider[];
 }
 
+export interface EntryProblem {
+  /** Path inside the entry: `litellm_params.api_base`. */
+  field: string;
+  message: string;
+}
+
+/**
+ * One `model_list` entry (from config.yaml or the database) → a deployment, or the problems
+ * that stop it. `source` names the entry in later messages.
+ */
+export function parseModelEntry(raw: unknown, source: string, options: LoadModelConfigOptions): { deployment?: Deployment; problems: EntryProblem[] } {
+  const problems: EntryProblem[] = [];
+  const missing: EntryProblem[] = [];
+  const resolved = resolveEnvRefs(raw, options.env, '', missing);
+  const entry = entrySchema.safeParse(resolved);
+  if (!entry.success) {
+    return { problems: entry.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) };
+  }
+  const { model_name, litellm_params, model_info } = entry.data;
+  const kind = providerOf(litellm_params.model);
+  if ('unknownPrefix' in kind) {
+    const message = `provider "${kind.unknownPrefix}" is not supported (use one of: ${Object.keys(PREFIXES).join(', ')}, or no prefix for OpenAI)`;
+    return { problems: [{ field: 'litellm_params.model', message }] };
+  }
+  const needsSecrets = options.needsSecretsOf.includes(kind.provider);
+  const missingKey = missing.some((p) => p.field === 'litellm_params.api_key');
+  for (const problem of missing) {
+    if (needsSecrets || problem.field !== 'litellm_params.api_key') problems.push(problem);
+  }
+  if (kind.needsApiBase && !litellm_params.api_base) {
+    problems.push({ field: 'litellm_params.api_base', message: `required for ${kind.prefix}/ models` });
+  }
+  const { model: _model, api_key, api_base, rpm, tpm, timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
+  const apiKey = api_key ?? (kind.provider === Provider.OpenAI ? options.env.OPENAI_API_KEY || undefined : undefined);
+  if (needsSecrets && kind.provider === Provider.OpenAI && !apiKey && !api_base && !missingKey) {
+    problems.push({ field: 'litellm_params.api_key', message: 'no key for api.openai.com (set api_key or OPENAI_API_KEY)' });
+  }
+  if (problems.length) return { problems };
+  const openaiBase = options.env.OPENAI_API_BASE || DEFAULT_OPENAI_BASE;
+  return {
+    problems,
+    deployment: {
+      id: model_info?.id ?? deploymentId(raw),
+      modelName: model_name,
+      provider: kind.provider,
+      litellmModel: litellm_params.model,
+      upstreamModel: kind.upstreamModel,
+      apiBase: (api_base ?? (kind.provider === Provider.Ollama ? DEFAULT_OLLAMA_BASE : openaiBase)).replace(/\/+$/, ''),
+      apiKey,
+      rpm,
+      tpm,
+      timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
+      maxParallelRequests: max_parallel_requests,
+      numRetries: num_retries,
+      modelInfo: model_info ?? {},
+      extraParams,
+      source,
+    },
+  };
+}
+
 export function parseModelConfig(text: string, fileLabel: string, options: LoadModelConfigOptions): ModelConfig {
   let doc: unknown;
   try {
@@ -113,54 +174,11 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
 
   const problems: string[] = [];
   const deployments: Deployment[] = [];
-  const openaiBase = options.env.OPENAI_API_BASE || DEFAULT_OPENAI_BASE;
-
   file.data.model_list.forEach((raw, index) => {
     const where = `${fileLabel} model_list[${index}]`;
-    const missing: string[] = [];
-    const resolved = resolveEnvRefs(raw, options.env, where, missing);
-    const entry = entrySchema.safeParse(resolved);
-    if (!entry.success) {
-      problems.push(...entry.error.issues.map((i) => `${where}.${i.path.join('.')}: ${i.message}`));
-      return;
-    }
-    const { model_name, litellm_params, model_info } = entry.data;
-    const kind = providerOf(litellm_params.model);
-    if ('unknownPrefix' in kind) {
-      problems.push(
-        `${where}.litellm_params.model: provider "${kind.unknownPrefix}" is not supported (use one of: ${Object.keys(PREFIXES).join(', ')}, or no prefix for OpenAI)`,
-      );
-      return;
-    }
-    const needsSecrets = options.needsSecretsOf.includes(kind.provider);
-    const missingKey = missing.some((p) => p.startsWith(`${where}.litellm_params.api_key:`));
-    for (const problem of missing) {
-      if (needsSecrets || !problem.startsWith(`${where}.litellm_params.api_key:`)) problems.push(problem);
-    }
-    if (kind.needsApiBase && !litellm_params.api_base) {
-      problems.push(`${where}.litellm_params.api_base: required for ${kind.prefix}/ models`);
-    }
-    const { model: _model, api_key, api_base, rpm, tpm, timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
-    const apiKey = api_key ?? (kind.provider === Provider.OpenAI ? options.env.OPENAI_API_KEY || undefined : undefined);
-    if (needsSecrets && kind.provider === Provider.OpenAI && !apiKey && !api_base && !missingKey) {
-      problems.push(`${where}.litellm_params.api_key: no key for api.openai.com (set api_key or OPENAI_API_KEY)`);
-    }
-    deployments.push({
-      id: model_info?.id ?? deploymentId(raw),
-      modelName: model_name,
-      provider: kind.provider,
-      upstreamModel: kind.upstreamModel,
-      apiBase: (api_base ?? (kind.provider === Provider.Ollama ? DEFAULT_OLLAMA_BASE : openaiBase)).replace(/\/+$/, ''),
-      apiKey,
-      rpm,
-      tpm,
-      timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
-      maxParallelRequests: max_parallel_requests,
-      numRetries: num_retries,
-      modelInfo: model_info ?? {},
-      extraParams,
-      source: where,
-    });
+    const parsed = parseModelEntry(raw, where, options);
+    problems.push(...parsed.problems.map((p) => `${where}.${p.field}: ${p.message}`));
+    if (parsed.deployment) deployments.push(parsed.deployment);
   });
 
   const seen = new Map<string, string>();
@@ -171,8 +189,7 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const missingKey: string[] = [];
-  const general = resolveEnvRefs(file.data.general_settings ?? {}, options.env, `${fileLabel} general_settings`, missingKey) as {
+  const general = resolveEnvRefs(file.data.general_settings ?? {}, options.env, 'general_settings', []) as {
     master_key?: string;
   };
   return {

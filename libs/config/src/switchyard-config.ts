@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Provider } from '@app/contracts';
 import { parseGatewayEnv, parseWorkerEnv, type EnvSource, type GatewayEnv, type WorkerEnv } from './env.schema';
+import { DeploymentResolver } from './deployment-resolver';
 import { loadModelConfig } from './model-config.loader';
 import { ModelRegistry } from './model-registry';
 
@@ -8,8 +9,11 @@ import { ModelRegistry } from './model-registry';
 export class GatewayConfig {
   constructor(
     readonly env: GatewayEnv,
+    /** The models of config.yaml. Models stored in the database are added by the gateway's catalog. */
     readonly models: ModelRegistry,
     readonly ignoredSections: string[],
+    /** The environment it was loaded from: `os.environ/` references of stored models resolve against it. */
+    readonly source: EnvSource,
   ) {}
 
   static load(source: EnvSource): GatewayConfig {
@@ -17,22 +21,28 @@ export class GatewayConfig {
     const file = loadModelConfig(resolve(configFile), { env: source, needsSecretsOf: [] });
     // general_settings.master_key in config.yaml is honoured when the environment sets none.
     const env = parseGatewayEnv({ ...source, MASTER_KEY: source.MASTER_KEY || source.LITELLM_MASTER_KEY || file.masterKey });
-    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections);
+    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections, source);
   }
 }
 
 /** A worker's settings: its provider, its environment and the deployments it may serve. */
 export class WorkerConfig {
+  /** Resolves each job's deployment; database models' secrets are opened here. */
+  readonly deployments: DeploymentResolver;
+
   constructor(
     readonly provider: Provider,
     readonly env: WorkerEnv,
     readonly models: ModelRegistry,
-  ) {}
+    source: EnvSource,
+  ) {
+    this.deployments = new DeploymentResolver(provider, models, source, env.SALT_KEY);
+  }
 
   static load(provider: Provider, source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerConfig {
     const env = parseWorkerEnv(source, defaults);
     const file = loadModelConfig(resolve(env.CONFIG_FILE), { env: source, needsSecretsOf: [provider] });
-    return new WorkerConfig(provider, env, new ModelRegistry(file.deployments));
+    return new WorkerConfig(provider, env, new ModelRegistry(file.deployments), source);
   }
 }
 

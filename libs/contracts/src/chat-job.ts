@@ -7,12 +7,28 @@ import type { WireError } from './switchyard-error';
  */
 export const CHAT_JOB_VERSION = 1 as const;
 
-/** What the gateway puts on a provider queue. Never carries a provider secret. */
+/**
+ * A model stored in the database, as a worker needs it to call the upstream: secret params
+ * sealed (`sy-enc:v1:…`, opened only by the worker with SALT_KEY), `os.environ/` references as
+ * written. Config.yaml models are not sent: every worker has config.yaml.
+ */
+export interface DeploymentSpec {
+  id: string;
+  /** Changes whenever the model is updated, so a worker may cache what it derived from it. */
+  version: string;
+  model_name: string;
+  litellm_params: Record<string, unknown>;
+  model_info: Record<string, unknown>;
+}
+
+/** What the gateway puts on a provider queue. Never carries a provider secret in plaintext. */
 export interface ChatJobPayload {
   v: typeof CHAT_JOB_VERSION;
   requestId: string;
   /** Stable id of a `model_list` entry; the worker resolves its upstream and credentials itself. */
   deploymentId: string;
+  /** Set for models stored in the database; config.yaml models are looked up by id. */
+  deployment?: DeploymentSpec;
   /** The `model_name` the client asked for; answers carry it back as `model`. */
   modelName: string;
   /** The client's OpenAI-shaped body, `model` still the client's value. */

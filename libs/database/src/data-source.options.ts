@@ -1,9 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
+import { ModelDeploymentEntity } from './entities/model-deployment.entity';
 import { VirtualKeyEntity } from './entities/virtual-key.entity';
 import { CreateVirtualKeys1764000000000 } from './migrations/1764000000000-create-virtual-keys';
+import { KeyLimitsAndStoredModels1764100000000 } from './migrations/1764100000000-key-limits-and-stored-models';
 
-export const ENTITIES = [VirtualKeyEntity];
-export const MIGRATIONS = [CreateVirtualKeys1764000000000];
+export const ENTITIES = [VirtualKeyEntity, ModelDeploymentEntity];
+export const MIGRATIONS = [CreateVirtualKeys1764000000000, KeyLimitsAndStoredModels1764100000000];
 
 /** Connection settings shared by the app, `npm run migration:run` and tests. Schema changes only through migrations. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -6,6 +6,7 @@ import { GatewayConfig } from '@app/config';
 import { ADMIN_ROUTE, PUBLIC_ROUTE } from './auth.decorators';
 import { KeyCacheService } from './key-cache.service';
 import { hashKey, keyFromHeaders, sameSecret } from './key-material';
+import { UiSessions } from './ui-sessions.service';
 
 /** Every route needs a key unless marked `@Public()`; `@AdminOnly()` routes need the master key. */
 @Injectable()
@@ -15,6 +16,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: KeyCacheService,
+    private readonly sessions: UiSessions,
     @Inject(GatewayConfig) config: GatewayConfig,
   ) {
     this.masterKey = config.env.MASTER_KEY;
@@ -29,6 +31,13 @@ export class ApiKeyGuard implements CanActivate {
       throw new SwitchyardError('missing_api_key', 'no API key: send it as "Authorization: Bearer <key>"');
     }
     if (sameSecret(key, this.masterKey)) {
+      req.auth = { kind: 'master' };
+      return true;
+    }
+    if (UiSessions.isSessionToken(key)) {
+      const session = this.sessions.check(key);
+      if (session === 'expired') throw new SwitchyardError('expired_api_key', 'admin UI session expired: log in again');
+      if (session === 'invalid') throw new SwitchyardError('invalid_api_key', 'invalid admin UI session: log in again');
       req.auth = { kind: 'master' };
       return true;
     }

@@ -7,6 +7,11 @@ export interface KeyRecord {
   metadata: Record<string, unknown>;
   expires: Date | null;
   blocked: boolean;
+  spend: number;
+  maxBudget: number | null;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxParallelRequests: number | null;
 }
 
 export type AuthContext = { kind: 'master' } | { kind: 'virtual'; key: KeyRecord };

@@ -5,7 +5,12 @@ import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
 import { relayChatStream } from './chat-stream.relay';
 import { ChatService } from './chat.service';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
+import { chatRequestSchema } from './chat-request.schema';
 
+@ApiTags('OpenAI')
+@ApiBearerAuth()
 @Controller()
 export class ChatController {
   constructor(
@@ -14,6 +19,16 @@ export class ChatController {
   ) {}
 
   @Post(['v1/chat/completions', 'chat/completions'])
+  @ApiOperation({
+    summary: 'Chat completion (OpenAI format)',
+    description: '`model` is a model_name from config.yaml or the database. With `stream: true` the answer is `text/event-stream`: `data: {chunk}` lines, then `data: [DONE]`.',
+  })
+  @ApiBody({ schema: openApiSchema(chatRequestSchema) })
+  @ApiResponse({ status: 200, description: 'A `chat.completion` object, or a stream of `chat.completion.chunk`s' })
+  @ApiResponse({ status: 400, description: 'Invalid request; `param` names the field', schema: ERROR_SCHEMA })
+  @ApiResponse({ status: 401, description: 'Missing, unknown, expired or blocked key', schema: ERROR_SCHEMA })
+  @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ERROR_SCHEMA })
+  @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const call = this.chat.prepare(auth, body, req.requestId);
     if (!call.payload.stream) {

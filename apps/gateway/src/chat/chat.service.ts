@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CHAT_JOB_VERSION, type ChatCompletion, type ChatCompletionRequest, type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import { type Deployment, GatewayConfig } from '@app/config';
+import { ModelCatalog } from '../models/model-catalog.service';
 import { ChatDispatcher, type ChatStreamHandle } from '@app/queue';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
@@ -18,17 +19,20 @@ export class ChatService {
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
     @Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher,
+    private readonly catalog: ModelCatalog,
   ) {}
 
   /** Validates, authorises and routes one call. Throws the 4xx a client should see; changes nothing. */
   prepare(auth: AuthContext, body: unknown, requestId: string): PreparedCall {
     const request = parseBody(chatRequestSchema, body) as ChatCompletionRequest;
     const deployment = this.route(auth, request.model);
+    assertWithinBudget(auth);
     const enqueuedAt = Date.now();
     const payload: ChatJobPayload = {
       v: CHAT_JOB_VERSION,
       requestId,
       deploymentId: deployment.id,
+      deployment: this.catalog.spec(deployment.id),
       modelName: request.model,
       request,
       stream: request.stream === true,
@@ -51,9 +55,10 @@ export class ChatService {
 
   /** The deployment that will serve this model for this key. */
   private route(auth: AuthContext, modelName: string): Deployment {
-    const group = this.config.models.group(modelName);
+    const models = this.catalog.models;
+    const group = models.group(modelName);
     if (group.length === 0) {
-      const visible = this.config.models.modelNames().filter((m) => mayUseModel(auth, m));
+      const visible = models.modelNames().filter((m) => mayUseModel(auth, m));
       throw new SwitchyardError('model_not_found', `model "${modelName}" does not exist; available: ${visible.join(', ') || 'none'}`, {
         param: 'model',
       });
@@ -65,4 +70,13 @@ export class ChatService {
     // Several deployments of one model share the load; smarter strategies come with the router.
     return group[Math.floor(Math.random() * group.length)];
   }
+}
+
+/** A key whose spend reached its budget makes no more calls until the budget resets or is raised. */
+function assertWithinBudget(auth: AuthContext): void {
+  if (auth.kind !== 'virtual' || auth.key.maxBudget === null || auth.key.spend < auth.key.maxBudget) return;
+  throw new SwitchyardError(
+    'budget_exceeded',
+    `budget exceeded: this key has spent $${auth.key.spend.toFixed(6)} of its $${auth.key.maxBudget} budget`,
+  );
 }

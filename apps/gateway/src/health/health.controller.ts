@@ -3,8 +3,10 @@ import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { ChatDispatcher, LIVENESS_BODY, RedisHealthIndicator, answerHealth } from '@app/queue';
 import { Public } from '../auth/auth.decorators';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 
 /** LiteLLM's probe paths. Liveness checks nothing external; readiness checks Postgres and Redis. */
+@ApiTags('Health')
 @Controller('health')
 @Public()
 export class HealthController {
@@ -16,11 +18,13 @@ export class HealthController {
   ) {}
 
   @Get(['liveliness', 'liveness'])
+  @ApiOperation({ summary: 'The process is up (checks nothing else); no key needed' })
   live() {
     return LIVENESS_BODY;
   }
 
   @Get('readiness')
+  @ApiOperation({ summary: 'Postgres and Redis reachable; 503 naming the failing part; no key needed' })
   ready(@Res({ passthrough: true }) res: Response) {
     return answerHealth(res, () =>
       this.health.check([

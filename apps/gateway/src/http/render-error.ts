@@ -52,6 +52,8 @@ export function toSwitchyardError(err: unknown, req: Request): SwitchyardError {
 export function renderError(err: unknown, req: Request, res: Response): void {
   const error = toSwitchyardError(err, req);
   if (error.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+  // The OpenAI SDKs honour this header: a spent budget is not worth retrying.
+  if (error.code === 'budget_exceeded') res.setHeader('x-should-retry', 'false');
   if (res.headersSent) {
     res.end();
     return;

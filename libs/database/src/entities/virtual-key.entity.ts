@@ -27,8 +27,29 @@ export class VirtualKeyEntity {
   @Column({ type: 'boolean', default: false })
   blocked: boolean;
 
+  /** USD spent; compared with `maxBudget` before each call. */
   @Column({ type: 'double precision', default: 0 })
   spend: number;
+
+  /** USD; null = no budget. */
+  @Column({ name: 'max_budget', type: 'double precision', nullable: true })
+  maxBudget: number | null;
+
+  /** LiteLLM duration (`30d`, `1h`) after which spend starts again from 0; null = never. */
+  @Column({ name: 'budget_duration', type: 'varchar', length: 32, nullable: true })
+  budgetDuration: string | null;
+
+  @Column({ name: 'budget_reset_at', type: 'timestamptz', nullable: true })
+  budgetResetAt: Date | null;
+
+  @Column({ name: 'rpm_limit', type: 'integer', nullable: true })
+  rpmLimit: number | null;
+
+  @Column({ name: 'tpm_limit', type: 'integer', nullable: true })
+  tpmLimit: number | null;
+
+  @Column({ name: 'max_parallel_requests', type: 'integer', nullable: true })
+  maxParallelRequests: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

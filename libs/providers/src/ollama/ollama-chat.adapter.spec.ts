@@ -14,6 +14,7 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
     id: 'd1',
     modelName: 'local',
     provider: Provider.Ollama,
+    litellmModel: 'ollama/llama3.2',
     upstreamModel: 'llama3.2',
     apiBase: fake.url,
     modelInfo: {},

@@ -17,6 +17,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     id: 'd1',
     modelName: 'fast',
     provider: Provider.OpenAI,
+    litellmModel: 'gpt-4o-mini',
     upstreamModel: 'gpt-4o-mini',
     apiBase: fake.url,
     apiKey: API_KEY,

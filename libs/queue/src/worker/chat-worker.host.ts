@@ -11,7 +11,7 @@ import {
   SwitchyardError,
   encodeWireError,
 } from '@app/contracts';
-import type { Deployment, ModelRegistry } from '@app/config';
+import type { Deployment, DeploymentResolver } from '@app/config';
 import { CHAT_WORKER_TIMINGS } from '../chat-job.options';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
@@ -23,7 +23,7 @@ export interface ChatWorkerHostOptions {
   redisUrl: string;
   prefix: string;
   concurrency: number;
-  models: ModelRegistry;
+  deployments: DeploymentResolver;
   processor: ChatJobProcessor;
 }
 
@@ -91,13 +91,7 @@ export class ChatWorkerHost {
       if (remainingMs <= 0) {
         throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
       }
-      const deployment = this.options.models.deployment(payload.deploymentId);
-      if (!deployment || deployment.provider !== this.options.provider) {
-        throw new SwitchyardError(
-          'service_unavailable',
-          `deployment ${payload.deploymentId} of model "${payload.modelName}" is not in this worker's config.yaml; restart the workers after changing it`,
-        );
-      }
+      const deployment = this.options.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName);
       const context: ChatJobContext = {
         requestId: payload.requestId,
         deadline: payload.deadline,

@@ -41,7 +41,7 @@ export class ChatWorkerModule {
               redisUrl: config.env.REDIS_URL,
               prefix: config.env.QUEUE_PREFIX,
               concurrency: config.env.WORKER_CONCURRENCY,
-              models: config.models,
+              deployments: config.deployments,
               processor: jobProcessor,
             }),
         },

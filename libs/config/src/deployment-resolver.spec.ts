@@ -1,0 +1,62 @@
+import { type DeploymentSpec, Provider, SwitchyardError } from '@app/contracts';
+import { DeploymentResolver, storedDeployment } from './deployment-resolver';
+import { ModelRegistry } from './model-registry';
+import { SecretBox } from './secret-box';
+
+const SALT = 'sk-salt';
+const sealed = new SecretBox(SALT).sealParams({ model: 'openai/gpt-4o', api_key: 'sk-upstream', api_base: 'http://10.0.0.5:8000/v1' });
+const spec = (fields: Partial<DeploymentSpec> = {}): DeploymentSpec => ({ id: 'db-1', version: 'v1', model_name: 'team/gpt', litellm_params: sealed, model_info: {}, ...fields });
+const resolver = (saltKey: string | undefined, env: Record<string, string> = {}) => new DeploymentResolver(Provider.OpenAI, new ModelRegistry([]), env, saltKey);
+
+function failure(run: () => unknown): SwitchyardError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof SwitchyardError) return err;
+    throw err;
+  }
+  throw new Error('expected a SwitchyardError');
+}
+
+describe('DeploymentResolver (worker side)', () => {
+  it('opens the sealed key of a stored model with the shared salt key', () => {
+    expect(resolver(SALT).resolve('db-1', spec(), 'team/gpt')).toMatchObject({ id: 'db-1', apiKey: 'sk-upstream', apiBase: 'http://10.0.0.5:8000/v1', upstreamModel: 'gpt-4o' });
+  });
+
+  it('resolves os.environ/ references of a stored model from the worker environment', () => {
+    const envSpec = spec({ litellm_params: { model: 'gpt-4o', api_key: 'os.environ/TEAM_KEY' } });
+    expect(resolver(SALT, { TEAM_KEY: 'sk-team' }).resolve('db-1', envSpec, 'team/gpt').apiKey).toBe('sk-team');
+    expect(failure(() => resolver(SALT).resolve('db-1', envSpec, 'team/gpt')).message).toContain('environment variable TEAM_KEY is not set');
+  });
+
+  it('says which setting to fix when the salt key is missing or different, and never shows the secret', () => {
+    const missing = failure(() => resolver(undefined).resolve('db-1', spec(), 'team/gpt'));
+    expect(missing).toMatchObject({ status: 503 });
+    expect(missing.message).toContain('set SALT_KEY');
+    const wrong = failure(() => resolver('sk-other').resolve('db-1', spec(), 'team/gpt'));
+    expect(wrong.message).toContain("SALT_KEY differs from the gateway's");
+    expect(`${missing.message}${wrong.message}`).not.toContain('sk-upstream');
+  });
+
+  it('re-reads a stored model when its version changes', () => {
+    const r = resolver(SALT);
+    expect(r.resolve('db-1', spec(), 'team/gpt').apiBase).toBe('http://10.0.0.5:8000/v1');
+    const moved = spec({ version: 'v2', litellm_params: { ...sealed, api_base: 'http://10.0.0.6:8000/v1' } });
+    expect(r.resolve('db-1', moved, 'team/gpt').apiBase).toBe('http://10.0.0.6:8000/v1');
+  });
+
+  it('refuses a job for another provider or an id it does not know', () => {
+    const ollama = new DeploymentResolver(Provider.Ollama, new ModelRegistry([]), {}, SALT);
+    expect(failure(() => ollama.resolve('db-1', spec(), 'team/gpt')).message).toContain('not in this worker');
+    expect(failure(() => resolver(SALT).resolve('nope', undefined, 'x')).message).toContain('restart the workers');
+  });
+});
+
+describe('storedDeployment (gateway side)', () => {
+  it('routes a stored model without its secrets', () => {
+    const { deployment, problems } = storedDeployment(spec(), {});
+    expect(problems).toEqual([]);
+    expect(deployment).toMatchObject({ id: 'db-1', modelName: 'team/gpt', provider: Provider.OpenAI });
+    expect(deployment!.apiKey).toBeUndefined();
+  });
+});

@@ -1,0 +1,84 @@
+import { type DeploymentSpec, type Provider, SwitchyardError } from '@app/contracts';
+import type { Deployment } from './deployment';
+import type { EnvSource } from './env.schema';
+import { parseModelEntry } from './model-config.loader';
+import type { ModelRegistry } from './model-registry';
+import { SecretBox, withoutSecrets } from './secret-box';
+
+const CACHE_LIMIT = 1_000;
+
+/** Where a model stored in the database is named in messages. */
+export function storedModelSource(id: string): string {
+  return `database model ${id}`;
+}
+
+/** The `model_list` entry a stored model stands for. */
+function entryOf(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>, params: Record<string, unknown>) {
+  return { model_name: spec.model_name, litellm_params: params, model_info: { ...spec.model_info, id: spec.id } };
+}
+
+/**
+ * A stored model as the gateway routes it: without its secrets, which only workers open. Also
+ * validates a model before it is stored (problems name fields inside the entry).
+ */
+export function storedDeployment(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>, env: EnvSource) {
+  return parseModelEntry(entryOf(spec, withoutSecrets(spec.litellm_params)), storedModelSource(spec.id), { env, needsSecretsOf: [] });
+}
+
+/**
+ * The worker's view of a job's deployment: config.yaml entries by id, database models from the
+ * spec the job carries, their secrets opened here and nowhere else.
+ */
+export class DeploymentResolver {
+  private readonly box?: SecretBox;
+  private readonly stored = new Map<string, Deployment>();
+
+  constructor(
+    private readonly provider: Provider,
+    private readonly configured: ModelRegistry,
+    private readonly env: EnvSource,
+    saltKey: string | undefined,
+  ) {
+    this.box = saltKey ? new SecretBox(saltKey) : undefined;
+  }
+
+  resolve(deploymentId: string, spec: DeploymentSpec | undefined, modelName: string): Deployment {
+    const deployment = spec ? this.fromSpec(spec) : this.configured.deployment(deploymentId);
+    if (!deployment || deployment.provider !== this.provider) {
+      throw new SwitchyardError(
+        'service_unavailable',
+        `deployment ${deploymentId} of model "${modelName}" is not in this worker's config.yaml; restart the workers after changing it`,
+      );
+    }
+    return deployment;
+  }
+
+  private fromSpec(spec: DeploymentSpec): Deployment {
+    const cacheKey = `${spec.id}@${spec.version}`;
+    const cached = this.stored.get(cacheKey);
+    if (cached) return cached;
+    const deployment = this.parse(spec);
+    if (this.stored.size >= CACHE_LIMIT) this.stored.delete(this.stored.keys().next().value as string);
+    this.stored.set(cacheKey, deployment);
+    return deployment;
+  }
+
+  private parse(spec: DeploymentSpec): Deployment {
+    const sealed = Object.values(spec.litellm_params).some((v) => SecretBox.isSealed(v));
+    if (sealed && !this.box) {
+      throw new SwitchyardError('service_unavailable', `worker-${this.provider} cannot open the credentials of model "${spec.model_name}": set SALT_KEY (or LITELLM_SALT_KEY, or LITELLM_MASTER_KEY) to the gateway's value`);
+    }
+    let params: Record<string, unknown>;
+    try {
+      params = this.box ? this.box.openParams(spec.litellm_params) : spec.litellm_params;
+    } catch {
+      throw new SwitchyardError('service_unavailable', `worker-${this.provider} cannot open the credentials of model "${spec.model_name}": its SALT_KEY differs from the gateway's`);
+    }
+    const { deployment, problems } = parseModelEntry(entryOf(spec, params), storedModelSource(spec.id), { env: this.env, needsSecretsOf: [this.provider] });
+    if (!deployment) {
+      const detail = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      throw new SwitchyardError('service_unavailable', `model "${spec.model_name}" cannot be served by worker-${this.provider}: ${detail}`);
+    }
+    return deployment;
+  }
+}

@@ -1,0 +1,34 @@
+import { SecretBox, withoutSecrets } from './secret-box';
+
+describe('SecretBox', () => {
+  const box = new SecretBox('sk-salt');
+
+  it('round-trips a secret, with a new IV each time', () => {
+    const a = box.seal('sk-upstream-123');
+    const b = box.seal('sk-upstream-123');
+    expect(a).toMatch(/^sy-enc:v1:[A-Za-z0-9_-]+$/);
+    expect(a).not.toBe(b);
+    expect(a).not.toContain('sk-upstream-123');
+    expect(box.open(a)).toBe('sk-upstream-123');
+  });
+
+  it('refuses a value sealed under another salt key, or altered', () => {
+    const sealed = box.seal('sk-upstream-123');
+    expect(() => new SecretBox('sk-other').open(sealed)).toThrow();
+    const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
+    expect(() => box.open(tampered)).toThrow();
+  });
+
+  it('seals secret-named params only, leaving os.environ/ references and other fields as they are', () => {
+    const sealed = box.sealParams({ model: 'gpt-4o', api_key: 'sk-live', api_base: 'http://x', aws_secret_access_key: 's3', vertex_credentials: 'os.environ/CREDS', rpm: 5 });
+    expect(sealed).toMatchObject({ model: 'gpt-4o', api_base: 'http://x', vertex_credentials: 'os.environ/CREDS', rpm: 5 });
+    expect(SecretBox.isSealed(sealed.api_key)).toBe(true);
+    expect(SecretBox.isSealed(sealed.aws_secret_access_key)).toBe(true);
+    expect(box.sealParams(sealed)).toEqual(sealed);
+    expect(box.openParams(sealed)).toEqual({ model: 'gpt-4o', api_key: 'sk-live', api_base: 'http://x', aws_secret_access_key: 's3', vertex_credentials: 'os.environ/CREDS', rpm: 5 });
+  });
+
+  it('withoutSecrets drops secret-named fields in any form', () => {
+    expect(withoutSecrets({ model: 'm', api_key: box.seal('x'), api_base: 'http://x', token: 'os.environ/T' })).toEqual({ model: 'm', api_base: 'http://x' });
+  });
+});

@@ -1,0 +1,167 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import OpenAI from 'openai';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { fakeEnv, sdk, startFakes, tutorialConfig } from './support/fixtures';
+import { MASTER_KEY, type Stack, startStack } from './support/stack';
+
+// Debian's Chromium (apt-get install chromium); the flags keep it off the network it cannot reach.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const SCREENSHOTS = resolve(__dirname, '../reports/screenshots');
+const OLLAMA = 'ollama/gpt-oss:20b';
+const OPENAI = 'openai/gpt-4o-mini';
+
+jest.setTimeout(90_000);
+
+describe('admin UI at /ui, in headless Chromium', () => {
+  let fakes: Awaited<ReturnType<typeof startFakes>>;
+  let stack: Stack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Every URL the pages asked for: nothing may come from another origin. */
+  const requested: string[] = [];
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const ask = (key: string, model: string) => sdk(stack.url, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+  const keyRow = (alias: string) => page.locator('#keys-table tbody tr', { hasText: alias });
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    fakes = await startFakes();
+    stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), STORE_MODEL_IN_DB: 'True' } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.url });
+    page = await context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('dialog', (dialog) => void dialog.accept());
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await fakes?.stop();
+  });
+
+  it('logs in as admin with the master key, refusing a wrong password', async () => {
+    await page.goto(`${stack.url}/ui`);
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await expect(page.getByLabel('Username').inputValue()).resolves.toBe('admin');
+    await shot('01-login');
+
+    await page.getByLabel(/^Password/).fill('sk-wrong');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('wrong username or password').waitFor();
+
+    await page.getByLabel(/^Password/).fill(MASTER_KEY);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Virtual Keys' }).waitFor();
+    expect(page.url()).not.toContain(MASTER_KEY);
+    const stored = await page.evaluate<string>('JSON.stringify(sessionStorage)');
+    expect(stored).not.toContain(MASTER_KEY);
+    await shot('02-keys');
+  });
+
+  let created = '';
+  it('creates a key for one model, shows it once with a copy button, and the key works for that model only', async () => {
+    await page.getByLabel('Key name').fill('tutorial-app');
+    const models = page.getByRole('group', { name: 'Models' });
+    await expect(models.getByRole('checkbox').count()).resolves.toBe(2);
+    await models.getByRole('checkbox', { name: OLLAMA }).check();
+    await page.getByRole('button', { name: 'Create Key' }).click();
+
+    const saved = page.getByRole('region', { name: 'Save your key' });
+    await saved.waitFor();
+    await saved.getByText('This key will not be shown again.').waitFor();
+    created = await page.getByLabel('Key', { exact: true }).inputValue();
+    expect(created).toMatch(/^sk-[A-Za-z0-9_-]{32}$/);
+    await shot('03-key-created');
+
+    await saved.getByRole('button', { name: 'Copy' }).click();
+    await saved.getByText('Copied to the clipboard.').waitFor();
+    await expect(page.evaluate<string>('navigator.clipboard.readText()')).resolves.toBe(created);
+
+    expect((await ask(created, OLLAMA)).choices[0].message.content).toBe('echo: hi');
+    const refused = await ask(created, OPENAI).catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
+
+    await saved.getByRole('button', { name: 'Done' }).click();
+    await expect(page.getByLabel('Key', { exact: true }).isVisible()).resolves.toBe(false);
+    const row = keyRow('tutorial-app');
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain(`sk-...${created.slice(-4)}`);
+    await expect(row.textContent()).resolves.toContain(OLLAMA);
+    await expect(row.textContent()).resolves.toContain('active');
+    expect(await page.content()).not.toContain(created);
+  });
+
+  it('blocks and unblocks the key from its row', async () => {
+    await page.getByRole('button', { name: 'Block tutorial-app' }).click();
+    await keyRow('tutorial-app').getByText('blocked').waitFor();
+    expect(await ask(created, OLLAMA).catch((e) => e.status)).toBe(401);
+    await page.getByRole('button', { name: 'Unblock tutorial-app' }).click();
+    await keyRow('tutorial-app').getByText('active').waitFor();
+    expect((await ask(created, OLLAMA)).choices).toHaveLength(1);
+  });
+
+  it('lists models without secrets, adds a model to the database and deletes it', async () => {
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    const table = page.locator('#models-table');
+    await table.getByText(OPENAI).waitFor();
+    await expect(table.textContent()).resolves.toContain('config.yaml');
+    expect(await page.content()).not.toContain(fakeEnv(fakes.openai).OPENAI_API_KEY);
+
+    await page.locator('#add-model summary').click();
+    await page.getByLabel(/^Model name/).fill('ui/llama');
+    await page.getByLabel('Provider', { exact: true }).selectOption('ollama');
+    await page.getByLabel('Upstream model').fill('llama3.2');
+    await page.getByLabel(/^API base/).fill(fakes.ollama.origin);
+    await page.getByRole('button', { name: 'Add Model' }).click();
+    const row = table.locator('tbody tr', { hasText: 'ui/llama' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('database');
+    await shot('04-models');
+    expect((await ask(MASTER_KEY, 'ui/llama')).choices[0].message.content).toBe('echo: hi');
+
+    await row.getByRole('button', { name: /^Delete ui\/llama/ }).click();
+    await row.waitFor({ state: 'detached' });
+    expect(await ask(MASTER_KEY, 'ui/llama').catch((e) => e.status)).toBe(404);
+  });
+
+  it('shows spend and budget per key on the usage page', async () => {
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByRole('heading', { name: 'Usage' }).waitFor();
+    const row = page.locator('#usage-keys-table tbody tr', { hasText: 'tutorial-app' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('0.0000');
+    await shot('05-usage');
+  });
+
+  it('deletes the key, after which it is refused', async () => {
+    await page.getByRole('link', { name: 'Virtual Keys' }).click();
+    await page.getByRole('button', { name: 'Delete tutorial-app' }).click();
+    await keyRow('tutorial-app').waitFor({ state: 'detached' });
+    const refused = await ask(created, OLLAMA).catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('logs out, after which the pages need a new login', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.goto(`${stack.url}/ui/#/keys`);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  });
+
+  it('serves the API docs at / from this gateway alone', async () => {
+    await page.goto(`${stack.url}/`);
+    await page.locator('.swagger-ui .info').waitFor();
+    await page.getByText('/v1/chat/completions', { exact: true }).first().waitFor();
+    await page.getByText('/key/generate', { exact: true }).waitFor();
+    await page.getByText('/health/readiness', { exact: true }).waitFor();
+    await shot('06-api-docs');
+    const foreign = requested.filter((url) => new URL(url).origin !== stack.url && !url.startsWith('data:'));
+    expect(foreign).toEqual([]);
+  });
+});
