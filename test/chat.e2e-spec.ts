@@ -159,6 +159,12 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
     expect(mine.headers.get('x-request-id')).toBe('trace-42.a');
     const made = await call(stack.url, '/v1/chat/completions', { body: HELLO });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // Ids the queue cannot use as job ids (a ':' or a plain integer) are replaced, not refused.
+    for (const unusable of ['trace:42', '12345', 'x'.repeat(129), 'with space']) {
+      const res = await call(stack.url, '/v1/chat/completions', { body: HELLO, headers: { 'x-request-id': unusable } });
+      expect({ unusable, status: res.status }).toEqual({ unusable, status: 200 });
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 
   it('retries an upstream 5xx and answers normally', async () => {

@@ -7,3 +7,4 @@ export * from './model-registry';
 export * from './switchyard-config';
 export * from './secret-box';
 export * from './deployment-resolver';
+export * from './router-settings';

@@ -106,9 +106,29 @@ describe('parseModelConfig', () => {
   });
 
   it('reports sections it does not act on, and reads general_settings.master_key', () => {
-    const text = `${TUTORIAL_CONFIG}general_settings:\n  master_key: os.environ/MY_MASTER\nrouter_settings:\n  routing_strategy: simple-shuffle\n`;
+    const text = `${TUTORIAL_CONFIG}general_settings:\n  master_key: os.environ/MY_MASTER\nlitellm_settings:\n  drop_params: true\n`;
     const config = load(text, { MY_MASTER: 'sk-from-env' });
     expect(config.masterKey).toBe('sk-from-env');
-    expect(config.ignoredSections).toEqual(['router_settings']);
+    expect(config.ignoredSections).toEqual(['litellm_settings']);
+  });
+
+  it('reads router_settings: strategy, cooldowns and fallbacks', () => {
+    const text = `${TUTORIAL_CONFIG}router_settings:\n  routing_strategy: least-busy\n  allowed_fails: 2\n  cooldown_time: 30\n  fallbacks: [{"openai/gpt-4o-mini": ["ollama/gpt-oss:20b"]}]\n`;
+    expect(load(text).router).toEqual({
+      routingStrategy: 'least-busy',
+      allowedFails: 2,
+      cooldownTimeMs: 30_000,
+      fallbacks: new Map([['openai/gpt-4o-mini', ['ollama/gpt-oss:20b']]]),
+    });
+    expect(load(TUTORIAL_CONFIG).router).toMatchObject({ routingStrategy: 'simple-shuffle', allowedFails: 3, cooldownTimeMs: 5000 });
+  });
+
+  it.each([
+    ['routing_strategy: fastest', 'router_settings.routing_strategy: must be one of simple-shuffle, least-busy'],
+    ['fallbacks: {"a": "b"}', 'router_settings.fallbacks'],
+    ['fallbacks: [{"a": "b"}]', 'router_settings.fallbacks[0].a'],
+    ['allowed_fails: -1', 'router_settings.allowed_fails'],
+  ])('stops boot on router_settings %s, naming the field', (line, expected) => {
+    expect(problemsOf(() => load(`${TUTORIAL_CONFIG}router_settings:\n  ${line}\n`)).join('\n')).toContain(expected);
   });
 });

@@ -6,6 +6,7 @@ import { Provider } from '@app/contracts';
 import { ConfigError } from './config-error';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
+import { type RouterSettings, parseRouterSettings } from './router-settings';
 
 const ENV_REF = 'os.environ/';
 const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1';
@@ -43,12 +44,13 @@ const fileSchema = z.looseObject({
 });
 
 /** Sections of a LiteLLM config that Switchyard reads. Others are reported as ignored. */
-const KNOWN_SECTIONS = new Set(['model_list', 'general_settings']);
+const KNOWN_SECTIONS = new Set(['model_list', 'general_settings', 'router_settings']);
 
 export interface ModelConfig {
   deployments: Deployment[];
   /** `general_settings.master_key`, when the file sets one. */
   masterKey?: string;
+  router: RouterSettings;
   /** Top-level sections present in the file that Switchyard does not act on yet. */
   ignoredSections: string[];
 }
@@ -187,6 +189,8 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
     if (other) problems.push(`${d.source}.model_info.id: "${d.id}" is also used by ${other}`);
     seen.set(d.id, d.source);
   }
+  const router = parseRouterSettings(file.data.router_settings);
+  problems.push(...router.problems.map((p) => `${fileLabel} ${p}`));
   if (problems.length) throw new ConfigError(problems);
 
   const general = resolveEnvRefs(file.data.general_settings ?? {}, options.env, 'general_settings', []) as {
@@ -195,6 +199,7 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
   return {
     deployments,
     masterKey: general.master_key,
+    router: router.settings,
     ignoredSections: Object.keys(file.data).filter((k) => !KNOWN_SECTIONS.has(k)),
   };
 }

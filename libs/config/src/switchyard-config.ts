@@ -4,6 +4,7 @@ import { parseGatewayEnv, parseWorkerEnv, type EnvSource, type GatewayEnv, type 
 import { DeploymentResolver } from './deployment-resolver';
 import { loadModelConfig } from './model-config.loader';
 import { ModelRegistry } from './model-registry';
+import { DEFAULT_ROUTER_SETTINGS, type RouterSettings } from './router-settings';
 
 /** Everything the gateway reads from its environment and config.yaml, validated once at boot. */
 export class GatewayConfig {
@@ -14,6 +15,8 @@ export class GatewayConfig {
     readonly ignoredSections: string[],
     /** The environment it was loaded from: `os.environ/` references of stored models resolve against it. */
     readonly source: EnvSource,
+    /** `router_settings`: routing strategy, cooldowns, fallbacks. */
+    readonly router: RouterSettings = DEFAULT_ROUTER_SETTINGS,
   ) {}
 
   static load(source: EnvSource): GatewayConfig {
@@ -21,7 +24,7 @@ export class GatewayConfig {
     const file = loadModelConfig(resolve(configFile), { env: source, needsSecretsOf: [] });
     // general_settings.master_key in config.yaml is honoured when the environment sets none.
     const env = parseGatewayEnv({ ...source, MASTER_KEY: source.MASTER_KEY || source.LITELLM_MASTER_KEY || file.masterKey });
-    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections, source);
+    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections, source, file.router);
   }
 }
 
