@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
-import { Client } from 'pg';
-import { HELLO, call, fakeEnv, generateKey, sdk, sleep, startFakes, tutorialConfig } from './support/fixtures';
+import { HELLO, call, eventually, fakeEnv, generateKey, sdk, sleep, startFakes, tutorialConfig } from './support/fixtures';
 import { type Stack, startStack } from './support/stack';
 
 const OLLAMA = 'ollama/gpt-oss:20b';
@@ -173,28 +172,26 @@ describe('key management (LiteLLM /key/* API)', () => {
   });
 
   it('refuses a key whose budget is spent with 429 budget_exceeded, and tells clients not to retry', async () => {
-    const { key, token } = await generateKey(stack.url, { key_alias: 'broke', max_budget: 0.5 });
-    expect((await ask(key)).choices).toHaveLength(1);
-    const db = new Client({ connectionString: stack.databaseUrl });
-    await db.connect();
-    await db.query('UPDATE virtual_keys SET spend = 0.5 WHERE token = $1', [token]);
-    await db.end();
-    // The spend was written behind the gateway's back: a key change notice makes it re-read the key.
-    await post('/key/update', { key, metadata: { note: 'spent' } });
-    fakes.ollama.reset();
+    // gpt-4o-mini at list price: one short call costs about $0.0000014, more than this budget.
+    const { key, token } = await generateKey(stack.url, { key_alias: 'broke', max_budget: 0.000001 });
+    expect((await ask(key, OPENAI)).choices).toHaveLength(1);
+    fakes.openai.reset();
 
-    const res = await call(stack.url, '/v1/chat/completions', { body: HELLO, key });
+    const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model: OPENAI }, key });
     expect(res.status).toBe(429);
     expect(res.headers.get('x-should-retry')).toBe('false');
     expect(res.json.error).toMatchObject({ code: 'budget_exceeded', type: 'budget_exceeded' });
-    expect(res.json.error.message).toContain('0.5');
+    expect(res.json.error.message).toContain('budget');
 
     // The official SDK honours x-should-retry: one attempt, even with retries on.
     let attempts = 0;
     const counted = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: key, maxRetries: 2, fetch: (url, init) => (attempts++, fetch(url, init)) });
     expect(await counted.chat.completions.create({ model: OLLAMA, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e.status)).toBe(429);
     expect(attempts).toBe(1);
-    expect(fakes.ollama.total).toBe(0);
+    expect(fakes.openai.total).toBe(0);
+
+    const spent = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => r.json.info.spend > 0.000001, 3000);
+    expect(spent.json.info.spend).toBeCloseTo(0.15e-6 * 1 + 0.6e-6 * 2, 12);
 
     const raised = await post('/key/update', { key, max_budget: 10 });
     expect(raised.status).toBe(200);

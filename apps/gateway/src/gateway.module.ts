@@ -13,6 +13,12 @@ import { KeyCacheService } from './auth/key-cache.service';
 import { UiSessions } from './auth/ui-sessions.service';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
+import { KeyLimits } from './limits/key-limits.service';
+import { Router } from './routing/router.service';
+import { SpendLogWriter } from './spend/spend-log.writer';
+import { BudgetResets } from './spend/budget-resets.service';
+import { SpendController } from './spend/spend.controller';
+import { SpendService } from './spend/spend.service';
 import { ChangeNotices } from './cluster/change-notices.service';
 import { HealthController } from './health/health.controller';
 import { OpenAIExceptionFilter } from './http/openai-exception.filter';
@@ -59,7 +65,7 @@ export class GatewayModule {
         TypeOrmModule.forFeature(ENTITIES),
         TerminusModule,
       ],
-      controllers: [ChatController, ModelsController, ModelAdminController, KeysController, HealthController, AdminUiController],
+      controllers: [ChatController, ModelsController, ModelAdminController, KeysController, HealthController, AdminUiController, SpendController],
       providers: [
         { provide: GatewayConfig, useValue: config },
         {
@@ -79,6 +85,11 @@ export class GatewayModule {
         ModelCatalog,
         ModelAdminService,
         KeysService,
+        Router,
+        KeyLimits,
+        SpendLogWriter,
+        SpendService,
+        BudgetResets,
         ChatService,
         RedisHealthIndicator,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

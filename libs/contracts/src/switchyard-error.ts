@@ -45,6 +45,8 @@ export interface SwitchyardErrorOptions {
   status?: number;
   retryable?: boolean;
   retryAfterMs?: number;
+  /** Extra response headers (e.g. x-ratelimit-*); never sent through the queue. */
+  headers?: Record<string, string>;
 }
 
 export class SwitchyardError extends Error {
@@ -54,6 +56,7 @@ export class SwitchyardError extends Error {
   readonly param: string | null;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
+  readonly headers?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
     super(message);
@@ -64,6 +67,7 @@ export class SwitchyardError extends Error {
     this.param = options.param ?? null;
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    this.headers = options.headers;
   }
 
   toBody(): OpenAIErrorBody {

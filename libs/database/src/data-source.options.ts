@@ -1,11 +1,13 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ModelDeploymentEntity } from './entities/model-deployment.entity';
+import { SpendLogEntity } from './entities/spend-log.entity';
 import { VirtualKeyEntity } from './entities/virtual-key.entity';
 import { CreateVirtualKeys1764000000000 } from './migrations/1764000000000-create-virtual-keys';
 import { KeyLimitsAndStoredModels1764100000000 } from './migrations/1764100000000-key-limits-and-stored-models';
+import { SpendLogs1764200000000 } from './migrations/1764200000000-spend-logs';
 
-export const ENTITIES = [VirtualKeyEntity, ModelDeploymentEntity];
-export const MIGRATIONS = [CreateVirtualKeys1764000000000, KeyLimitsAndStoredModels1764100000000];
+export const ENTITIES = [VirtualKeyEntity, ModelDeploymentEntity, SpendLogEntity];
+export const MIGRATIONS = [CreateVirtualKeys1764000000000, KeyLimitsAndStoredModels1764100000000, SpendLogs1764200000000];
 
 /** Connection settings shared by the app, `npm run migration:run` and tests. Schema changes only through migrations. */
 export function dataSourceOptions(url: string): DataSourceOptions {

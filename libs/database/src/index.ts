@@ -1,3 +1,4 @@
+export * from './entities/spend-log.entity';
 export * from './entities/model-deployment.entity';
 export * from './entities/virtual-key.entity';
 export * from './data-source.options';

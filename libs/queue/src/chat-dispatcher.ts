@@ -1,6 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type IORedis from 'ioredis';
 import {
+  CHAT_JOB_VERSION,
   QUEUE_BY_PROVIDER,
   type ChatJobPayload,
   type ChatJobResult,
@@ -120,12 +121,15 @@ export class ChatDispatcher {
     let settleResult!: (r: ChatJobResult | undefined) => void;
     const result = new Promise<ChatJobResult | undefined>((r) => (settleResult = r));
     this.reader.subscribe(key, push);
+    // The waiter outlives the events: the job's outcome (its usage, also for a cancelled stream)
+    // arrives after the last event, and until then the call still counts.
     const stop = this.enqueue(
       queue,
       payload,
       numRetries,
       { resolve: (r) => settleResult(r), reject: (e) => (settleResult(undefined), fail(e)) },
       (error) => {
+        settleResult(undefined);
         fail(error);
         void this.cancel(provider, payload.requestId);
       },
@@ -134,7 +138,6 @@ export class ChatDispatcher {
       if (finished) return;
       finished = true;
       notify?.();
-      stop();
       this.reader.unsubscribe(key);
       this.connection.del(key).catch(() => undefined);
     };
@@ -161,16 +164,20 @@ export class ChatDispatcher {
       result,
       cancel: async () => {
         finish();
-        await this.cancel(provider, payload.requestId);
+        if (await this.cancel(provider, payload.requestId)) {
+          // Removed before a worker took it: no outcome will come.
+          stop();
+          settleResult({ v: CHAT_JOB_VERSION, cancelled: true, usage: null, upstreamLatencyMs: 0 });
+        }
       },
     };
   }
 
-  /** Removes a queued job, or tells the worker running it to stop. */
-  async cancel(provider: Provider, requestId: string): Promise<void> {
+  /** Removes a queued job, or tells the worker running it to stop. True when the job was still queued and is gone. */
+  async cancel(provider: Provider, requestId: string): Promise<boolean> {
     const queue = this.queues.get(provider);
-    if (!queue) return;
-    await queue.remove(requestId).catch(() => 0);
+    if (!queue) return false;
+    const removed = await queue.remove(requestId).catch(() => 0);
     await this.connection
       .multi()
       .set(streamKeys.cancelled(this.prefix, queue.name, requestId), '1', 'EX', CANCEL_MARKER_TTL_S)
@@ -178,6 +185,7 @@ export class ChatDispatcher {
       .del(streamKeys.events(this.prefix, queue.name, requestId))
       .exec()
       .catch(() => undefined);
+    return removed === 1;
   }
 
   /** Redis round trip used by readiness checks. */

@@ -9,6 +9,8 @@ export interface KeyRecord {
   blocked: boolean;
   spend: number;
   maxBudget: number | null;
+  budgetDuration: string | null;
+  budgetResetAt: Date | null;
   rpmLimit: number | null;
   tpmLimit: number | null;
   maxParallelRequests: number | null;

@@ -16,7 +16,7 @@ interface Entry {
   expiresAt: number;
 }
 
-function toRecord(row: VirtualKeyEntity): KeyRecord {
+export function toRecord(row: VirtualKeyEntity): KeyRecord {
   return {
     token: row.token,
     keyName: row.keyName,
@@ -27,6 +27,8 @@ function toRecord(row: VirtualKeyEntity): KeyRecord {
     blocked: row.blocked,
     spend: row.spend,
     maxBudget: row.maxBudget,
+    budgetDuration: row.budgetDuration,
+    budgetResetAt: row.budgetResetAt,
     rpmLimit: row.rpmLimit,
     tpmLimit: row.tpmLimit,
     maxParallelRequests: row.maxParallelRequests,

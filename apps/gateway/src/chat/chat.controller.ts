@@ -1,13 +1,13 @@
 import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { GatewayConfig } from '@app/config';
 import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
-import { relayChatStream } from './chat-stream.relay';
-import { ChatService } from './chat.service';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
 import { chatRequestSchema } from './chat-request.schema';
+import { relayChatStream } from './chat-stream.relay';
+import { ChatService, servedHeaders } from './chat.service';
 
 @ApiTags('OpenAI')
 @ApiBearerAuth()
@@ -31,11 +31,16 @@ export class ChatController {
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const call = this.chat.prepare(auth, body, req.requestId);
-    if (!call.payload.stream) {
-      res.status(200).json(await this.chat.complete(call));
+    const admission = await this.chat.admit(call);
+    res.set(admission.headers);
+    if (!call.stream) {
+      const { completion, served } = await this.chat.complete(call, admission);
+      res.set(servedHeaders(served)).status(200).json(completion);
       return;
     }
-    await relayChatStream(await this.chat.stream(call), req, res, {
+    const { handle, served } = await this.chat.stream(call, admission);
+    res.set(servedHeaders(served));
+    await relayChatStream(handle, req, res, {
       model: call.request.model,
       includeUsage: call.request.stream_options?.include_usage === true,
       keepAliveMs: this.config.env.STREAM_KEEPALIVE * 1000,

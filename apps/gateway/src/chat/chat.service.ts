@@ -1,82 +1,214 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CHAT_JOB_VERSION, type ChatCompletion, type ChatCompletionRequest, type ChatJobPayload, SwitchyardError } from '@app/contracts';
-import { type Deployment, GatewayConfig } from '@app/config';
-import { ModelCatalog } from '../models/model-catalog.service';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  CHAT_JOB_VERSION,
+  type ChatCompletion,
+  type ChatCompletionRequest,
+  type ChatJobPayload,
+  type ChatJobResult,
+  type ChatStreamEvent,
+  SwitchyardError,
+} from '@app/contracts';
+import { GatewayConfig } from '@app/config';
 import { ChatDispatcher, type ChatStreamHandle } from '@app/queue';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
+import { type Admission, KeyLimits } from '../limits/key-limits.service';
+import { ModelCatalog } from '../models/model-catalog.service';
+import { type Attempt, Router, isDeploymentFailure } from '../routing/router.service';
+import { BudgetResets } from '../spend/budget-resets.service';
+import { type CallOutcome, SpendService } from '../spend/spend.service';
 import { chatRequestSchema } from './chat-request.schema';
 
-/** A validated, authorised, routed call, ready to enqueue. */
-export interface PreparedCall {
+/** A validated, authorised call. */
+export interface ChatCall {
+  auth: AuthContext;
   request: ChatCompletionRequest;
-  deployment: Deployment;
-  payload: ChatJobPayload;
+  requestId: string;
+  stream: boolean;
+  startedAt: number;
 }
 
+/** Which deployment answered, and after how many fallbacks: the answer's x-switchyard-* headers. */
+export interface Served {
+  attempt: Attempt;
+  attempted: number;
+}
+
+export function servedHeaders(served: Served): Record<string, string> {
+  return {
+    'x-switchyard-model-id': served.attempt.deployment.id,
+    'x-switchyard-model-group': served.attempt.modelGroup,
+    'x-switchyard-attempts': String(served.attempted),
+  };
+}
+
+function asSwitchyardError(err: unknown): SwitchyardError {
+  return err instanceof SwitchyardError ? err : new SwitchyardError('internal_error', (err as Error)?.message ?? String(err));
+}
+
+/**
+ * One chat call from admission to spend: the key's limits, the router's plan (the group's
+ * deployments, then its fallbacks), the queue, and the spend log once it has ended.
+ */
 @Injectable()
 export class ChatService {
+  private readonly logger = new Logger(ChatService.name);
+
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
     @Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher,
     private readonly catalog: ModelCatalog,
+    private readonly router: Router,
+    private readonly limits: KeyLimits,
+    private readonly spend: SpendService,
+    private readonly budgets: BudgetResets,
   ) {}
 
-  /** Validates, authorises and routes one call. Throws the 4xx a client should see; changes nothing. */
-  prepare(auth: AuthContext, body: unknown, requestId: string): PreparedCall {
+  /** Validates and authorises one call. Throws the 4xx a client should see; changes nothing. */
+  prepare(auth: AuthContext, body: unknown, requestId: string): ChatCall {
     const request = parseBody(chatRequestSchema, body) as ChatCompletionRequest;
-    const deployment = this.route(auth, request.model);
-    assertWithinBudget(auth);
+    const models = this.catalog.models;
+    if (models.group(request.model).length === 0) {
+      const visible = models.modelNames().filter((m) => mayUseModel(auth, m));
+      throw new SwitchyardError('model_not_found', `model "${request.model}" does not exist; available: ${visible.join(', ') || 'none'}`, { param: 'model' });
+    }
+    if (!mayUseModel(auth, request.model)) {
+      const allowed = auth.kind === 'virtual' ? auth.key.models.join(', ') : '';
+      throw new SwitchyardError('model_not_allowed', `this key may not use model "${request.model}"; it may use: ${allowed}`, { param: 'model' });
+    }
+    return { auth, request, requestId, stream: request.stream === true, startedAt: Date.now() };
+  }
+
+  /** The key's limits; throws 429 when one is reached. The admission's headers go on the answer. */
+  async admit(call: ChatCall): Promise<Admission> {
+    const [first] = this.catalog.models.group(call.request.model);
+    return this.limits.admit({
+      key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
+      requestId: call.requestId,
+      deadline: Date.now() + (first.timeoutMs ?? this.config.env.REQUEST_TIMEOUT * 1000),
+      estimatedCost: this.spend.estimate(first, call.request),
+    });
+  }
+
+  /** Tries the plan in order until a deployment answers or an error is not the deployment's fault. */
+  async complete(call: ChatCall, admission: Admission): Promise<{ completion: ChatCompletion; served: Served }> {
+    let attempts: Attempt[] = [];
+    let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
+    try {
+      attempts = this.router.plan(call.request.model);
+      for (const [index, attempt] of attempts.entries()) {
+        const done = this.router.begin(attempt.deployment.id);
+        try {
+          const result = await this.dispatcher.dispatch(attempt.deployment.provider, this.payload(call, attempt, index), attempt.deployment.numRetries);
+          done();
+          if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
+          this.finish(call, admission, { servedBy: attempt, usage: result.completion.usage, status: 'success', httpStatus: 200 });
+          return { completion: { ...result.completion, model: call.request.model }, served: { attempt, attempted: index + 1 } };
+        } catch (err) {
+          const error = asSwitchyardError(err);
+          done(error);
+          last = { attempt, error };
+          if (!isDeploymentFailure(error)) break;
+        }
+      }
+    } catch (err) {
+      last = { error: asSwitchyardError(err) };
+    }
+    const { attempt, error } = last!;
+    this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
+    throw error;
+  }
+
+  /**
+   * Starts a streamed call. A failure before the first chunk may still fall back to the next
+   * deployment; once a chunk is out, the client has part of an answer and the call is what it is.
+   */
+  async stream(call: ChatCall, admission: Admission): Promise<{ handle: ChatStreamHandle; served: Served }> {
+    let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
+    try {
+      const attempts = this.router.plan(call.request.model);
+      for (const [index, attempt] of attempts.entries()) {
+        const done = this.router.begin(attempt.deployment.id);
+        let handle: ChatStreamHandle;
+        let first: IteratorResult<ChatStreamEvent>;
+        const events = (h: ChatStreamHandle) => h.events[Symbol.asyncIterator]();
+        let iterator: AsyncIterator<ChatStreamEvent>;
+        try {
+          handle = await this.dispatcher.stream(attempt.deployment.provider, this.payload(call, attempt, index), attempt.deployment.numRetries);
+          iterator = events(handle);
+          first = await iterator.next();
+        } catch (err) {
+          const error = asSwitchyardError(err);
+          done(error);
+          last = { attempt, error };
+          if (!isDeploymentFailure(error)) break;
+          continue;
+        }
+        if (!first.done && first.value.t === 'error') {
+          // Failed before its first chunk: the client has seen nothing yet.
+          const error = SwitchyardError.fromWire(first.value.error);
+          await iterator.return?.(undefined);
+          done(error);
+          last = { attempt, error };
+          if (isDeploymentFailure(error)) continue;
+          break;
+        }
+        void this.settleStream(call, admission, attempt, handle.result, done);
+        return { handle: { ...handle, events: prepend(first, iterator) }, served: { attempt, attempted: index + 1 } };
+      }
+    } catch (err) {
+      last = { error: asSwitchyardError(err) };
+    }
+    const { attempt, error } = last!;
+    this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
+    throw error;
+  }
+
+  /** Spend and limits of a stream, once its job has ended (a cancelled one reports what was generated). */
+  private async settleStream(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | undefined>, done: (e?: SwitchyardError) => void) {
+    const outcome = await result.catch(() => undefined);
+    done();
+    if (!outcome) {
+      this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: 502, errorCode: 'upstream_error' });
+      return;
+    }
+    this.finish(call, admission, { servedBy: attempt, usage: outcome.usage, status: outcome.cancelled ? 'cancelled' : 'success', httpStatus: 200 });
+  }
+
+  /** Logs the call and gives the key's slot back, counting its tokens and cost. Never throws. */
+  private finish(call: ChatCall, admission: Admission, outcome: Pick<CallOutcome, 'usage' | 'status' | 'httpStatus' | 'errorCode'> & { servedBy?: Attempt }) {
+    try {
+      const used = this.spend.record({ ...outcome, requestId: call.requestId, auth: call.auth, modelGroup: call.request.model, stream: call.stream, startedAt: call.startedAt });
+      void admission.release(used);
+    } catch (err) {
+      this.logger.error(`could not record the spend of request ${call.requestId}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The job for one attempt. Fallback attempts get their own job id (`<request id>.f<n>`). */
+  private payload(call: ChatCall, attempt: Attempt, index: number): ChatJobPayload {
     const enqueuedAt = Date.now();
-    const payload: ChatJobPayload = {
+    const { deployment } = attempt;
+    return {
       v: CHAT_JOB_VERSION,
-      requestId,
+      requestId: index === 0 ? call.requestId : `${call.requestId}.f${index}`,
       deploymentId: deployment.id,
       deployment: this.catalog.spec(deployment.id),
-      modelName: request.model,
-      request,
-      stream: request.stream === true,
+      modelName: call.request.model,
+      request: call.request,
+      stream: call.stream,
       deadline: enqueuedAt + (deployment.timeoutMs ?? this.config.env.REQUEST_TIMEOUT * 1000),
       enqueuedAt,
     };
-    return { request, deployment, payload };
-  }
-
-  /** Resolves with the answer as the client expects it (`model` = the name it asked for). */
-  async complete(call: PreparedCall): Promise<ChatCompletion> {
-    const result = await this.dispatcher.dispatch(call.deployment.provider, call.payload, call.deployment.numRetries);
-    if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
-    return { ...result.completion, model: call.request.model };
-  }
-
-  stream(call: PreparedCall): Promise<ChatStreamHandle> {
-    return this.dispatcher.stream(call.deployment.provider, call.payload, call.deployment.numRetries);
-  }
-
-  /** The deployment that will serve this model for this key. */
-  private route(auth: AuthContext, modelName: string): Deployment {
-    const models = this.catalog.models;
-    const group = models.group(modelName);
-    if (group.length === 0) {
-      const visible = models.modelNames().filter((m) => mayUseModel(auth, m));
-      throw new SwitchyardError('model_not_found', `model "${modelName}" does not exist; available: ${visible.join(', ') || 'none'}`, {
-        param: 'model',
-      });
-    }
-    if (!mayUseModel(auth, modelName)) {
-      const allowed = auth.kind === 'virtual' ? auth.key.models.join(', ') : '';
-      throw new SwitchyardError('model_not_allowed', `this key may not use model "${modelName}"; it may use: ${allowed}`, { param: 'model' });
-    }
-    // Several deployments of one model share the load; smarter strategies come with the router.
-    return group[Math.floor(Math.random() * group.length)];
   }
 }
 
-/** A key whose spend reached its budget makes no more calls until the budget resets or is raised. */
-function assertWithinBudget(auth: AuthContext): void {
-  if (auth.kind !== 'virtual' || auth.key.maxBudget === null || auth.key.spend < auth.key.maxBudget) return;
-  throw new SwitchyardError(
-    'budget_exceeded',
-    `budget exceeded: this key has spent $${auth.key.spend.toFixed(6)} of its $${auth.key.maxBudget} budget`,
-  );
+async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.();
+  }
 }

@@ -1,0 +1,42 @@
+import { Provider } from '@app/contracts';
+import type { Deployment } from '@app/config';
+import { costOf, priceOf } from './model-prices';
+
+const deployment = (fields: Partial<Deployment>): Deployment => ({
+  id: 'd',
+  modelName: 'm',
+  provider: Provider.OpenAI,
+  litellmModel: 'gpt-4o-mini',
+  upstreamModel: 'gpt-4o-mini',
+  apiBase: 'https://api.openai.com/v1',
+  modelInfo: {},
+  extraParams: {},
+  source: 'test',
+  ...fields,
+});
+
+describe('priceOf / costOf', () => {
+  it.each([
+    ['gpt-4o-mini', 0.15, 0.6],
+    ['gpt-4o-mini-2024-07-18', 0.15, 0.6],
+    ['gpt-4o', 2.5, 10],
+    ['gpt-4.1-nano', 0.1, 0.4],
+    ['o3-mini', 1.1, 4.4],
+    ['my-finetune', 0, 0],
+  ])('prices OpenAI %s at $%d / $%d per 1M tokens', (model, input, output) => {
+    const price = priceOf(deployment({ upstreamModel: model }));
+    expect(price.input * 1e6).toBeCloseTo(input);
+    expect(price.output * 1e6).toBeCloseTo(output);
+  });
+
+  it('prefers model_info prices, and makes Ollama free by default', () => {
+    expect(priceOf(deployment({ modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: '0.002' } }))).toEqual({ input: 0.001, output: 0.002 });
+    expect(priceOf(deployment({ provider: Provider.Ollama, upstreamModel: 'gpt-oss:20b' }))).toEqual({ input: 0, output: 0 });
+    expect(priceOf(deployment({ provider: Provider.Ollama, modelInfo: { output_cost_per_token: 0.5 } }))).toEqual({ input: 0, output: 0.5 });
+  });
+
+  it('costs prompt and completion tokens at their own prices', () => {
+    expect(costOf({ input: 0.001, output: 0.002 }, { prompt_tokens: 10, completion_tokens: 5 })).toBeCloseTo(0.02);
+    expect(costOf({ input: 1, output: 1 }, null)).toBe(0);
+  });
+});

@@ -1,0 +1,76 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SpendLogEntity } from '@app/database';
+
+export type SpendRow = Omit<SpendLogEntity, 'id'>;
+
+const BATCH = 500;
+const FLUSH_EVERY_MS = 1_000;
+// While Postgres is away rows wait in memory; past this many the oldest are dropped (and said so).
+const MAX_BUFFERED = 50_000;
+
+/**
+ * Spend log rows and key spend, written off the hot path: calls push a row and go on; every
+ * second (or every 500 rows) one transaction inserts the rows and adds each key's spend to
+ * `virtual_keys.spend` with a single atomic UPDATE.
+ */
+@Injectable()
+export class SpendLogWriter implements OnApplicationShutdown {
+  private readonly logger = new Logger(SpendLogWriter.name);
+  private buffer: SpendRow[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private dropped = 0;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  push(row: SpendRow): void {
+    this.buffer.push(row);
+    if (this.buffer.length > MAX_BUFFERED) {
+      this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
+      if (this.dropped++ % 1000 === 0) this.logger.error(`spend log buffer full (Postgres unreachable?): dropping the oldest rows`);
+    }
+    if (this.buffer.length >= BATCH) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /** Writes what is buffered; resolves when it is in Postgres (or put back after a failure). */
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.buffer.length ? this.flush() : undefined));
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    const rows = this.buffer.splice(0, BATCH);
+    this.flushing = this.write(rows)
+      .catch((err: Error) => {
+        this.logger.warn(`could not write ${rows.length} spend log rows, will retry: ${err.message}`);
+        this.buffer.unshift(...rows);
+      })
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.buffer.length) this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+      });
+    return this.flushing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+    if (this.buffer.length) await this.flush();
+    clearTimeout(this.timer);
+  }
+
+  private async write(rows: SpendRow[]): Promise<void> {
+    const byKey = new Map<string, number>();
+    for (const row of rows) if (row.keyToken && row.spend > 0) byKey.set(row.keyToken, (byKey.get(row.keyToken) ?? 0) + row.spend);
+    await this.dataSource.transaction(async (tx) => {
+      await tx.createQueryBuilder().insert().into(SpendLogEntity).values(rows).execute();
+      if (byKey.size === 0) return;
+      await tx.query(
+        `UPDATE virtual_keys AS k SET spend = k.spend + v.delta
+           FROM unnest($1::varchar[], $2::float8[]) AS v(token, delta)
+          WHERE k.token = v.token`,
+        [[...byKey.keys()], [...byKey.values()]],
+      );
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import type { ChatCompletionRequest, CompletionUsage } from '@app/contracts';
+import type { Deployment } from '@app/config';
+import type { AuthContext } from '../auth/auth-context';
+import { costOf, priceOf } from './model-prices';
+import { SpendLogWriter } from './spend-log.writer';
+
+// Output tokens assumed for a budget reservation when the request sets no max_tokens.
+const DEFAULT_COMPLETION_ESTIMATE = 256;
+
+export interface CallOutcome {
+  requestId: string;
+  auth: AuthContext;
+  /** The `model` the client asked for. */
+  modelGroup: string;
+  /** What served it (or failed last); absent when no deployment was tried. */
+  servedBy?: { modelGroup: string; deployment: Deployment };
+  usage: CompletionUsage | null | undefined;
+  status: 'success' | 'failure' | 'cancelled';
+  httpStatus: number;
+  errorCode?: string;
+  stream: boolean;
+  startedAt: number;
+}
+
+/** Prices calls and hands them to the spend log. */
+@Injectable()
+export class SpendService {
+  constructor(private readonly writer: SpendLogWriter) {}
+
+  /** A deliberately generous guess of a call's cost, reserved against the key's budget while it runs. */
+  estimate(deployment: Deployment, request: ChatCompletionRequest): number {
+    const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
+    const completionTokens = Number(request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_COMPLETION_ESTIMATE) * Number(request.n ?? 1);
+    return costOf(priceOf(deployment), { prompt_tokens: promptTokens, completion_tokens: completionTokens });
+  }
+
+  /** Logs the call (batched) and returns its cost and tokens. */
+  record(outcome: CallOutcome): { cost: number; tokens: number } {
+    const { servedBy, usage } = outcome;
+    const cost = servedBy ? costOf(priceOf(servedBy.deployment), usage) : 0;
+    const tokens = usage ? (usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0)) : 0;
+    const now = Date.now();
+    this.writer.push({
+      requestId: outcome.requestId,
+      keyToken: outcome.auth.kind === 'virtual' ? outcome.auth.key.token : null,
+      keyAlias: outcome.auth.kind === 'virtual' ? outcome.auth.key.keyAlias : null,
+      modelGroup: outcome.modelGroup,
+      servedModelGroup: servedBy?.modelGroup ?? null,
+      deploymentId: servedBy?.deployment.id ?? null,
+      provider: servedBy?.deployment.provider ?? null,
+      upstreamModel: servedBy?.deployment.upstreamModel ?? null,
+      promptTokens: usage?.prompt_tokens ?? 0,
+      completionTokens: usage?.completion_tokens ?? 0,
+      totalTokens: tokens,
+      spend: cost,
+      latencyMs: now - outcome.startedAt,
+      status: outcome.status,
+      httpStatus: outcome.httpStatus,
+      errorCode: outcome.errorCode ?? null,
+      stream: outcome.stream,
+      startTime: new Date(outcome.startedAt),
+      endTime: new Date(now),
+    });
+    return { cost, tokens };
+  }
+}

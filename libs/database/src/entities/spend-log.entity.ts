@@ -1,0 +1,74 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** One call's outcome: who, which model and deployment, tokens, cost, time. Written in batches. */
+@Entity({ name: 'spend_logs' })
+@Index('spend_logs_key_time', ['keyToken', 'startTime'])
+@Index('spend_logs_time', ['startTime'])
+export class SpendLogEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Index('spend_logs_request_id')
+  @Column({ name: 'request_id', type: 'varchar', length: 128 })
+  requestId: string;
+
+  /** Hash of the virtual key; null for the master key. */
+  @Column({ name: 'key_token', type: 'varchar', length: 64, nullable: true })
+  keyToken: string | null;
+
+  @Column({ name: 'key_alias', type: 'varchar', length: 255, nullable: true })
+  keyAlias: string | null;
+
+  /** The `model` the client asked for. */
+  @Column({ name: 'model_group', type: 'varchar', length: 255 })
+  modelGroup: string;
+
+  /** The group that served it: the requested one or a fallback. */
+  @Column({ name: 'served_model_group', type: 'varchar', length: 255, nullable: true })
+  servedModelGroup: string | null;
+
+  @Column({ name: 'deployment_id', type: 'varchar', length: 128, nullable: true })
+  deploymentId: string | null;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  provider: string | null;
+
+  /** The model name the upstream knows. */
+  @Column({ name: 'upstream_model', type: 'varchar', length: 255, nullable: true })
+  upstreamModel: string | null;
+
+  @Column({ name: 'prompt_tokens', type: 'integer', default: 0 })
+  promptTokens: number;
+
+  @Column({ name: 'completion_tokens', type: 'integer', default: 0 })
+  completionTokens: number;
+
+  @Column({ name: 'total_tokens', type: 'integer', default: 0 })
+  totalTokens: number;
+
+  /** USD. */
+  @Column({ type: 'double precision', default: 0 })
+  spend: number;
+
+  @Column({ name: 'latency_ms', type: 'integer' })
+  latencyMs: number;
+
+  /** `success`, `failure` or `cancelled`. */
+  @Column({ type: 'varchar', length: 16 })
+  status: string;
+
+  @Column({ name: 'http_status', type: 'integer' })
+  httpStatus: number;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 64, nullable: true })
+  errorCode: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  stream: boolean;
+
+  @Column({ name: 'start_time', type: 'timestamptz' })
+  startTime: Date;
+
+  @Column({ name: 'end_time', type: 'timestamptz' })
+  endTime: Date;
+}
