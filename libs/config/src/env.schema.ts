@@ -38,6 +38,7 @@ const gatewaySchema = baseSchema.extend({
   STREAM_KEEPALIVE: seconds.default(15),
   DISABLE_SCHEMA_UPDATE: booleanFlag.default(false),
   STORE_MODEL_IN_DB: booleanFlag.default(false),
+  MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(1000),
 });
 
 const workerSchema = baseSchema.extend({

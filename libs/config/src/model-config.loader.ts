@@ -3,6 +3,14 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Provider } from '@app/contracts';
+import {
+  type CallDefaults,
+  deploymentLimitsSchema,
+  litellmSettingsSchema,
+  providerSettingsSectionSchema,
+  resolveCallSettings,
+  routerSettingsSchema,
+} from './call-settings';
 import { ConfigError } from './config-error';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
@@ -21,16 +29,11 @@ const PREFIXES: Record<string, { provider: Provider; needsApiBase: boolean }> = 
   ollama_chat: { provider: Provider.Ollama, needsApiBase: false },
 };
 
-const numeric = z.coerce.number().positive();
 const litellmParamsSchema = z.looseObject({
   model: z.string().min(1),
   api_key: z.string().optional(),
   api_base: z.url().optional(),
-  rpm: numeric.optional(),
-  tpm: numeric.optional(),
-  timeout: numeric.optional(),
-  max_parallel_requests: z.coerce.number().int().positive().optional(),
-  num_retries: z.coerce.number().int().min(0).optional(),
+  ...deploymentLimitsSchema.shape,
 });
 const entrySchema = z.object({
   model_name: z.string().min(1),
@@ -42,14 +45,26 @@ const fileSchema = z.looseObject({
   general_settings: z.looseObject({ master_key: z.string().optional() }).optional(),
 });
 
+/** Sections whose fields set call defaults, and the fields of each that Switchyard reads. */
+const SETTINGS_SECTIONS = {
+  provider_settings: providerSettingsSectionSchema,
+  router_settings: routerSettingsSchema,
+  litellm_settings: litellmSettingsSchema,
+} as const;
+
 /** Sections of a LiteLLM config that Switchyard reads. Others are reported as ignored. */
-const KNOWN_SECTIONS = new Set(['model_list', 'general_settings']);
+const KNOWN_SECTIONS = new Set(['model_list', 'general_settings', ...Object.keys(SETTINGS_SECTIONS)]);
 
 export interface ModelConfig {
   deployments: Deployment[];
   /** `general_settings.master_key`, when the file sets one. */
   masterKey?: string;
-  /** Top-level sections present in the file that Switchyard does not act on yet. */
+  /** Defaults from `provider_settings`, `router_settings` and `litellm_settings`, for deployments defined elsewhere too. */
+  defaults: CallDefaults;
+  /**
+   * What the file sets that Switchyard does not act on yet: whole sections (`environment_variables`),
+   * or a read section with its unused fields (`router_settings (routing_strategy)`).
+   */
   ignoredSections: string[];
 }
 
@@ -112,6 +127,7 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
   }
 
   const problems: string[] = [];
+  const defaults = parseCallDefaults(file.data, fileLabel, options.env, problems);
   const deployments: Deployment[] = [];
   const openaiBase = options.env.OPENAI_API_BASE || DEFAULT_OPENAI_BASE;
 
@@ -140,7 +156,7 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
     if (kind.needsApiBase && !litellm_params.api_base) {
       problems.push(`${where}.litellm_params.api_base: required for ${kind.prefix}/ models`);
     }
-    const { model: _model, api_key, api_base, rpm, tpm, timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
+    const { model: _model, api_key, api_base, rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
     const apiKey = api_key ?? (kind.provider === Provider.OpenAI ? options.env.OPENAI_API_KEY || undefined : undefined);
     if (needsSecrets && kind.provider === Provider.OpenAI && !apiKey && !api_base && !missingKey) {
       problems.push(`${where}.litellm_params.api_key: no key for api.openai.com (set api_key or OPENAI_API_KEY)`);
@@ -152,11 +168,7 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
       upstreamModel: kind.upstreamModel,
       apiBase: (api_base ?? (kind.provider === Provider.Ollama ? DEFAULT_OLLAMA_BASE : openaiBase)).replace(/\/+$/, ''),
       apiKey,
-      rpm,
-      tpm,
-      timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
-      maxParallelRequests: max_parallel_requests,
-      numRetries: num_retries,
+      ...resolveCallSettings({ rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries }, kind.provider, defaults),
       modelInfo: model_info ?? {},
       extraParams,
       source: where,
@@ -175,11 +187,46 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
   const general = resolveEnvRefs(file.data.general_settings ?? {}, options.env, `${fileLabel} general_settings`, missingKey) as {
     master_key?: string;
   };
-  return {
-    deployments,
-    masterKey: general.master_key,
-    ignoredSections: Object.keys(file.data).filter((k) => !KNOWN_SECTIONS.has(k)),
+  return { deployments, masterKey: general.master_key, defaults, ignoredSections: ignoredSettings(file.data) };
+}
+
+/** Reads the sections that set call defaults; a bad value is a problem naming its field. */
+function parseCallDefaults(doc: Record<string, unknown>, fileLabel: string, env: EnvSource, problems: string[]): CallDefaults {
+  const read = <K extends keyof typeof SETTINGS_SECTIONS>(section: K): z.infer<(typeof SETTINGS_SECTIONS)[K]> => {
+    const missing: string[] = [];
+    const resolved = resolveEnvRefs(doc[section] ?? {}, env, `${fileLabel} ${section}`, missing);
+    problems.push(...missing);
+    const parsed = SETTINGS_SECTIONS[section].safeParse(resolved);
+    if (parsed.success) return parsed.data as z.infer<(typeof SETTINGS_SECTIONS)[K]>;
+    problems.push(...parsed.error.issues.map((i) => `${fileLabel} ${[section, ...i.path].join('.')}: ${issueMessage(i)}`));
+    return {} as z.infer<(typeof SETTINGS_SECTIONS)[K]>;
   };
+  return { providers: read('provider_settings'), router: read('router_settings'), litellm: read('litellm_settings') };
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${knownFieldsHint(issue)})`;
+  return issue.message;
+}
+
+function knownFieldsHint(issue: z.core.$ZodIssue): string {
+  // At the section's top level the fields are provider names; below, the settings of one provider.
+  return issue.path.length === 0 ? Object.values(Provider).join(', ') : 'rpm, tpm, max_parallel_requests, timeout, stream_timeout, num_retries, max_queue_depth';
+}
+
+function ignoredSettings(doc: Record<string, unknown>): string[] {
+  const ignored: string[] = [];
+  for (const [section, value] of Object.entries(doc)) {
+    if (!KNOWN_SECTIONS.has(section)) {
+      ignored.push(section);
+      continue;
+    }
+    const schema = SETTINGS_SECTIONS[section as keyof typeof SETTINGS_SECTIONS];
+    if (!schema || section === 'provider_settings' || !value || typeof value !== 'object') continue;
+    const unused = Object.keys(value).filter((field) => !(field in schema.shape));
+    if (unused.length) ignored.push(`${section} (${unused.join(', ')})`);
+  }
+  return ignored;
 }
 
 export function loadModelConfig(path: string, options: LoadModelConfigOptions): ModelConfig {

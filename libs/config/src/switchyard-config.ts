@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Provider } from '@app/contracts';
+import type { CallDefaults } from './call-settings';
 import { parseGatewayEnv, parseWorkerEnv, type EnvSource, type GatewayEnv, type WorkerEnv } from './env.schema';
 import { loadModelConfig } from './model-config.loader';
 import { ModelRegistry } from './model-registry';
@@ -10,14 +11,20 @@ export class GatewayConfig {
     readonly env: GatewayEnv,
     readonly models: ModelRegistry,
     readonly ignoredSections: string[],
+    readonly defaults: CallDefaults,
   ) {}
+
+  /** Calls a provider's queue may hold before new ones are refused; 0: no limit. */
+  maxQueueDepth(provider: Provider): number {
+    return this.defaults.providers[provider]?.max_queue_depth ?? this.env.MAX_QUEUE_DEPTH;
+  }
 
   static load(source: EnvSource): GatewayConfig {
     const configFile = source.CONFIG_FILE || './config.yaml';
     const file = loadModelConfig(resolve(configFile), { env: source, needsSecretsOf: [] });
     // general_settings.master_key in config.yaml is honoured when the environment sets none.
     const env = parseGatewayEnv({ ...source, MASTER_KEY: source.MASTER_KEY || source.LITELLM_MASTER_KEY || file.masterKey });
-    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections);
+    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections, file.defaults);
   }
 }
 
