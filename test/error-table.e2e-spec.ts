@@ -19,6 +19,11 @@ describe('error table', () => {
       model: ollama/llama3.2
       api_base: "${fakes.ollama.origin}"
       timeout: 0.5
+  - model_name: ollama/throttled
+    litellm_params:
+      model: ollama/llama3.2
+      api_base: "${fakes.ollama.origin}"
+      timeout: 1
 `;
     stack = await startStack({ config: tutorialConfig(fakes.ollama, extra), env: fakeEnv(fakes.openai) });
   });
@@ -149,12 +154,14 @@ describe('error table', () => {
     });
   });
 
-  describe('429 rate limited upstream', () => {
-    it('passes the upstream 429 on with Retry-After once retries are spent', async () => {
-      fakes.ollama.failNext(10, 429, 'slow down', { 'retry-after': '2' });
-      const res = await chat(HELLO);
+  describe('429 rate limited', () => {
+    it('passes an upstream 429 on with its Retry-After when waiting it out would pass the deadline', async () => {
+      fakes.ollama.failNext(1, 429, 'slow down', { 'retry-after': '2' });
+      const res = await chat({ ...HELLO, model: 'ollama/throttled' });
       expectError(res, 429, 'rate_limit_exceeded');
+      expect(res.json.error.message).toContain('slow down');
       expect(res.headers.get('retry-after')).toBe('2');
+      expect(fakes.ollama.total).toBe(1);
     });
   });
 

@@ -9,7 +9,7 @@ import {
   SwitchyardError,
   decodeWireError,
 } from '@app/contracts';
-import { chatJobOptions } from './chat-job.options';
+import { type ChatJobOptions, chatJobOptions } from './chat-job.options';
 import { closeRedis, createRedisConnection } from './redis-connection.factory';
 import { streamKeys } from './stream/stream-keys';
 import { StreamReader } from './stream/stream-reader';
@@ -93,10 +93,10 @@ export class ChatDispatcher {
    * Enqueues a non-streaming call and resolves with its result, or rejects with a `SwitchyardError`:
    * the worker's error, 503 when no worker serves the queue or Redis is down, 504 at the deadline.
    */
-  async dispatch(provider: Provider, payload: ChatJobPayload, numRetries?: number): Promise<ChatJobResult> {
+  async dispatch(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatJobResult> {
     const queue = await this.queueFor(provider);
     return new Promise<ChatJobResult>((resolve, reject) => {
-      this.enqueue(queue, payload, numRetries, { resolve, reject }, reject);
+      this.enqueue(queue, payload, options, { resolve, reject }, reject);
     });
   }
 
@@ -104,7 +104,7 @@ export class ChatDispatcher {
    * Enqueues a streamed call. Its events are read from the call's Redis Stream; a failure of
    * the job (before or after the first chunk) or the deadline arrives as a final `error` event.
    */
-  async stream(provider: Provider, payload: ChatJobPayload, numRetries?: number): Promise<ChatStreamHandle> {
+  async stream(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatStreamHandle> {
     const queue = await this.queueFor(provider);
     const key = streamKeys.events(this.prefix, queue.name, payload.requestId);
     const buffer: ChatStreamEvent[] = [];
@@ -123,7 +123,7 @@ export class ChatDispatcher {
     const stop = this.enqueue(
       queue,
       payload,
-      numRetries,
+      options,
       { resolve: (r) => settleResult(r), reject: (e) => (settleResult(undefined), fail(e)) },
       (error) => {
         fail(error);
@@ -208,7 +208,7 @@ export class ChatDispatcher {
    * not finished in time (a job still waiting is removed so it never runs). Returns a function
    * that forgets the waiter and disarms the deadline.
    */
-  private enqueue(queue: Queue, payload: ChatJobPayload, numRetries: number | undefined, waiter: Waiter, onDeadline: (e: SwitchyardError) => void): () => void {
+  private enqueue(queue: Queue, payload: ChatJobPayload, options: ChatJobOptions, waiter: Waiter, onDeadline: (e: SwitchyardError) => void): () => void {
     const key = `${queue.name}:${payload.requestId}`;
     const stop = () => {
       clearTimeout(timer);
@@ -229,7 +229,7 @@ export class ChatDispatcher {
     set.add(own);
     this.waiters.set(key, set);
 
-    queue.add('chat', payload, chatJobOptions(payload.requestId, numRetries)).catch((err: Error) => {
+    queue.add('chat', payload, chatJobOptions(payload.requestId, options)).catch((err: Error) => {
       own.reject(new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${err.message}`));
     });
     return stop;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CHAT_JOB_VERSION, type ChatCompletion, type ChatCompletionRequest, type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import { type Deployment, GatewayConfig } from '@app/config';
-import { ChatDispatcher, type ChatStreamHandle } from '@app/queue';
+import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle } from '@app/queue';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
 import { chatRequestSchema } from './chat-request.schema';
@@ -11,6 +11,7 @@ export interface PreparedCall {
   request: ChatCompletionRequest;
   deployment: Deployment;
   payload: ChatJobPayload;
+  jobOptions: ChatJobOptions;
 }
 
 @Injectable()
@@ -25,28 +26,30 @@ export class ChatService {
     const request = parseBody(chatRequestSchema, body) as ChatCompletionRequest;
     const deployment = this.route(auth, request.model);
     const enqueuedAt = Date.now();
+    const stream = request.stream === true;
+    const timeoutMs = (stream ? (deployment.streamTimeoutMs ?? deployment.timeoutMs) : deployment.timeoutMs) ?? this.config.env.REQUEST_TIMEOUT * 1000;
     const payload: ChatJobPayload = {
       v: CHAT_JOB_VERSION,
       requestId,
       deploymentId: deployment.id,
       modelName: request.model,
       request,
-      stream: request.stream === true,
-      deadline: enqueuedAt + (deployment.timeoutMs ?? this.config.env.REQUEST_TIMEOUT * 1000),
+      stream,
+      deadline: enqueuedAt + timeoutMs,
       enqueuedAt,
     };
-    return { request, deployment, payload };
+    return { request, deployment, payload, jobOptions: { numRetries: deployment.numRetries } };
   }
 
   /** Resolves with the answer as the client expects it (`model` = the name it asked for). */
   async complete(call: PreparedCall): Promise<ChatCompletion> {
-    const result = await this.dispatcher.dispatch(call.deployment.provider, call.payload, call.deployment.numRetries);
+    const result = await this.dispatcher.dispatch(call.deployment.provider, call.payload, call.jobOptions);
     if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
     return { ...result.completion, model: call.request.model };
   }
 
   stream(call: PreparedCall): Promise<ChatStreamHandle> {
-    return this.dispatcher.stream(call.deployment.provider, call.payload, call.deployment.numRetries);
+    return this.dispatcher.stream(call.deployment.provider, call.payload, call.jobOptions);
   }
 
   /** The deployment that will serve this model for this key. */
