@@ -62,6 +62,8 @@ describe('error table', () => {
       ['max_completion_tokens of 0', { ...HELLO, max_completion_tokens: 0 }, 'max_completion_tokens'],
       ['n of 0', { ...HELLO, n: 0 }, 'n'],
       ['stream not a boolean', { ...HELLO, stream: 'yes' }, 'stream'],
+      ['priority below 0', { ...HELLO, priority: -1 }, 'priority'],
+      ['priority not an integer', { ...HELLO, priority: 1.5 }, 'priority'],
     ])('%s', async (_case, body, param) => {
       expectError(await chat(body), 400, 'invalid_request', param);
       expect(fakes.ollama.total).toBe(0);
@@ -162,6 +164,21 @@ describe('error table', () => {
       expect(res.json.error.message).toContain('slow down');
       expect(res.headers.get('retry-after')).toBe('2');
       expect(fakes.ollama.total).toBe(1);
+    });
+
+    it('queue_full with Retry-After when the provider queue holds MAX_QUEUE_DEPTH calls', async () => {
+      const strict = await stack.startGateway({ MAX_QUEUE_DEPTH: '1' });
+      fakes.ollama.delayMs = 1000;
+      // Worker-ollama runs 4 calls at once; the fifth waits in the queue.
+      const queued = Array.from({ length: 5 }, () => chat(HELLO));
+      while (fakes.ollama.inFlight < 4) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      const refused = await call(strict.url, '/v1/chat/completions', { body: HELLO });
+      expectError(refused, 429, 'queue_full');
+      expect(refused.headers.get('retry-after')).toBe('2');
+      expect(fakes.ollama.total).toBe(4);
+      expect((await Promise.all(queued)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      await strict.app.close();
     });
   });
 

@@ -1,5 +1,5 @@
 import { FakeOllamaServer } from './fakes/fake-ollama.server';
-import { call, fakeEnv, startFakes } from './support/fixtures';
+import { call, fakeEnv, generateKey, startFakes } from './support/fixtures';
 import { type Stack, startStack } from './support/stack';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,5 +101,30 @@ describe('one backend queue, several deployments', () => {
     expect(streamed.status).toBe(504);
     expect(streamed.json.error.code).toBe('timeout');
     expect((await chat('streamy', 'slow')).status).toBe(200);
+  });
+
+  it("orders waiting calls by priority: the key's metadata, a request's own only if no sooner than its key's", async () => {
+    const high = await generateKey(stack.url, { metadata: { priority: 10 } });
+    const low = await generateKey(stack.url, { metadata: { priority: 200 } });
+    b.delayMs = 800;
+    const blocker = chat('b', 'blocker');
+    await until(() => b.inFlight === 1);
+    b.delayMs = 0;
+    const queued: Promise<unknown>[] = [];
+    for (const [content, init] of [
+      ['low 1', { key: low.key }],
+      ['low asks for 0', { key: low.key, extra: { priority: 0 } }],
+      ['default', {}],
+      ['high', { key: high.key }],
+      ['master asks for 5', { extra: { priority: 5 } }],
+      ['low 2', { key: low.key }],
+    ] as const) {
+      queued.push(chat('b', content, init));
+      await sleep(40);
+    }
+    await Promise.all([blocker, ...queued]);
+    expect(contents(b)).toEqual(['blocker', 'master asks for 5', 'high', 'default', 'low 1', 'low asks for 0', 'low 2']);
+    // `priority` is the gateway's; the upstream never sees it.
+    expect(b.received.every((r) => !('priority' in (r.body as object)))).toBe(true);
   });
 });

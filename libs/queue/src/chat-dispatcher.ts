@@ -23,6 +23,8 @@ export interface ChatDispatcherOptions {
   redisUrl: string;
   prefix: string;
   providers: Provider[];
+  /** Calls a provider's queue may hold (waiting, prioritized or delayed) before new ones are refused; 0 or unset: no limit. */
+  maxQueueDepth?: (provider: Provider) => number;
 }
 
 /** A streamed call in progress: its events in order, ending with `end` or `error`, and a way to stop it. */
@@ -36,6 +38,8 @@ export interface ChatStreamHandle {
 
 // How long a "some worker is listening" answer is trusted before Redis is asked again.
 const PRESENCE_TTL_MS = 2_000;
+/** `Retry-After` of a `queue_full` answer. */
+export const QUEUE_FULL_RETRY_AFTER_MS = 2_000;
 const CANCEL_MARKER_TTL_S = 600;
 
 /**
@@ -54,6 +58,7 @@ export class ChatDispatcher {
     private readonly events: QueueEvents[],
     private readonly ownConnections: IORedis[],
     private readonly reader: StreamReader,
+    private readonly maxQueueDepth: (provider: Provider) => number,
   ) {}
 
   static async start(options: ChatDispatcherOptions): Promise<ChatDispatcher> {
@@ -73,7 +78,7 @@ export class ChatDispatcher {
       events.push(new QueueEvents(name, { connection: blocking('switchyard:gateway-events'), prefix: options.prefix }));
     }
     const reader = new StreamReader(blocking('switchyard:gateway-streams'), connection);
-    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader);
+    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader, options.maxQueueDepth ?? (() => 0));
     for (const listener of events) {
       const queueName = listener.name;
       listener.on('completed', ({ jobId, returnvalue }) =>
@@ -91,7 +96,8 @@ export class ChatDispatcher {
 
   /**
    * Enqueues a non-streaming call and resolves with its result, or rejects with a `SwitchyardError`:
-   * the worker's error, 503 when no worker serves the queue or Redis is down, 504 at the deadline.
+   * the worker's error, 503 when no worker serves the queue or Redis is down, 429 when the
+   * queue is full, 504 at the deadline.
    */
   async dispatch(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatJobResult> {
     const queue = await this.queueFor(provider);
@@ -200,7 +206,29 @@ export class ChatDispatcher {
     const queue = this.queues.get(provider);
     if (!queue) throw new SwitchyardError('internal_error', `no queue for provider ${provider}`);
     await this.assertWorkersListening(provider, queue);
+    await this.assertRoomInQueue(provider, queue);
     return queue;
+  }
+
+  /**
+   * Backpressure: a call that would wait behind more than the queue's limit is refused at once
+   * with 429 and `Retry-After`. Calls admitted together may pass the limit by their number.
+   */
+  private async assertRoomInQueue(provider: Provider, queue: Queue): Promise<void> {
+    const limit = this.maxQueueDepth(provider);
+    if (!limit) return;
+    let counts: Record<string, number>;
+    try {
+      counts = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'paused');
+    } catch (err) {
+      throw new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${(err as Error).message}`);
+    }
+    const depth = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    if (depth >= limit) {
+      throw new SwitchyardError('queue_full', `the ${queue.name} queue already holds ${depth} calls waiting for a worker (limit ${limit}); retry shortly`, {
+        retryAfterMs: QUEUE_FULL_RETRY_AFTER_MS,
+      });
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CHAT_JOB_VERSION, type ChatCompletion, type ChatCompletionRequest, type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import { type Deployment, GatewayConfig } from '@app/config';
-import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle } from '@app/queue';
+import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle, PRIORITY } from '@app/queue';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
 import { chatRequestSchema } from './chat-request.schema';
@@ -23,7 +23,8 @@ export class ChatService {
 
   /** Validates, authorises and routes one call. Throws the 4xx a client should see; changes nothing. */
   prepare(auth: AuthContext, body: unknown, requestId: string): PreparedCall {
-    const request = parseBody(chatRequestSchema, body) as ChatCompletionRequest;
+    // `priority` is Switchyard's (and LiteLLM's), not the upstream's: it never leaves the gateway.
+    const { priority, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number };
     const deployment = this.route(auth, request.model);
     const enqueuedAt = Date.now();
     const stream = request.stream === true;
@@ -38,7 +39,7 @@ export class ChatService {
       deadline: enqueuedAt + timeoutMs,
       enqueuedAt,
     };
-    return { request, deployment, payload, jobOptions: { numRetries: deployment.numRetries } };
+    return { request, deployment, payload, jobOptions: { numRetries: deployment.numRetries, priority: jobPriority(auth, priority) } };
   }
 
   /** Resolves with the answer as the client expects it (`model` = the name it asked for). */
@@ -68,4 +69,16 @@ export class ChatService {
     // Several deployments of one model share the load; smarter strategies come with the router.
     return group[Math.floor(Math.random() * group.length)];
   }
+}
+
+/**
+ * Queue priority, lower runs sooner: the key's `metadata.priority` (default 128), and a
+ * request's `priority` only where it is no sooner than its key's, so a client cannot jump
+ * ahead of what its key was given. The master key's requests may ask for any priority.
+ */
+function jobPriority(auth: AuthContext, requested: number | undefined): number {
+  if (auth.kind === 'master') return requested ?? PRIORITY.default;
+  const own = auth.key.metadata.priority;
+  const keyPriority = Number.isInteger(own) && (own as number) >= 0 && (own as number) <= PRIORITY.max ? (own as number) : PRIORITY.default;
+  return Math.max(keyPriority, requested ?? keyPriority);
 }
