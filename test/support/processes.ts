@@ -97,7 +97,9 @@ export function spawnNode(name: string, script: string, options: SpawnOptions): 
     async stop() {
       if (!isRunning()) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => false), sleep(STOP_GRACE_MS).then(() => true)]);
+      let grace: NodeJS.Timeout | undefined;
+      const killed = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (grace = setTimeout(() => r(true), STOP_GRACE_MS)))]);
+      clearTimeout(grace);
       if (killed && isRunning()) {
         console.error(`  [${name}] did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; sending SIGKILL`);
         child.kill('SIGKILL');
