@@ -41,9 +41,10 @@ export const PARKED_RECHECK = { minMs: 500, maxMs: 5_000 } as const;
 
 /**
  * Consumes one provider's queue: checks each job's version and deadline, resolves the
- * deployment from this process's own config (secrets never travel through Redis), runs the
- * provider call — relaying a stream's chunks to its Redis Stream — and encodes failures so
- * the gateway can render them. Gateways' cancel notices abort the call they name.
+ * deployment from this process's own config (secrets never travel through Redis), waits
+ * for the deployment's limits, runs the provider call — relaying a stream's chunks to its
+ * Redis Stream — and encodes failures so the gateway can render them. Gateways' cancel
+ * notices abort the call they name.
  */
 export class ChatWorkerHost {
   private readonly logger = new Logger(ChatWorkerHost.name);
