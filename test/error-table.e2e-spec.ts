@@ -19,6 +19,11 @@ describe('error table', () => {
       model: ollama/llama3.2
       api_base: "${fakes.ollama.origin}"
       timeout: 0.5
+  - model_name: ollama/throttled
+    litellm_params:
+      model: ollama/llama3.2
+      api_base: "${fakes.ollama.origin}"
+      timeout: 1
 `;
     stack = await startStack({ config: tutorialConfig(fakes.ollama, extra), env: fakeEnv(fakes.openai) });
   });
@@ -57,6 +62,8 @@ describe('error table', () => {
       ['max_completion_tokens of 0', { ...HELLO, max_completion_tokens: 0 }, 'max_completion_tokens'],
       ['n of 0', { ...HELLO, n: 0 }, 'n'],
       ['stream not a boolean', { ...HELLO, stream: 'yes' }, 'stream'],
+      ['priority below 0', { ...HELLO, priority: -1 }, 'priority'],
+      ['priority not an integer', { ...HELLO, priority: 1.5 }, 'priority'],
     ])('%s', async (_case, body, param) => {
       expectError(await chat(body), 400, 'invalid_request', param);
       expect(fakes.ollama.total).toBe(0);
@@ -149,12 +156,29 @@ describe('error table', () => {
     });
   });
 
-  describe('429 rate limited upstream', () => {
-    it('passes the upstream 429 on with Retry-After once retries are spent', async () => {
-      fakes.ollama.failNext(10, 429, 'slow down', { 'retry-after': '2' });
-      const res = await chat(HELLO);
+  describe('429 rate limited', () => {
+    it('passes an upstream 429 on with its Retry-After when waiting it out would pass the deadline', async () => {
+      fakes.ollama.failNext(1, 429, 'slow down', { 'retry-after': '2' });
+      const res = await chat({ ...HELLO, model: 'ollama/throttled' });
       expectError(res, 429, 'rate_limit_exceeded');
+      expect(res.json.error.message).toContain('slow down');
       expect(res.headers.get('retry-after')).toBe('2');
+      expect(fakes.ollama.total).toBe(1);
+    });
+
+    it('queue_full with Retry-After when the provider queue holds MAX_QUEUE_DEPTH calls', async () => {
+      const strict = await stack.startGateway({ MAX_QUEUE_DEPTH: '1' });
+      fakes.ollama.delayMs = 1000;
+      // Worker-ollama runs 4 calls at once; the fifth waits in the queue.
+      const queued = Array.from({ length: 5 }, () => chat(HELLO));
+      while (fakes.ollama.inFlight < 4) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      const refused = await call(strict.url, '/v1/chat/completions', { body: HELLO });
+      expectError(refused, 429, 'queue_full');
+      expect(refused.headers.get('retry-after')).toBe('2');
+      expect(fakes.ollama.total).toBe(4);
+      expect((await Promise.all(queued)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      await strict.app.close();
     });
   });
 

@@ -125,11 +125,12 @@ describe('streaming through the queues', () => {
     });
 
     it('answers an error before the first chunk as a JSON error with its status', async () => {
-      upstream().failNext(10, 429, 'busy', { 'retry-after': '1' });
+      upstream().failNext(1, 400, 'messages[0] is not acceptable');
       const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model, stream: true } });
-      expect(res.status).toBe(429);
+      expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/json');
-      expect(res.json.error.code).toBe('rate_limit_exceeded');
+      expect(res.json.error.code).toBe('invalid_request');
+      expect(res.json.error.message).toContain('messages[0] is not acceptable');
     });
 
     it('cancels the upstream call when the client disconnects, and serves the next request', async () => {

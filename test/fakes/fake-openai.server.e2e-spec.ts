@@ -121,6 +121,19 @@ describe('FakeOpenAIServer wire format', () => {
     expect(fake.total).toBe(4);
   });
 
+  it("sends OpenAI's retry-after-ms with a 429 when told, and counts arrivals per window", async () => {
+    fake.failNext(1, 429, 'Rate limit reached for requests', { 'retry-after-ms': '1500', 'retry-after': '2' });
+    const limited = await call('POST', '/v1/chat/completions', chat);
+    expect(limited.status).toBe(429);
+    expect(limited.headers).toMatchObject({ 'retry-after-ms': '1500', 'retry-after': '2' });
+    await call('POST', '/v1/chat/completions', chat);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await call('POST', '/v1/chat/completions', chat);
+    expect(fake.received.every((r) => typeof r.at === 'number')).toBe(true);
+    expect(fake.maxArrivalsWithin(60_000)).toBe(3);
+    expect(fake.maxArrivalsWithin(250)).toBe(2);
+  });
+
   it('answers unknown paths and bad bodies with OpenAI errors', async () => {
     const unknown = await call('POST', '/v1/embeddings', {});
     expect(unknown.status).toBe(404);

@@ -9,6 +9,8 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON; the raw text when it is not JSON; undefined when empty. */
   body: unknown;
+  /** Epoch ms at which the request arrived, to count arrivals per time window. */
+  at: number;
 }
 
 /** How a streamed answer is to break off: after `afterPieces` pieces, with the provider's in-stream error or by a dropped connection. */
@@ -77,6 +79,17 @@ export abstract class FakeUpstream extends EventEmitter {
 
   get total(): number {
     return this.counters.total;
+  }
+
+  /** The most requests that arrived within any `windowMs` (a sliding window over arrival times). */
+  maxArrivalsWithin(windowMs: number): number {
+    const times = this.received.map((r) => r.at).sort((a, b) => a - b);
+    let most = 0;
+    for (let first = 0, last = 0; last < times.length; last++) {
+      while (times[last] - times[first] >= windowMs) first++;
+      most = Math.max(most, last - first + 1);
+    }
+    return most;
   }
 
   /** TCP connections accepted; fewer than `total` when clients keep connections alive. */
@@ -191,7 +204,7 @@ export abstract class FakeUpstream extends EventEmitter {
     counters.total++;
     counters.inFlight++;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
-    const request: ReceivedRequest = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://fake').pathname, headers: req.headers, body: undefined };
+    const request: ReceivedRequest = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://fake').pathname, headers: req.headers, body: undefined, at: Date.now() };
     res.once('close', () => {
       this.counters.inFlight--;
       if (res.writableFinished) return;

@@ -75,6 +75,7 @@ export class GatewayModule {
               redisUrl: config.env.REDIS_URL,
               prefix: config.env.QUEUE_PREFIX,
               providers: Object.values(Provider),
+              maxQueueDepth: (provider) => config.maxQueueDepth(provider),
             }),
         },
         DispatcherLifecycle,

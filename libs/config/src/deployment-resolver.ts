@@ -1,4 +1,5 @@
 import { type DeploymentSpec, type Provider, SwitchyardError } from '@app/contracts';
+import type { CallDefaults } from './call-settings';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
 import { parseModelEntry } from './model-config.loader';
@@ -6,6 +7,12 @@ import type { ModelRegistry } from './model-registry';
 import { SecretBox, withoutSecrets } from './secret-box';
 
 const CACHE_LIMIT = 1_000;
+
+/** What a stored model is read against: the process environment (`os.environ/`) and config.yaml's defaults. */
+export interface StoredModelContext {
+  env: EnvSource;
+  defaults?: CallDefaults;
+}
 
 /** Where a model stored in the database is named in messages. */
 export function storedModelSource(id: string): string {
@@ -21,8 +28,8 @@ function entryOf(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_param
  * A stored model as the gateway routes it: without its secrets, which only workers open. Also
  * validates a model before it is stored (problems name fields inside the entry).
  */
-export function storedDeployment(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>, env: EnvSource) {
-  return parseModelEntry(entryOf(spec, withoutSecrets(spec.litellm_params)), storedModelSource(spec.id), { env, needsSecretsOf: [] });
+export function storedDeployment(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>, context: StoredModelContext) {
+  return parseModelEntry(entryOf(spec, withoutSecrets(spec.litellm_params)), storedModelSource(spec.id), { ...context, needsSecretsOf: [] });
 }
 
 /**
@@ -36,7 +43,7 @@ export class DeploymentResolver {
   constructor(
     private readonly provider: Provider,
     private readonly configured: ModelRegistry,
-    private readonly env: EnvSource,
+    private readonly context: StoredModelContext,
     saltKey: string | undefined,
   ) {
     this.box = saltKey ? new SecretBox(saltKey) : undefined;
@@ -74,7 +81,7 @@ export class DeploymentResolver {
     } catch {
       throw new SwitchyardError('service_unavailable', `worker-${this.provider} cannot open the credentials of model "${spec.model_name}": its SALT_KEY differs from the gateway's`);
     }
-    const { deployment, problems } = parseModelEntry(entryOf(spec, params), storedModelSource(spec.id), { env: this.env, needsSecretsOf: [this.provider] });
+    const { deployment, problems } = parseModelEntry(entryOf(spec, params), storedModelSource(spec.id), { ...this.context, needsSecretsOf: [this.provider] });
     if (!deployment) {
       const detail = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
       throw new SwitchyardError('service_unavailable', `model "${spec.model_name}" cannot be served by worker-${this.provider}: ${detail}`);

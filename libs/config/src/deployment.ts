@@ -15,10 +15,15 @@ export interface Deployment {
   apiBase: string;
   /** Resolved from `os.environ/…` or the literal value. Only workers use it; never log or return it. */
   apiKey?: string;
+  /** Requests per minute this deployment may receive (after `provider_settings` defaults); unset: no limit. */
   rpm?: number;
+  /** Tokens per minute, estimated before a call and corrected by its usage after. */
   tpm?: number;
-  /** Per-request deadline in milliseconds (`litellm_params.timeout`, seconds). */
+  /** Deadline of a non-streamed call in milliseconds; unset: REQUEST_TIMEOUT. */
   timeoutMs?: number;
+  /** Deadline of a streamed call in milliseconds; unset: `timeoutMs`, then REQUEST_TIMEOUT. */
+  streamTimeoutMs?: number;
+  /** Calls in flight to this deployment at once, across all workers. */
   maxParallelRequests?: number;
   numRetries?: number;
   modelInfo: Record<string, unknown>;

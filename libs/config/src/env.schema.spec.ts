@@ -28,6 +28,7 @@ describe('gateway environment', () => {
       DISABLE_SCHEMA_UPDATE: false,
       STORE_MODEL_IN_DB: false,
       QUEUE_PREFIX: 'switchyard',
+      MAX_QUEUE_DEPTH: 1000,
     });
   });
 
@@ -54,6 +55,7 @@ describe('gateway environment', () => {
     [{ ...required, REDIS_URL: 'http://localhost' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
     [{ ...required, STORE_MODEL_IN_DB: 'maybe' }, 'STORE_MODEL_IN_DB must be true or false'],
     [{ ...required, MAX_REQUEST_BODY: 'lots' }, 'MAX_REQUEST_BODY must be a size'],
+    [{ ...required, MAX_QUEUE_DEPTH: '-1' }, 'MAX_QUEUE_DEPTH'],
   ])('stops boot naming the variable: %j', (env, expected) => {
     expect(problemsOf(() => parseGatewayEnv(env)).join('\n')).toContain(expected);
   });

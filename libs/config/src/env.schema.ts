@@ -45,6 +45,7 @@ const gatewaySchema = baseSchema.extend({
   UI_PASSWORD: z.string().min(1).optional(),
   /** Seconds an admin UI session lasts. */
   UI_SESSION_TTL: seconds.default(8 * 3600),
+  MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(1000),
 });
 
 const workerSchema = baseSchema.extend({

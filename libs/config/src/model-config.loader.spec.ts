@@ -1,6 +1,7 @@
 import { Provider } from '@app/contracts';
 import { ConfigError } from './config-error';
 import { parseModelConfig } from './model-config.loader';
+import { routerSettingsFrom } from './router-settings';
 
 // The config.yaml of the LiteLLM tutorial our users follow, byte for byte.
 const TUTORIAL_CONFIG = `model_list:
@@ -105,22 +106,85 @@ describe('parseModelConfig', () => {
     expect(problems.join('\n')).toContain(expected);
   });
 
+  describe('call defaults', () => {
+    const entries = `model_list:
+  - model_name: own
+    litellm_params: {model: ollama/a, rpm: 10, timeout: 5, num_retries: 1, max_parallel_requests: 3}
+  - model_name: ollama-defaults
+    litellm_params: {model: ollama/b}
+  - model_name: openai-defaults
+    litellm_params: {model: gpt-4o, api_key: k}
+`;
+    const settings = `provider_settings:
+  ollama: {rpm: 20, tpm: 5000, max_parallel_requests: 2, timeout: 30, stream_timeout: 90, max_queue_depth: 50}
+router_settings:
+  timeout: 40
+  num_retries: 4
+  default_max_parallel_requests: 8
+  routing_strategy: simple-shuffle
+  enable_pre_call_checks: true
+litellm_settings:
+  request_timeout: 50
+  num_retries: 5
+  drop_params: true
+`;
+
+    it('fill what a deployment leaves unset: its provider first, then router_settings, then litellm_settings', () => {
+      const config = load(entries + settings);
+      const [own, ollama, openai] = config.deployments;
+      expect(own).toMatchObject({ rpm: 10, tpm: 5000, maxParallelRequests: 3, timeoutMs: 5000, streamTimeoutMs: 5000, numRetries: 1 });
+      expect(ollama).toMatchObject({ rpm: 20, tpm: 5000, maxParallelRequests: 2, timeoutMs: 30_000, streamTimeoutMs: 90_000, numRetries: 4 });
+      expect(openai).toMatchObject({ rpm: undefined, tpm: undefined, maxParallelRequests: 8, timeoutMs: 40_000, streamTimeoutMs: 40_000, numRetries: 4 });
+      expect(config.defaults.providers.ollama?.max_queue_depth).toBe(50);
+      expect(config.ignoredSections).toEqual(['router_settings (enable_pre_call_checks)', 'litellm_settings (drop_params)']);
+    });
+
+    it('take litellm_settings when nothing more specific is set, and leave the rest unset', () => {
+      const [d] = load(`model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a}\nlitellm_settings: {request_timeout: 50, num_retries: 5}\n`).deployments;
+      expect(d).toMatchObject({ timeoutMs: 50_000, streamTimeoutMs: 50_000, numRetries: 5, rpm: undefined, maxParallelRequests: undefined });
+    });
+
+    it('use a deployment stream_timeout for streams only', () => {
+      const [d] = load(`model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a, timeout: 10, stream_timeout: 2.5}\n`).deployments;
+      expect(d).toMatchObject({ timeoutMs: 10_000, streamTimeoutMs: 2500 });
+    });
+
+    it('read os.environ/ references', () => {
+      const [d] = load(`model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a}\nprovider_settings:\n  ollama: {rpm: os.environ/OLLAMA_RPM}\n`, { OLLAMA_RPM: '12' }).deployments;
+      expect(d.rpm).toBe(12);
+    });
+
+    it.each([
+      ['a negative rpm', 'provider_settings:\n  ollama: {rpm: -1}\n', 'config.yaml provider_settings.ollama.rpm:'],
+      ['a fractional rpm', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, rpm: 2.5}\n', 'model_list[0].litellm_params.rpm'],
+      ['an unknown provider', 'provider_settings:\n  anthropic: {rpm: 1}\n', 'config.yaml provider_settings: unknown field anthropic (known: openai, ollama)'],
+      ['a misspelt setting', 'provider_settings:\n  ollama: {max_paralel_requests: 2}\n', 'config.yaml provider_settings.ollama: unknown field max_paralel_requests'],
+      ['a negative queue depth', 'provider_settings:\n  openai: {max_queue_depth: -5}\n', 'config.yaml provider_settings.openai.max_queue_depth:'],
+      ['a zero stream_timeout', 'provider_settings:\n  openai: {stream_timeout: 0}\n', 'config.yaml provider_settings.openai.stream_timeout:'],
+      ['negative router_settings.num_retries', 'router_settings:\n  num_retries: -1\n', 'config.yaml router_settings.num_retries:'],
+      ['a non-numeric request_timeout', 'litellm_settings:\n  request_timeout: soon\n', 'config.yaml litellm_settings.request_timeout:'],
+      ['a missing os.environ variable', 'router_settings:\n  timeout: os.environ/NOPE\n', 'config.yaml router_settings.timeout: environment variable NOPE is not set'],
+    ])('stop boot on %s, naming the field', (_case, text, expected) => {
+      expect(problemsOf(() => load(text)).join('\n')).toContain(expected);
+    });
+  });
+
   it('reports sections it does not act on, and reads general_settings.master_key', () => {
     const text = `${TUTORIAL_CONFIG}general_settings:\n  master_key: os.environ/MY_MASTER\nlitellm_settings:\n  drop_params: true\n`;
     const config = load(text, { MY_MASTER: 'sk-from-env' });
     expect(config.masterKey).toBe('sk-from-env');
-    expect(config.ignoredSections).toEqual(['litellm_settings']);
+    expect(config.ignoredSections).toEqual(['litellm_settings (drop_params)']);
   });
 
   it('reads router_settings: strategy, cooldowns and fallbacks', () => {
     const text = `${TUTORIAL_CONFIG}router_settings:\n  routing_strategy: least-busy\n  allowed_fails: 2\n  cooldown_time: 30\n  fallbacks: [{"openai/gpt-4o-mini": ["ollama/gpt-oss:20b"]}]\n`;
-    expect(load(text).router).toEqual({
+    expect(routerSettingsFrom(load(text).defaults.router)).toEqual({
       routingStrategy: 'least-busy',
       allowedFails: 2,
       cooldownTimeMs: 30_000,
       fallbacks: new Map([['openai/gpt-4o-mini', ['ollama/gpt-oss:20b']]]),
     });
-    expect(load(TUTORIAL_CONFIG).router).toMatchObject({ routingStrategy: 'simple-shuffle', allowedFails: 3, cooldownTimeMs: 5000 });
+    expect(routerSettingsFrom(load(TUTORIAL_CONFIG).defaults.router)).toMatchObject({ routingStrategy: 'simple-shuffle', allowedFails: 3, cooldownTimeMs: 5000 });
   });
 
   it.each([

@@ -3,10 +3,18 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Provider } from '@app/contracts';
+import {
+  type CallDefaults,
+  NO_CALL_DEFAULTS,
+  deploymentLimitsSchema,
+  litellmSettingsSchema,
+  providerSettingsSectionSchema,
+  resolveCallSettings,
+  routerSettingsSchema,
+} from './call-settings';
 import { ConfigError } from './config-error';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
-import { type RouterSettings, parseRouterSettings } from './router-settings';
 
 const ENV_REF = 'os.environ/';
 const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1';
@@ -22,16 +30,11 @@ const PREFIXES: Record<string, { provider: Provider; needsApiBase: boolean }> = 
   ollama_chat: { provider: Provider.Ollama, needsApiBase: false },
 };
 
-const numeric = z.coerce.number().positive();
 const litellmParamsSchema = z.looseObject({
   model: z.string().min(1),
   api_key: z.string().optional(),
   api_base: z.url().optional(),
-  rpm: numeric.optional(),
-  tpm: numeric.optional(),
-  timeout: numeric.optional(),
-  max_parallel_requests: z.coerce.number().int().positive().optional(),
-  num_retries: z.coerce.number().int().min(0).optional(),
+  ...deploymentLimitsSchema.shape,
 });
 const entrySchema = z.object({
   model_name: z.string().min(1),
@@ -43,15 +46,26 @@ const fileSchema = z.looseObject({
   general_settings: z.looseObject({ master_key: z.string().optional() }).optional(),
 });
 
+/** Sections whose fields set call defaults and routing, and the fields of each that Switchyard reads. */
+const SETTINGS_SECTIONS = {
+  provider_settings: providerSettingsSectionSchema,
+  router_settings: routerSettingsSchema,
+  litellm_settings: litellmSettingsSchema,
+} as const;
+
 /** Sections of a LiteLLM config that Switchyard reads. Others are reported as ignored. */
-const KNOWN_SECTIONS = new Set(['model_list', 'general_settings', 'router_settings']);
+const KNOWN_SECTIONS = new Set(['model_list', 'general_settings', ...Object.keys(SETTINGS_SECTIONS)]);
 
 export interface ModelConfig {
   deployments: Deployment[];
   /** `general_settings.master_key`, when the file sets one. */
   masterKey?: string;
-  router: RouterSettings;
-  /** Top-level sections present in the file that Switchyard does not act on yet. */
+  /** `provider_settings`, `router_settings` and `litellm_settings`: call defaults and routing. */
+  defaults: CallDefaults;
+  /**
+   * What the file sets that Switchyard does not act on yet: whole sections (`environment_variables`),
+   * or a read section with its unused fields (`router_settings (enable_pre_call_checks)`).
+   */
   ignoredSections: string[];
 }
 
@@ -99,6 +113,8 @@ export interface LoadModelConfigOptions {
    * `api_key` only stops processes that will call that provider; any other missing one stops all.
    */
   needsSecretsOf: Provider[];
+  /** Defaults from the file's settings sections; stored models get the same ones. */
+  defaults?: CallDefaults;
 }
 
 export interface EntryProblem {
@@ -133,7 +149,7 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
   if (kind.needsApiBase && !litellm_params.api_base) {
     problems.push({ field: 'litellm_params.api_base', message: `required for ${kind.prefix}/ models` });
   }
-  const { model: _model, api_key, api_base, rpm, tpm, timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
+  const { model: _model, api_key, api_base, rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
   const apiKey = api_key ?? (kind.provider === Provider.OpenAI ? options.env.OPENAI_API_KEY || undefined : undefined);
   if (needsSecrets && kind.provider === Provider.OpenAI && !apiKey && !api_base && !missingKey) {
     problems.push({ field: 'litellm_params.api_key', message: 'no key for api.openai.com (set api_key or OPENAI_API_KEY)' });
@@ -150,11 +166,7 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
       upstreamModel: kind.upstreamModel,
       apiBase: (api_base ?? (kind.provider === Provider.Ollama ? DEFAULT_OLLAMA_BASE : openaiBase)).replace(/\/+$/, ''),
       apiKey,
-      rpm,
-      tpm,
-      timeoutMs: timeout === undefined ? undefined : Math.round(timeout * 1000),
-      maxParallelRequests: max_parallel_requests,
-      numRetries: num_retries,
+      ...resolveCallSettings({ rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries }, kind.provider, options.defaults ?? NO_CALL_DEFAULTS),
       modelInfo: model_info ?? {},
       extraParams,
       source,
@@ -175,10 +187,11 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
   }
 
   const problems: string[] = [];
+  const defaults = parseCallDefaults(file.data, fileLabel, options.env, problems);
   const deployments: Deployment[] = [];
   file.data.model_list.forEach((raw, index) => {
     const where = `${fileLabel} model_list[${index}]`;
-    const parsed = parseModelEntry(raw, where, options);
+    const parsed = parseModelEntry(raw, where, { ...options, defaults });
     problems.push(...parsed.problems.map((p) => `${where}.${p.field}: ${p.message}`));
     if (parsed.deployment) deployments.push(parsed.deployment);
   });
@@ -189,19 +202,56 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
     if (other) problems.push(`${d.source}.model_info.id: "${d.id}" is also used by ${other}`);
     seen.set(d.id, d.source);
   }
-  const router = parseRouterSettings(file.data.router_settings);
-  problems.push(...router.problems.map((p) => `${fileLabel} ${p}`));
   if (problems.length) throw new ConfigError(problems);
 
   const general = resolveEnvRefs(file.data.general_settings ?? {}, options.env, 'general_settings', []) as {
     master_key?: string;
   };
-  return {
-    deployments,
-    masterKey: general.master_key,
-    router: router.settings,
-    ignoredSections: Object.keys(file.data).filter((k) => !KNOWN_SECTIONS.has(k)),
+  return { deployments, masterKey: general.master_key, defaults, ignoredSections: ignoredSettings(file.data) };
+}
+
+/** `['fallbacks', 0, 'a']` → `fallbacks[0].a`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+/** Reads the settings sections; a bad value is a problem naming its field. */
+function parseCallDefaults(doc: Record<string, unknown>, fileLabel: string, env: EnvSource, problems: string[]): CallDefaults {
+  const read = <K extends keyof typeof SETTINGS_SECTIONS>(section: K): z.infer<(typeof SETTINGS_SECTIONS)[K]> => {
+    const missing: EntryProblem[] = [];
+    const resolved = resolveEnvRefs(doc[section] ?? {}, env, section, missing);
+    problems.push(...missing.map((p) => `${fileLabel} ${p.field}: ${p.message}`));
+    const parsed = SETTINGS_SECTIONS[section].safeParse(resolved);
+    if (parsed.success) return parsed.data as z.infer<(typeof SETTINGS_SECTIONS)[K]>;
+    problems.push(...parsed.error.issues.map((i) => `${fileLabel} ${fieldPath([section, ...i.path])}: ${issueMessage(i)}`));
+    return {} as z.infer<(typeof SETTINGS_SECTIONS)[K]>;
   };
+  return { providers: read('provider_settings'), router: read('router_settings'), litellm: read('litellm_settings') };
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${knownFieldsHint(issue)})`;
+  return issue.message;
+}
+
+function knownFieldsHint(issue: z.core.$ZodIssue): string {
+  // At the section's top level the fields are provider names; below, the settings of one provider.
+  return issue.path.length === 0 ? Object.values(Provider).join(', ') : 'rpm, tpm, max_parallel_requests, timeout, stream_timeout, num_retries, max_queue_depth';
+}
+
+function ignoredSettings(doc: Record<string, unknown>): string[] {
+  const ignored: string[] = [];
+  for (const [section, value] of Object.entries(doc)) {
+    if (!KNOWN_SECTIONS.has(section)) {
+      ignored.push(section);
+      continue;
+    }
+    const schema = SETTINGS_SECTIONS[section as keyof typeof SETTINGS_SECTIONS];
+    if (!schema || section === 'provider_settings' || !value || typeof value !== 'object') continue;
+    const unused = Object.keys(value).filter((field) => !(field in schema.shape));
+    if (unused.length) ignored.push(`${section} (${unused.join(', ')})`);
+  }
+  return ignored;
 }
 
 export function loadModelConfig(path: string, options: LoadModelConfigOptions): ModelConfig {

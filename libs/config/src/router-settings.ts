@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const ROUTING_STRATEGIES = ['simple-shuffle', 'least-busy'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
-/** `router_settings` of config.yaml: how the gateway spreads a model group's calls and where it goes when they fail. */
+/** `router_settings`: how the gateway spreads a model group's calls and where it goes when they fail. */
 export interface RouterSettings {
   routingStrategy: RoutingStrategy;
   /** Failures within a minute after which a deployment cools down (LiteLLM's default: 3). */
@@ -14,14 +14,8 @@ export interface RouterSettings {
   fallbacks: ReadonlyMap<string, readonly string[]>;
 }
 
-export const DEFAULT_ROUTER_SETTINGS: RouterSettings = {
-  routingStrategy: 'simple-shuffle',
-  allowedFails: 3,
-  cooldownTimeMs: 5_000,
-  fallbacks: new Map(),
-};
-
-const schema = z.looseObject({
+/** The routing fields of `router_settings` (the section's other fields are call defaults). */
+export const routingFieldsSchema = z.object({
   routing_strategy: z.enum(ROUTING_STRATEGIES, { error: `must be one of ${ROUTING_STRATEGIES.join(', ')}` }).optional(),
   allowed_fails: z.coerce.number().int().min(0).optional(),
   cooldown_time: z.coerce.number().min(0).optional(),
@@ -29,24 +23,23 @@ const schema = z.looseObject({
   fallbacks: z.array(z.record(z.string(), z.array(z.string().min(1)), { error: 'each entry must be {"model": ["fallback", ...]}' })).optional(),
 });
 
-/** Reads `router_settings`; problems name the field (`router_settings.fallbacks[0]`). */
-export function parseRouterSettings(raw: unknown): { settings: RouterSettings; problems: string[] } {
-  const parsed = schema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `router_settings.${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace('.[', '[')}: ${i.message}`);
-    return { settings: DEFAULT_ROUTER_SETTINGS, problems };
-  }
+export const DEFAULT_ROUTER_SETTINGS: RouterSettings = {
+  routingStrategy: 'simple-shuffle',
+  allowedFails: 3,
+  cooldownTimeMs: 5_000,
+  fallbacks: new Map(),
+};
+
+/** Routing settings from a validated `router_settings` section. */
+export function routerSettingsFrom(section: z.infer<typeof routingFieldsSchema>): RouterSettings {
   const fallbacks = new Map<string, string[]>();
-  for (const entry of parsed.data.fallbacks ?? []) {
+  for (const entry of section.fallbacks ?? []) {
     for (const [model, targets] of Object.entries(entry)) fallbacks.set(model, [...(fallbacks.get(model) ?? []), ...targets]);
   }
   return {
-    problems: [],
-    settings: {
-      routingStrategy: parsed.data.routing_strategy ?? DEFAULT_ROUTER_SETTINGS.routingStrategy,
-      allowedFails: parsed.data.allowed_fails ?? DEFAULT_ROUTER_SETTINGS.allowedFails,
-      cooldownTimeMs: Math.round((parsed.data.cooldown_time ?? DEFAULT_ROUTER_SETTINGS.cooldownTimeMs / 1000) * 1000),
-      fallbacks,
-    },
+    routingStrategy: section.routing_strategy ?? DEFAULT_ROUTER_SETTINGS.routingStrategy,
+    allowedFails: section.allowed_fails ?? DEFAULT_ROUTER_SETTINGS.allowedFails,
+    cooldownTimeMs: Math.round((section.cooldown_time ?? DEFAULT_ROUTER_SETTINGS.cooldownTimeMs / 1000) * 1000),
+    fallbacks,
   };
 }

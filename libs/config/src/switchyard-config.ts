@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import type { Provider } from '@app/contracts';
+import type { CallDefaults } from './call-settings';
 import { parseGatewayEnv, parseWorkerEnv, type EnvSource, type GatewayEnv, type WorkerEnv } from './env.schema';
 import { DeploymentResolver } from './deployment-resolver';
 import { loadModelConfig } from './model-config.loader';
 import { ModelRegistry } from './model-registry';
-import { DEFAULT_ROUTER_SETTINGS, type RouterSettings } from './router-settings';
+import { type RouterSettings, routerSettingsFrom } from './router-settings';
 
 /** Everything the gateway reads from its environment and config.yaml, validated once at boot. */
 export class GatewayConfig {
@@ -16,15 +17,22 @@ export class GatewayConfig {
     /** The environment it was loaded from: `os.environ/` references of stored models resolve against it. */
     readonly source: EnvSource,
     /** `router_settings`: routing strategy, cooldowns, fallbacks. */
-    readonly router: RouterSettings = DEFAULT_ROUTER_SETTINGS,
+    readonly router: RouterSettings,
+    /** `provider_settings`, `router_settings`, `litellm_settings`: defaults for every deployment, stored ones too. */
+    readonly defaults: CallDefaults,
   ) {}
+
+  /** Calls a provider's queue may hold before new ones are refused; 0: no limit. */
+  maxQueueDepth(provider: Provider): number {
+    return this.defaults.providers[provider]?.max_queue_depth ?? this.env.MAX_QUEUE_DEPTH;
+  }
 
   static load(source: EnvSource): GatewayConfig {
     const configFile = source.CONFIG_FILE || './config.yaml';
     const file = loadModelConfig(resolve(configFile), { env: source, needsSecretsOf: [] });
     // general_settings.master_key in config.yaml is honoured when the environment sets none.
     const env = parseGatewayEnv({ ...source, MASTER_KEY: source.MASTER_KEY || source.LITELLM_MASTER_KEY || file.masterKey });
-    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections, source, file.router);
+    return new GatewayConfig(env, new ModelRegistry(file.deployments), file.ignoredSections, source, routerSettingsFrom(file.defaults.router), file.defaults);
   }
 }
 
@@ -38,14 +46,15 @@ export class WorkerConfig {
     readonly env: WorkerEnv,
     readonly models: ModelRegistry,
     source: EnvSource,
+    defaults: CallDefaults,
   ) {
-    this.deployments = new DeploymentResolver(provider, models, source, env.SALT_KEY);
+    this.deployments = new DeploymentResolver(provider, models, { env: source, defaults }, env.SALT_KEY);
   }
 
   static load(provider: Provider, source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerConfig {
     const env = parseWorkerEnv(source, defaults);
     const file = loadModelConfig(resolve(env.CONFIG_FILE), { env: source, needsSecretsOf: [provider] });
-    return new WorkerConfig(provider, env, new ModelRegistry(file.deployments), source);
+    return new WorkerConfig(provider, env, new ModelRegistry(file.deployments), source, file.defaults);
   }
 }
 

@@ -19,6 +19,7 @@ export const ERROR_TABLE = {
   rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   // Retrying does not help until the budget resets or is raised: clients are told not to (x-should-retry: false).
   budget_exceeded: { status: 429, type: 'budget_exceeded' },
+  queue_full: { status: 429, type: 'rate_limit_error' },
   internal_error: { status: 500, type: 'api_error' },
   upstream_error: { status: 502, type: 'api_error' },
   upstream_unavailable: { status: 503, type: 'api_error' },

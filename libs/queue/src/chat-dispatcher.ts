@@ -10,7 +10,7 @@ import {
   SwitchyardError,
   decodeWireError,
 } from '@app/contracts';
-import { chatJobOptions } from './chat-job.options';
+import { type ChatJobOptions, chatJobOptions } from './chat-job.options';
 import { closeRedis, createRedisConnection } from './redis-connection.factory';
 import { streamKeys } from './stream/stream-keys';
 import { StreamReader } from './stream/stream-reader';
@@ -24,6 +24,8 @@ export interface ChatDispatcherOptions {
   redisUrl: string;
   prefix: string;
   providers: Provider[];
+  /** Calls a provider's queue may hold (waiting, prioritized or delayed) before new ones are refused; 0 or unset: no limit. */
+  maxQueueDepth?: (provider: Provider) => number;
 }
 
 /** A streamed call in progress: its events in order, ending with `end` or `error`, and a way to stop it. */
@@ -37,6 +39,8 @@ export interface ChatStreamHandle {
 
 // How long a "some worker is listening" answer is trusted before Redis is asked again.
 const PRESENCE_TTL_MS = 2_000;
+/** `Retry-After` of a `queue_full` answer. */
+export const QUEUE_FULL_RETRY_AFTER_MS = 2_000;
 const CANCEL_MARKER_TTL_S = 600;
 
 /**
@@ -55,6 +59,7 @@ export class ChatDispatcher {
     private readonly events: QueueEvents[],
     private readonly ownConnections: IORedis[],
     private readonly reader: StreamReader,
+    private readonly maxQueueDepth: (provider: Provider) => number,
   ) {}
 
   static async start(options: ChatDispatcherOptions): Promise<ChatDispatcher> {
@@ -74,7 +79,7 @@ export class ChatDispatcher {
       events.push(new QueueEvents(name, { connection: blocking('switchyard:gateway-events'), prefix: options.prefix }));
     }
     const reader = new StreamReader(blocking('switchyard:gateway-streams'), connection);
-    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader);
+    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader, options.maxQueueDepth ?? (() => 0));
     for (const listener of events) {
       const queueName = listener.name;
       listener.on('completed', ({ jobId, returnvalue }) =>
@@ -92,12 +97,13 @@ export class ChatDispatcher {
 
   /**
    * Enqueues a non-streaming call and resolves with its result, or rejects with a `SwitchyardError`:
-   * the worker's error, 503 when no worker serves the queue or Redis is down, 504 at the deadline.
+   * the worker's error, 503 when no worker serves the queue or Redis is down, 429 when the
+   * queue is full, 504 at the deadline.
    */
-  async dispatch(provider: Provider, payload: ChatJobPayload, numRetries?: number): Promise<ChatJobResult> {
+  async dispatch(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatJobResult> {
     const queue = await this.queueFor(provider);
     return new Promise<ChatJobResult>((resolve, reject) => {
-      this.enqueue(queue, payload, numRetries, { resolve, reject }, reject);
+      this.enqueue(queue, payload, options, { resolve, reject }, reject);
     });
   }
 
@@ -105,7 +111,7 @@ export class ChatDispatcher {
    * Enqueues a streamed call. Its events are read from the call's Redis Stream; a failure of
    * the job (before or after the first chunk) or the deadline arrives as a final `error` event.
    */
-  async stream(provider: Provider, payload: ChatJobPayload, numRetries?: number): Promise<ChatStreamHandle> {
+  async stream(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatStreamHandle> {
     const queue = await this.queueFor(provider);
     const key = streamKeys.events(this.prefix, queue.name, payload.requestId);
     const buffer: ChatStreamEvent[] = [];
@@ -126,7 +132,7 @@ export class ChatDispatcher {
     const stop = this.enqueue(
       queue,
       payload,
-      numRetries,
+      options,
       { resolve: (r) => settleResult(r), reject: (e) => (settleResult(undefined), fail(e)) },
       (error) => {
         settleResult(undefined);
@@ -208,7 +214,29 @@ export class ChatDispatcher {
     const queue = this.queues.get(provider);
     if (!queue) throw new SwitchyardError('internal_error', `no queue for provider ${provider}`);
     await this.assertWorkersListening(provider, queue);
+    await this.assertRoomInQueue(provider, queue);
     return queue;
+  }
+
+  /**
+   * Backpressure: a call that would wait behind more than the queue's limit is refused at once
+   * with 429 and `Retry-After`. Calls admitted together may pass the limit by their number.
+   */
+  private async assertRoomInQueue(provider: Provider, queue: Queue): Promise<void> {
+    const limit = this.maxQueueDepth(provider);
+    if (!limit) return;
+    let counts: Record<string, number>;
+    try {
+      counts = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'paused');
+    } catch (err) {
+      throw new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${(err as Error).message}`);
+    }
+    const depth = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    if (depth >= limit) {
+      throw new SwitchyardError('queue_full', `the ${queue.name} queue already holds ${depth} calls waiting for a worker (limit ${limit}); retry shortly`, {
+        retryAfterMs: QUEUE_FULL_RETRY_AFTER_MS,
+      });
+    }
   }
 
   /**
@@ -216,7 +244,7 @@ export class ChatDispatcher {
    * not finished in time (a job still waiting is removed so it never runs). Returns a function
    * that forgets the waiter and disarms the deadline.
    */
-  private enqueue(queue: Queue, payload: ChatJobPayload, numRetries: number | undefined, waiter: Waiter, onDeadline: (e: SwitchyardError) => void): () => void {
+  private enqueue(queue: Queue, payload: ChatJobPayload, options: ChatJobOptions, waiter: Waiter, onDeadline: (e: SwitchyardError) => void): () => void {
     const key = `${queue.name}:${payload.requestId}`;
     const stop = () => {
       clearTimeout(timer);
@@ -237,7 +265,7 @@ export class ChatDispatcher {
     set.add(own);
     this.waiters.set(key, set);
 
-    queue.add('chat', payload, chatJobOptions(payload.requestId, numRetries)).catch((err: Error) => {
+    queue.add('chat', payload, chatJobOptions(payload.requestId, options)).catch((err: Error) => {
       own.reject(new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${err.message}`));
     });
     return stop;

@@ -1,31 +1,78 @@
-import type { JobsOptions, WorkerOptions } from 'bullmq';
+import type { BackoffStrategy, JobsOptions, WorkerOptions } from 'bullmq';
 
 /**
- * Attempts, backoff and retention of chat jobs, in one place.
+ * Attempts, backoff, priority and retention of chat jobs, and the worker timings that go
+ * with them, in one place.
  *
  * Finished jobs are removed at once: the answer travels in the queue's event stream, and
  * a request id may be reused by a later call once the earlier one has finished.
  */
 export const DEFAULT_NUM_RETRIES = 2;
 
-export function chatJobOptions(requestId: string, numRetries = DEFAULT_NUM_RETRIES): JobsOptions {
+/**
+ * Job priority on LiteLLM's scale: lower runs sooner, 0 is the most urgent. Every job gets
+ * one, because BullMQ runs jobs without a priority before all prioritized jobs.
+ */
+export const PRIORITY = { default: 128, max: 1_000_000 } as const;
+
+/** Exponential backoff between attempts: retry n waits between half and all of `base·2^(n-1)`, capped. */
+export const RETRY_BACKOFF = { baseMs: 500, maxMs: 8_000 } as const;
+
+/** Named in every chat job; the worker's {@link chatBackoffStrategy} computes the delay. */
+export const CHAT_BACKOFF_TYPE = 'switchyard';
+
+export interface ChatJobOptions {
+  numRetries?: number;
+  /** On the {@link PRIORITY} scale. */
+  priority?: number;
+}
+
+export function chatJobOptions(requestId: string, options: ChatJobOptions = {}): JobsOptions {
   return {
     jobId: requestId,
-    attempts: numRetries + 1,
-    backoff: { type: 'exponential', delay: 250, jitter: 0.5 },
+    attempts: (options.numRetries ?? DEFAULT_NUM_RETRIES) + 1,
+    backoff: { type: CHAT_BACKOFF_TYPE },
+    // BullMQ's priorities start at 1; 0 would mean "none", which jumps the queue.
+    priority: (options.priority ?? PRIORITY.default) + 1,
     removeOnComplete: true,
     removeOnFail: true,
   };
 }
 
 /**
- * A killed worker's job is detected as stalled after its lock expires (`lockDuration`) at the
- * next stalled check (`stalledInterval`), so within about 15 s instead of BullMQ's default 30 s+.
- * Shorter values re-run jobs sooner but cost more Redis traffic and risk false stalls when a
- * worker's event loop is blocked for longer than the lock.
+ * The wait before retry `attempt` (1 = the first retry): exponential with jitter, and never
+ * shorter than the upstream's `Retry-After` when it sent one (e.g. with a 503).
+ */
+export function retryDelayMs(attempt: number, retryAfterMs = 0, random: () => number = Math.random): number {
+  const ceiling = Math.min(RETRY_BACKOFF.maxMs, RETRY_BACKOFF.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.max(retryAfterMs, Math.round(ceiling / 2 + (random() * ceiling) / 2));
+}
+
+/** An error the worker wants retried after a delay it has already chosen (and checked against the deadline). */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly retryDelayMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/** BullMQ asks this for the delay before the next attempt. */
+export const chatBackoffStrategy: BackoffStrategy = (attemptsMade, _type, err) =>
+  err instanceof RetryLaterError ? err.retryDelayMs : retryDelayMs(attemptsMade);
+
+/**
+ * A killed worker's job is re-run once its lock has expired (`lockDuration`, renewed every
+ * half of it) and a stalled-job check has seen it (`stalledInterval`): within about 4–6 s
+ * instead of BullMQ's default 30 s+. Shorter values re-run jobs sooner but cost more Redis
+ * traffic, and a worker whose event loop is blocked for longer than about half the lock
+ * loses its job to another worker, which then calls the upstream a second time. A job that
+ * stalls twice fails, so a call that crashes workers cannot take the whole fleet down.
  */
 export const CHAT_WORKER_TIMINGS: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'> = {
-  lockDuration: 10_000,
-  stalledInterval: 5_000,
+  lockDuration: 4_000,
+  stalledInterval: 2_000,
   maxStalledCount: 1,
 };

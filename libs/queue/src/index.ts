@@ -10,3 +10,5 @@ export * from './worker/worker-bootstrap';
 export * from './stream/stream-keys';
 export * from './stream/stream-writer';
 export * from './stream/stream-reader';
+export * from './limits/deployment-limiter';
+export * from './limits/token-estimate';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHAT_ROLES } from '@app/contracts';
+import { PRIORITY } from '@app/queue';
 
 const contentPart = z.looseObject({ type: z.string({ error: 'each content part needs a "type"' }) }).superRefine((part, ctx) => {
   if (part.type === 'text' && typeof part.text !== 'string') {
@@ -42,6 +43,8 @@ export const chatRequestSchema = z.looseObject({
   seed: z.number().int('must be an integer').nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4, 'at most 4 stop sequences')], { error: 'must be a string or an array of strings' }).nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean({ error: 'must be true or false' }).optional() }, { error: 'must be an object' }).nullish(),
+  // Switchyard's queue priority (LiteLLM's request field): lower runs sooner. Not sent upstream.
+  priority: z.number({ error: 'must be an integer' }).int('must be an integer').min(0, `must be between 0 and ${PRIORITY.max}`).max(PRIORITY.max, `must be between 0 and ${PRIORITY.max}`).optional(),
 }).superRefine((body, ctx) => {
   if (body.stream_options && body.stream !== true) {
     ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'only allowed when stream is true' });

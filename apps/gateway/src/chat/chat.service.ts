@@ -8,8 +8,8 @@ import {
   type ChatStreamEvent,
   SwitchyardError,
 } from '@app/contracts';
-import { GatewayConfig } from '@app/config';
-import { ChatDispatcher, type ChatStreamHandle } from '@app/queue';
+import { type Deployment, GatewayConfig } from '@app/config';
+import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle, PRIORITY } from '@app/queue';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
 import { type Admission, KeyLimits } from '../limits/key-limits.service';
@@ -25,6 +25,8 @@ export interface ChatCall {
   request: ChatCompletionRequest;
   requestId: string;
   stream: boolean;
+  /** Queue priority, lower runs sooner. */
+  priority: number;
   startedAt: number;
 }
 
@@ -66,7 +68,8 @@ export class ChatService {
 
   /** Validates and authorises one call. Throws the 4xx a client should see; changes nothing. */
   prepare(auth: AuthContext, body: unknown, requestId: string): ChatCall {
-    const request = parseBody(chatRequestSchema, body) as ChatCompletionRequest;
+    // `priority` is Switchyard's (and LiteLLM's), not the upstream's: it never leaves the gateway.
+    const { priority, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number };
     const models = this.catalog.models;
     if (models.group(request.model).length === 0) {
       const visible = models.modelNames().filter((m) => mayUseModel(auth, m));
@@ -76,7 +79,7 @@ export class ChatService {
       const allowed = auth.kind === 'virtual' ? auth.key.models.join(', ') : '';
       throw new SwitchyardError('model_not_allowed', `this key may not use model "${request.model}"; it may use: ${allowed}`, { param: 'model' });
     }
-    return { auth, request, requestId, stream: request.stream === true, startedAt: Date.now() };
+    return { auth, request, requestId, stream: request.stream === true, priority: jobPriority(auth, priority), startedAt: Date.now() };
   }
 
   /** The key's limits; throws 429 when one is reached. The admission's headers go on the answer. */
@@ -85,7 +88,7 @@ export class ChatService {
     return this.limits.admit({
       key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
       requestId: call.requestId,
-      deadline: Date.now() + (first.timeoutMs ?? this.config.env.REQUEST_TIMEOUT * 1000),
+      deadline: Date.now() + this.timeoutMs(call, first),
       estimatedCost: this.spend.estimate(first, call.request),
     });
   }
@@ -99,7 +102,7 @@ export class ChatService {
       for (const [index, attempt] of attempts.entries()) {
         const done = this.router.begin(attempt.deployment.id);
         try {
-          const result = await this.dispatcher.dispatch(attempt.deployment.provider, this.payload(call, attempt, index), attempt.deployment.numRetries);
+          const result = await this.dispatcher.dispatch(attempt.deployment.provider, this.payload(call, attempt, index), this.jobOptions(call, attempt));
           done();
           if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
           this.finish(call, admission, { servedBy: attempt, usage: result.completion.usage, status: 'success', httpStatus: 200 });
@@ -134,7 +137,7 @@ export class ChatService {
         const events = (h: ChatStreamHandle) => h.events[Symbol.asyncIterator]();
         let iterator: AsyncIterator<ChatStreamEvent>;
         try {
-          handle = await this.dispatcher.stream(attempt.deployment.provider, this.payload(call, attempt, index), attempt.deployment.numRetries);
+          handle = await this.dispatcher.stream(attempt.deployment.provider, this.payload(call, attempt, index), this.jobOptions(call, attempt));
           iterator = events(handle);
           first = await iterator.next();
         } catch (err) {
@@ -197,9 +200,18 @@ export class ChatService {
       modelName: call.request.model,
       request: call.request,
       stream: call.stream,
-      deadline: enqueuedAt + (deployment.timeoutMs ?? this.config.env.REQUEST_TIMEOUT * 1000),
+      deadline: enqueuedAt + this.timeoutMs(call, deployment),
       enqueuedAt,
     };
+  }
+
+  private jobOptions(call: ChatCall, attempt: Attempt): ChatJobOptions {
+    return { numRetries: attempt.deployment.numRetries, priority: call.priority };
+  }
+
+  /** A stream's deadline is `stream_timeout` where set. */
+  private timeoutMs(call: ChatCall, deployment: Deployment): number {
+    return (call.stream ? (deployment.streamTimeoutMs ?? deployment.timeoutMs) : deployment.timeoutMs) ?? this.config.env.REQUEST_TIMEOUT * 1000;
   }
 }
 
@@ -211,4 +223,16 @@ async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): As
   } finally {
     await rest.return?.();
   }
+}
+
+/**
+ * Queue priority, lower runs sooner: the key's `metadata.priority` (default 128), and a
+ * request's `priority` only where it is no sooner than its key's, so a client cannot jump
+ * ahead of what its key was given. The master key's requests may ask for any priority.
+ */
+function jobPriority(auth: AuthContext, requested: number | undefined): number {
+  if (auth.kind === 'master') return requested ?? PRIORITY.default;
+  const own = auth.key.metadata.priority;
+  const keyPriority = Number.isInteger(own) && (own as number) >= 0 && (own as number) <= PRIORITY.max ? (own as number) : PRIORITY.default;
+  return Math.max(keyPriority, requested ?? keyPriority);
 }

@@ -36,7 +36,7 @@ export class ModelAdminService {
       throw new SwitchyardError('invalid_request', `a model with id "${id}" already exists`, { param: 'model_info.id' });
     }
     const entry = { id, model_name: request.model_name, litellm_params: request.litellm_params, model_info: withoutId(request.model_info) };
-    const { problems } = storedDeployment(entry, this.config.source);
+    const { problems } = storedDeployment(entry, { env: this.config.source, defaults: this.config.defaults });
     if (problems.length) throw invalid(problems);
     const row = this.rows.create({ id, modelName: entry.model_name, litellmParams: this.box.sealParams(entry.litellm_params), modelInfo: entry.model_info });
     await orUnavailable(this.rows.insert(row as QueryDeepPartialEntity<ModelDeploymentEntity>));
@@ -54,7 +54,7 @@ export class ModelAdminService {
       litellm_params: { ...row.litellmParams, ...request.litellm_params },
       model_info: { ...row.modelInfo, ...withoutId(request.model_info) },
     };
-    const { problems } = storedDeployment(entry, this.config.source);
+    const { problems } = storedDeployment(entry, { env: this.config.source, defaults: this.config.defaults });
     if (problems.length) throw invalid(problems);
     row.modelName = entry.model_name;
     row.litellmParams = this.box.sealParams(entry.litellm_params);

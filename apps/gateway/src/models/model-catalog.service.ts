@@ -85,7 +85,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
     const specs = new Map<string, DeploymentSpec>();
     for (const row of rows) {
       const spec = specOf(row);
-      const { deployment, problems } = storedDeployment(spec, this.config.source);
+      const { deployment, problems } = storedDeployment(spec, { env: this.config.source, defaults: this.config.defaults });
       if (deployment) {
         stored.push(deployment);
         specs.set(row.id, spec);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type IORedis from 'ioredis';
 import {
   CHAT_JOB_VERSION,
@@ -12,7 +12,9 @@ import {
   encodeWireError,
 } from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
-import { CHAT_WORKER_TIMINGS } from '../chat-job.options';
+import { CHAT_WORKER_TIMINGS, RetryLaterError, chatBackoffStrategy, retryDelayMs } from '../chat-job.options';
+import { type Admission, DeploymentLimiter, type HeldSlot } from '../limits/deployment-limiter';
+import { estimateTokens } from '../limits/token-estimate';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
 import { StreamWriter } from '../stream/stream-writer';
@@ -27,15 +29,29 @@ export interface ChatWorkerHostOptions {
   processor: ChatJobProcessor;
 }
 
+/** How long an upstream 429 without `Retry-After` pauses its deployment. */
+export const DEFAULT_UPSTREAM_PAUSE_MS = 1_000;
+
+/**
+ * A job parked because its deployment has `max_parallel_requests` calls in flight is woken
+ * when one of them ends; in case that wake-up is lost (its worker died, the job was being
+ * looked at), it also looks again after half the time it has waited, within these bounds.
+ */
+export const PARKED_RECHECK = { minMs: 500, maxMs: 5_000 } as const;
+
 /**
  * Consumes one provider's queue: checks each job's version and deadline, resolves the
- * deployment from this process's own config (secrets never travel through Redis), runs the
- * provider call — relaying a stream's chunks to its Redis Stream — and encodes failures so
- * the gateway can render them. Gateways' cancel notices abort the call they name.
+ * deployment from this process's own config (secrets never travel through Redis), waits
+ * for the deployment's limits, runs the provider call — relaying a stream's chunks to its
+ * Redis Stream — and encodes failures so the gateway can render them. Gateways' cancel
+ * notices abort the call they name.
  */
 export class ChatWorkerHost {
   private readonly logger = new Logger(ChatWorkerHost.name);
   private readonly worker: Worker<ChatJobPayload, ChatJobResult>;
+  /** For waking parked jobs. */
+  private readonly queue: Queue<ChatJobPayload, ChatJobResult>;
+  private readonly limiter: DeploymentLimiter;
   private readonly connection: IORedis;
   private readonly subscriber: IORedis;
   private readonly running = new Map<string, AbortController>();
@@ -43,13 +59,16 @@ export class ChatWorkerHost {
   constructor(private readonly options: ChatWorkerHostOptions) {
     this.connection = createRedisConnection(options.redisUrl, 'blocking', `switchyard:worker-${options.provider}`);
     this.subscriber = createRedisConnection(options.redisUrl, 'blocking', `switchyard:worker-${options.provider}-cancel`);
-    this.worker = new Worker<ChatJobPayload, ChatJobResult>(QUEUE_BY_PROVIDER[options.provider], (job) => this.process(job), {
+    this.worker = new Worker<ChatJobPayload, ChatJobResult>(QUEUE_BY_PROVIDER[options.provider], (job, token) => this.process(job, token), {
       connection: this.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
       autorun: false,
+      settings: { backoffStrategy: chatBackoffStrategy },
       ...CHAT_WORKER_TIMINGS,
     });
+    this.queue = new Queue<ChatJobPayload, ChatJobResult>(this.worker.name, { connection: this.connection, prefix: options.prefix });
+    this.limiter = new DeploymentLimiter(this.connection, options.prefix);
     this.worker.on('error', (err) => this.logger.error(`queue connection: ${err.message}`));
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => {
@@ -76,10 +95,12 @@ export class ChatWorkerHost {
   /** Stops taking jobs and waits for the ones in hand to finish. */
   async close(): Promise<void> {
     await this.worker.close();
+    this.limiter.close();
+    await this.queue.close();
     await Promise.all([this.subscriber, this.connection].map(closeRedis));
   }
 
-  private async process(job: Job<ChatJobPayload, ChatJobResult>): Promise<ChatJobResult> {
+  private async process(job: Job<ChatJobPayload, ChatJobResult>, token?: string): Promise<ChatJobResult> {
     const payload = job.data;
     const cancel = new AbortController();
     this.running.set(payload.requestId, cancel);
@@ -97,14 +118,99 @@ export class ChatWorkerHost {
         deadline: payload.deadline,
         signal: AbortSignal.any([AbortSignal.timeout(remainingMs), cancel.signal]),
       };
-      if (payload.stream) return await this.relayStream(job, deployment, context, cancel.signal);
-      const started = Date.now();
-      const completion = await this.options.processor.complete(deployment, payload.request, context);
-      return { v: CHAT_JOB_VERSION, completion, usage: completion.usage, upstreamLatencyMs: Date.now() - started };
+      return await this.callWithinLimits(job, token, deployment, context, cancel.signal);
     } catch (err) {
+      // The job went back to wait for its deployment; it did not fail and spent no attempt.
+      if (err instanceof DelayedError) throw err;
       throw this.failure(job, err);
     } finally {
       this.running.delete(payload.requestId);
+    }
+  }
+
+  /**
+   * Makes the call once the deployment's limits allow it. A job that has to wait is moved
+   * back to the delayed set (freeing this worker's slot) until its deployment can take it;
+   * one that could only start after its deadline fails now with 429 and `Retry-After`.
+   */
+  private async callWithinLimits(job: Job<ChatJobPayload>, token: string | undefined, deployment: Deployment, context: ChatJobContext, cancelled: AbortSignal): Promise<ChatJobResult> {
+    const payload = job.data;
+    const admission = await this.limiter.acquire({
+      deploymentId: deployment.id,
+      limits: deployment,
+      jobId: payload.requestId,
+      estimate: estimateTokens(payload.request),
+      deadline: payload.deadline,
+    });
+    if (admission.kind !== 'admitted') return this.postpone(job, token, admission);
+
+    let usedTokens: number | undefined;
+    try {
+      let result: ChatJobResult;
+      if (payload.stream) {
+        result = await this.relayStream(job, deployment, context, cancelled);
+      } else {
+        const started = Date.now();
+        const completion = await this.options.processor.complete(deployment, payload.request, context);
+        result = { v: CHAT_JOB_VERSION, completion, usage: completion.usage, upstreamLatencyMs: Date.now() - started };
+      }
+      usedTokens = result.usage?.total_tokens;
+      return result;
+    } catch (err) {
+      if (err instanceof SwitchyardError && err.code === 'rate_limit_exceeded' && err.retryable) {
+        // The upstream's own limit: pause this deployment only, and wait without spending an attempt.
+        const until = await this.limiter.pause(deployment.id, Date.now() + (err.retryAfterMs ?? DEFAULT_UPSTREAM_PAUSE_MS));
+        return await this.postpone(job, token, { kind: 'paused', until }, err);
+      }
+      throw err;
+    } finally {
+      // Before the job completes, so the next call already sees the slot free and the usage counted.
+      await this.release(admission.slot, usedTokens);
+    }
+  }
+
+  /** Moves the job back to the delayed set until its deployment can take it, or fails it when that is past its deadline. */
+  private async postpone(job: Job<ChatJobPayload>, token: string | undefined, admission: Exclude<Admission, { kind: 'admitted' }>, upstream?: SwitchyardError): Promise<never> {
+    const { deadline, modelName, enqueuedAt } = job.data;
+    const now = Date.now();
+    let at: number;
+    if (admission.kind === 'too_large') {
+      throw new SwitchyardError('rate_limit_exceeded', `this call needs about ${estimateTokens(job.data.request)} tokens, more than the tpm limit (${admission.tpm}) of model "${modelName}"`);
+    } else if (admission.kind === 'busy') {
+      const waited = now - enqueuedAt;
+      const recheck = Math.min(PARKED_RECHECK.maxMs, Math.max(PARKED_RECHECK.minMs, waited / 2)) * (0.8 + Math.random() * 0.4);
+      at = Math.min(deadline, now + Math.round(recheck));
+    } else {
+      if (admission.until >= deadline) {
+        const retryAfterMs = admission.until - now;
+        const message =
+          upstream?.message ??
+          (admission.kind === 'limited'
+            ? `model "${modelName}" is at its ${admission.limit} limit; it can take this call in ${Math.ceil(retryAfterMs / 1000)} s, after the call's deadline`
+            : `model "${modelName}" is paused after its upstream answered 429; it can take this call in ${Math.ceil(retryAfterMs / 1000)} s, after the call's deadline`);
+        throw new SwitchyardError('rate_limit_exceeded', message, { retryAfterMs });
+      }
+      // A little spread, so the calls that waited do not all arrive in the same millisecond.
+      const spread = Math.random() * Math.min(1_000, (admission.until - now) * 0.2);
+      at = Math.min(admission.until + Math.round(spread), deadline - 1);
+    }
+    await job.moveToDelayed(at, token);
+    throw new DelayedError();
+  }
+
+  /** Frees the slot and wakes a job parked for it. */
+  private async release(slot: HeldSlot, usedTokens: number | undefined): Promise<void> {
+    try {
+      let parked = await this.limiter.release(slot, usedTokens);
+      // A parked job that is not in the delayed set right now (it is being looked at, or is gone) cannot be woken; try the next.
+      for (let tries = 0; parked && tries < 3; tries++) {
+        const job = await this.queue.getJob(parked);
+        if (await job?.promote().then(() => true, () => false)) return;
+        parked = await this.limiter.nextParked(slot.deploymentId);
+      }
+    } catch (err) {
+      // The lease expires by itself; parked jobs look again on their own.
+      this.logger.warn(`could not free a slot of deployment ${slot.deploymentId}: ${(err as Error).message}`);
     }
   }
 
@@ -157,15 +263,21 @@ export class ChatWorkerHost {
     }
   }
 
-  /** Retryable failures are retried by BullMQ while attempts and time remain; everything else ends the job now. */
+  /**
+   * Retryable failures are retried by BullMQ, after a backoff, while attempts remain and the
+   * retry can start before the deadline; everything else ends the job now.
+   */
   private failure(job: Job<ChatJobPayload>, err: unknown): Error {
     if (err instanceof UnrecoverableError) return err;
     const error =
       err instanceof SwitchyardError ? err : new SwitchyardError('internal_error', 'the worker failed while handling the call');
     if (!(err instanceof SwitchyardError)) this.logger.error(`job ${job.id}: ${(err as Error)?.stack ?? String(err)}`);
-    const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-    const timeLeft = job.data.deadline - Date.now();
     const encoded = encodeWireError(error.toWire());
-    return error.retryable && attemptsLeft > 0 && timeLeft > 0 ? new Error(encoded) : new UnrecoverableError(encoded);
+    const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+    if (!error.retryable || attemptsLeft <= 0) return new UnrecoverableError(encoded);
+    const delay = retryDelayMs(job.attemptsMade + 1, error.retryAfterMs);
+    // A retry that could only start after the deadline would turn this answer into a 504.
+    if (Date.now() + delay >= job.data.deadline) return new UnrecoverableError(encoded);
+    return new RetryLaterError(encoded, delay);
   }
 }

@@ -1,0 +1,29 @@
+import type { ChatCompletionRequest, ChatMessage } from '@app/contracts';
+
+/** Characters per token of English text with OpenAI's tokenizers; other scripts and code run denser. */
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * Tokens a call will count against its deployment's `tpm` before it is sent: the prompt's
+ * characters / 4 (message texts, tool-call arguments, tool definitions) plus the most it may
+ * generate (`max_completion_tokens` or `max_tokens`, times `n`), as OpenAI itself counts a
+ * request against its limits. Without a maximum the completion counts 0 here; the call's
+ * reported usage replaces the estimate when it ends.
+ */
+export function estimateTokens(request: ChatCompletionRequest): number {
+  let chars = 0;
+  for (const message of request.messages) chars += messageChars(message);
+  if (request.tools !== undefined) chars += JSON.stringify(request.tools).length;
+  const maxCompletion = request.max_completion_tokens ?? request.max_tokens ?? 0;
+  return Math.ceil(chars / CHARS_PER_TOKEN) + maxCompletion * (request.n ?? 1);
+}
+
+function messageChars(message: ChatMessage): number {
+  let chars = 0;
+  if (typeof message.content === 'string') chars += message.content.length;
+  else if (Array.isArray(message.content)) {
+    for (const part of message.content) if (part.type === 'text' && typeof part.text === 'string') chars += part.text.length;
+  }
+  for (const call of message.tool_calls ?? []) chars += call.function?.arguments?.length ?? 0;
+  return chars;
+}
