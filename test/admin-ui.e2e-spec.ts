@@ -130,12 +130,22 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect(await ask(MASTER_KEY, 'ui/llama').catch((e) => e.status)).toBe(404);
   });
 
-  it('shows spend and budget per key on the usage page', async () => {
+  it('shows requests, tokens and spend per key and per model on the usage page', async () => {
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.getByRole('heading', { name: 'Usage' }).waitFor();
+    // The calls made above reach the spend log within about a second: reload until they show.
     const row = page.locator('#usage-keys-table tbody tr', { hasText: 'tutorial-app' });
-    await row.waitFor();
-    await expect(row.textContent()).resolves.toContain('0.0000');
+    for (let i = 0; i < 20 && !(await row.count()); i++) {
+      await page.waitForTimeout(250);
+      await page.evaluate('window.dispatchEvent(new HashChangeEvent("hashchange"))');
+    }
+    const cells = await row.locator('td').allTextContents();
+    // Name, key, requests (the allowed call, then two after unblocking; refusals never reach a model), tokens, spend.
+    expect(cells.slice(0, 2)).toEqual(['tutorial-app', `sk-...${created.slice(-4)}`]);
+    expect(Number(cells[2])).toBeGreaterThanOrEqual(2);
+    expect(Number(cells[3])).toBeGreaterThan(0);
+    expect(cells[4]).toBe('0.0000');
+    await page.locator('#usage-models-table tbody tr', { hasText: OLLAMA }).waitFor();
     await shot('05-usage');
   });
 

@@ -323,19 +323,38 @@ $('#model-form').addEventListener('submit', async (event) => {
 // ---- usage ----
 
 async function renderUsage() {
-  const list = await api('/key/list?return_full_object=true&size=100');
+  const [total, byKey, byModel, list] = await Promise.all([
+    api('/global/spend'),
+    api('/global/spend/keys?limit=100'),
+    api('/global/spend/models?limit=100'),
+    api('/key/list?return_full_object=true&size=100'),
+  ]);
+  $('#usage-total').textContent = `${total.requests} requests, $${money(total.spend)} spent in all.`;
+  const keys = new Map(list.keys.map((k) => [k.token, k]));
   $('#usage-keys-table tbody').replaceChildren(
-    ...list.keys.map((key) => {
+    ...byKey.map((usage) => {
+      const key = keys.get(usage.api_key);
       const row = document.createElement('tr');
-      cell(row, key.key_alias);
-      cell(row, key.key_name);
-      cell(row, money(key.spend));
-      cell(row, money(key.max_budget));
-      cell(row, key.max_budget === null ? null : money(Math.max(0, key.max_budget - key.spend)));
+      cell(row, usage.api_key === null ? 'master key' : usage.key_alias || (key ? '' : 'deleted key'));
+      cell(row, usage.key_name);
+      cell(row, usage.requests);
+      cell(row, usage.total_tokens);
+      cell(row, money(usage.total_spend));
+      cell(row, key ? money(key.max_budget) : null);
+      cell(row, key && key.max_budget !== null ? money(Math.max(0, key.max_budget - key.spend)) : null);
       return row;
     }),
   );
-  $('#usage-note').textContent = list.total_count > list.keys.length ? `Showing the ${list.keys.length} newest of ${list.total_count} keys.` : '';
+  $('#usage-models-table tbody').replaceChildren(
+    ...byModel.map((usage) => {
+      const row = document.createElement('tr');
+      cell(row, usage.model);
+      cell(row, usage.requests);
+      cell(row, usage.total_tokens);
+      cell(row, money(usage.total_spend));
+      return row;
+    }),
+  );
 }
 
 // ---- session ----
