@@ -1,32 +1,32 @@
-# One image for all three apps; docker-compose.yml picks the app with `command:`.
+# One image for all three apps; the command picks the app (docker-compose.yml, deploy/kubernetes):
 #   gateway:        node dist/apps/gateway/src/main.js   (default)
 #   migrations:     node dist/apps/gateway/src/main.js migrate
 #   OpenAI worker:  node dist/apps/worker-openai/src/main.js
 #   Ollama worker:  node dist/apps/worker-ollama/src/main.js
+#
+# Install scripts are not run (--ignore-scripts), as in development and CI: BullMQ then uses the
+# pure-JS msgpackr instead of the optional native msgpackr-extract, and nothing is compiled.
 
 # --- build: all dependencies, compile the three apps into dist/ ---
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build
 
-# --- production dependencies only ---
-FROM node:20-bookworm-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
-
-# --- runtime ---
-FROM node:20-bookworm-slim
+# --- runtime: production dependencies and the compiled apps only ---
+FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Owned by root and read-only for the app; config.yaml is mounted at /app/config.yaml at run time.
-COPY package.json ./
-COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The image's unprivileged `node` user (uid 1000); Kubernetes manifests set runAsUser 1000 to match.
 USER node
-EXPOSE 4000
-# Exec form: node itself gets SIGTERM (no npm or shell in between).
+# Gateway API; the workers' /health/* servers (HEALTH_PORT defaults).
+EXPOSE 4000 4001 4002
+# Exec form: node itself is the process that gets SIGTERM (no npm or shell in between); the apps
+# stop taking work on it and finish what they have.
 CMD ["node", "dist/apps/gateway/src/main.js"]

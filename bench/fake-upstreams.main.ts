@@ -6,6 +6,7 @@
  * stdout: one JSON line `{"openai": <base incl. /v1>, "ollama": <origin>}` once both listen.
  * IPC (when started with an IPC channel): `"take"` answers the request counters of both fakes
  * and resets them, which also empties their `received` lists so memory stays bounded.
+ * FAKE_CHUNK_DELAY_MS: the pause between the pieces of a streamed answer (default 0), kept across resets.
  */
 import { FakeOllamaServer } from '../test/fakes/fake-ollama.server';
 import { FakeOpenAIServer } from '../test/fakes/fake-openai.server';
@@ -13,11 +14,14 @@ import type { FakeUpstream } from '../test/fakes/fake-upstream';
 
 const openai = new FakeOpenAIServer({ models: ['gpt-4o-mini'] });
 const ollama = new FakeOllamaServer({ models: ['llama3.2'] });
+const chunkDelayMs = Number(process.env.FAKE_CHUNK_DELAY_MS ?? 0);
+for (const fake of [openai, ollama]) fake.chunkDelayMs = chunkDelayMs;
 
 function take(fake: FakeUpstream) {
   // No maxInFlight: this fake answers each request within one turn of its event loop, so it reads 1.
   const counters = { calls: fake.total, connections: fake.connections };
   fake.reset();
+  fake.chunkDelayMs = chunkDelayMs;
   return counters;
 }
 

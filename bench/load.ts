@@ -4,14 +4,27 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { splitLines } from '../libs/providers/src/upstream-http.client';
+
+/**
+ * How an answer is read. `json`: whole. `openai-sse` (`data: {chunk}` … `data: [DONE]`) and
+ * `ollama-ndjson` (one JSON object a line, the last with `done: true`): line by line as it
+ * arrives, timing the first piece of content.
+ */
+export type AnswerFormat = 'json' | 'openai-sse' | 'ollama-ndjson';
 
 export interface Target {
   /** Full URL of the chat endpoint. */
   url: string;
   headers: Record<string, string>;
   body: string;
-  /** Text a correct answer contains; a 200 without it counts as an error. */
+  /**
+   * Text a correct answer contains; a 200 without it counts as an error. For a stream, the
+   * content of its chunks joined must contain it, and the stream must end properly.
+   */
   expect: string;
+  /** Default `json`. */
+  format?: AnswerFormat;
 }
 
 export interface CellOptions {
@@ -26,6 +39,13 @@ export interface CellOptions {
   timeoutMs: number;
   /** Ctrl-C: stop sending, drop the connections, so the apps can shut down at once. */
   signal?: AbortSignal;
+}
+
+export interface LatencyStats {
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
 }
 
 export interface CellStats {
@@ -44,10 +64,14 @@ export interface CellStats {
   p99Ms: number;
   meanMs: number;
   maxMs: number;
+  /** Streams only: time to the first content chunk. The fields above are then the time to the stream's end. */
+  firstContent: LatencyStats | null;
 }
 
 interface Phase {
   latencies: number[];
+  /** Streams: time to first content of each correct answer, in the order of `latencies`. */
+  firstContent: number[];
   errors: number;
   errorSamples: string[];
   durationMs: number;
@@ -64,20 +88,27 @@ export async function runCell(target: Target, options: CellOptions): Promise<Cel
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
+  // One listener for the whole cell: handing the signal to every request would add one per
+  // request in flight (undici removes it only once the body is closed), past Node's limit of 10.
+  const { signal } = options;
+  const hangUp = () => void pool.destroy(signal?.reason as Error).catch(() => undefined);
+  signal?.addEventListener('abort', hangUp, { once: true });
   try {
     const deadline = performance.now() + options.maxDurationMs;
     const warmup = await runPhase(pool, url.pathname, target, options, options.warmup, deadline);
     const measured = await runPhase(pool, url.pathname, target, options, options.requests, deadline);
-    options.signal?.throwIfAborted();
-    return summarize(measured, warmup);
+    signal?.throwIfAborted();
+    return summarize(measured, warmup, (target.format ?? 'json') !== 'json');
   } finally {
-    await (options.signal?.aborted ? pool.destroy() : pool.close());
+    signal?.removeEventListener('abort', hangUp);
+    await (signal?.aborted ? pool.destroy() : pool.close());
   }
 }
 
 async function runPhase(pool: Pool, path: string, target: Target, options: CellOptions, total: number, deadline: number): Promise<Phase> {
   const { concurrency, signal } = options;
-  const phase: Phase = { latencies: [], errors: 0, errorSamples: [], durationMs: 0, truncated: false };
+  const phase: Phase = { latencies: [], firstContent: [], errors: 0, errorSamples: [], durationMs: 0, truncated: false };
+  const format = target.format ?? 'json';
   const fail = (sample: string) => {
     phase.errors++;
     if (phase.errorSamples.length < 5 && !phase.errorSamples.includes(sample)) phase.errorSamples.push(sample);
@@ -92,11 +123,22 @@ async function runPhase(pool: Pool, path: string, target: Target, options: CellO
       issued++;
       const started = performance.now();
       try {
-        const res = await pool.request({ path, method: 'POST', headers: target.headers, body: target.body, signal });
-        const text = await res.body.text();
+        const res = await pool.request({ path, method: 'POST', headers: target.headers, body: target.body });
+        if (res.statusCode !== 200 || format === 'json') {
+          const text = await res.body.text();
+          const elapsed = performance.now() - started;
+          if (res.statusCode === 200 && text.includes(target.expect)) phase.latencies.push(elapsed);
+          else fail(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+          continue;
+        }
+        const answer = await readStream(res.body, format, started);
         const elapsed = performance.now() - started;
-        if (res.statusCode === 200 && text.includes(target.expect)) phase.latencies.push(elapsed);
-        else fail(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+        if (answer.ended && answer.firstContentMs !== undefined && answer.content.includes(target.expect)) {
+          phase.latencies.push(elapsed);
+          phase.firstContent.push(answer.firstContentMs);
+        } else {
+          fail(`stream ${answer.ended ? 'ended' : 'did not end properly'}: ${answer.sample}`);
+        }
       } catch (err) {
         fail(`${(err as Error).name}: ${(err as Error).message}`);
       }
@@ -108,10 +150,79 @@ async function runPhase(pool: Pool, path: string, target: Target, options: CellO
   return phase;
 }
 
-function summarize(measured: Phase, warmup: Phase): CellStats {
-  const sorted = Float64Array.from(measured.latencies).sort();
-  const ok = sorted.length;
+interface StreamedAnswer {
+  /** The content pieces joined. */
+  content: string;
+  /** From the start of the request to the first non-empty content piece. */
+  firstContentMs?: number;
+  /** `data: [DONE]`, or the NDJSON line with `done: true`, arrived. */
+  ended: boolean;
+  /** For an error message: the first line that was an error or not understood, else the start of the content. */
+  sample: string;
+}
+
+/** Reads a streamed answer to its end (as a client would), noting when its first content arrived. */
+async function readStream(body: AsyncIterable<Uint8Array>, format: Exclude<AnswerFormat, 'json'>, started: number): Promise<StreamedAnswer> {
+  const answer: StreamedAnswer = { content: '', ended: false, sample: '' };
+  for await (const line of splitLines(body)) {
+    const piece = format === 'openai-sse' ? sseLine(line) : ndjsonLine(line);
+    if (piece === undefined) continue;
+    if ('end' in piece) answer.ended = true;
+    else if ('content' in piece) {
+      if (piece.content !== '' && answer.firstContentMs === undefined) answer.firstContentMs = performance.now() - started;
+      answer.content += piece.content;
+    } else {
+      answer.sample ||= line.slice(0, 200);
+    }
+  }
+  answer.sample ||= answer.content.slice(0, 200);
+  return answer;
+}
+
+type StreamPiece = { content: string } | { end: true } | { unexpected: true } | undefined;
+
+/** An SSE line: a chunk's content (maybe empty), the end at `[DONE]`, nothing for blank lines and comments. */
+function sseLine(line: string): StreamPiece {
+  if (!line.startsWith('data:')) return undefined;
+  const data = line.slice(5).trim();
+  if (data === '[DONE]') return { end: true };
+  const chunk = parseJson(data) as { choices?: Array<{ delta?: { content?: unknown } }>; error?: unknown } | undefined;
+  if (!chunk || chunk.error !== undefined || !Array.isArray(chunk.choices)) return { unexpected: true };
+  const content = chunk.choices[0]?.delta?.content;
+  return { content: typeof content === 'string' ? content : '' };
+}
+
+/** An Ollama NDJSON line: its message content, the end at the `done: true` line. */
+function ndjsonLine(line: string): StreamPiece {
+  if (line.trim() === '') return undefined;
+  const object = parseJson(line) as { message?: { content?: unknown }; done?: unknown; error?: unknown } | undefined;
+  if (!object || object.error !== undefined) return { unexpected: true };
+  if (object.done === true) return { end: true };
+  return { content: typeof object.message?.content === 'string' ? object.message.content : '' };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function latencyStats(values: number[]): LatencyStats {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
   const round = (ms: number) => Math.round(ms * 100) / 100;
+  return {
+    p50Ms: round(percentile(sorted, 50)),
+    p99Ms: round(percentile(sorted, 99)),
+    meanMs: round(n ? sorted.reduce((a, b) => a + b, 0) / n : Number.NaN),
+    maxMs: round(n ? sorted[n - 1] : Number.NaN),
+  };
+}
+
+function summarize(measured: Phase, warmup: Phase, streamed: boolean): CellStats {
+  const ok = measured.latencies.length;
   return {
     sent: warmup.latencies.length + warmup.errors + ok + measured.errors,
     ok,
@@ -120,10 +231,8 @@ function summarize(measured: Phase, warmup: Phase): CellStats {
     truncated: measured.truncated || warmup.truncated,
     durationMs: Math.round(measured.durationMs),
     rps: measured.durationMs > 0 ? Math.round((ok / measured.durationMs) * 1000) : 0,
-    p50Ms: round(percentile(sorted, 50)),
-    p99Ms: round(percentile(sorted, 99)),
-    meanMs: round(ok ? sorted.reduce((a, b) => a + b, 0) / ok : Number.NaN),
-    maxMs: round(ok ? sorted[ok - 1] : Number.NaN),
+    ...latencyStats(measured.latencies),
+    firstContent: streamed ? latencyStats(measured.firstContent) : null,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the same non-streaming chat call, straight to a fake upstream and through
- * gateway → BullMQ → worker → the same fake, at several concurrencies, for OpenAI and Ollama.
- * Every app is a real child process built from dist/, against a throwaway Postgres database and
+ * `npm run bench`: the same chat call, straight to a fake upstream and through gateway → BullMQ →
+ * worker → the same fake, at several concurrencies, for OpenAI and Ollama; first non-streaming,
+ * then streamed (time to the first content chunk and to the end). Every app is a real child process built from dist/, against a throwaway Postgres database and
  * Redis prefix that are removed at the end. Not part of the test suite.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,9 +27,18 @@ const MASTER_KEY = 'sk-bench-master';
 const UPSTREAM_KEY = 'sk-bench';
 const MESSAGES = [{ role: 'user', content: 'hello bench' }];
 const EXPECT = 'echo: hello bench';
+// Streams: fewer requests (each lasts the pieces' gaps), a longer answer so that its first
+// content and its end are apart as with a real model: 14 content pieces, 1 ms apart at the fake.
+const STREAM_CONCURRENCIES = [1, 8, 32];
+const STREAM_WARMUP = 50;
+const STREAM_REQUESTS: Record<number, number> = { 1: 300, 8: 2000, 32: 3000 };
+const STREAM_CHUNK_DELAY_MS = 1;
+const STREAM_MESSAGES = [{ role: 'user', content: 'hello bench, please send these words back to me one at a time' }];
+const STREAM_EXPECT = 'echo: hello bench, please send these words back to me one at a time';
 
 type ProviderName = 'openai' | 'ollama';
 type PathName = 'direct' | 'gateway';
+type Mode = 'json' | 'stream';
 interface FakeUrls {
   openai: string;
   ollama: string;
@@ -47,6 +56,8 @@ interface ProviderCase {
   model: string;
   /** What the worker sends upstream for that model: the "direct" call. */
   direct(fakes: FakeUrls): Target;
+  /** The same for a streamed call: the worker asks the upstream for a stream in its own format. */
+  directStream(fakes: FakeUrls): Target;
 }
 
 const PROVIDERS: ProviderCase[] = [
@@ -60,6 +71,14 @@ const PROVIDERS: ProviderCase[] = [
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES }),
       expect: EXPECT,
     }),
+    // As worker-openai sends it: usage always asked for.
+    directStream: (fakes) => ({
+      url: `${fakes.openai}/chat/completions`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${UPSTREAM_KEY}` },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } }),
+      expect: STREAM_EXPECT,
+      format: 'openai-sse',
+    }),
   },
   {
     name: 'ollama',
@@ -71,6 +90,13 @@ const PROVIDERS: ProviderCase[] = [
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'llama3.2', messages: MESSAGES, stream: false }),
       expect: EXPECT,
+    }),
+    directStream: (fakes) => ({
+      url: `${fakes.ollama}/api/chat`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama3.2', messages: STREAM_MESSAGES, stream: true }),
+      expect: STREAM_EXPECT,
+      format: 'ollama-ndjson',
     }),
   },
 ];
@@ -91,6 +117,8 @@ function configYaml(fakes: FakeUrls): string {
 
 interface Cell extends CellStats {
   provider: ProviderName;
+  /** `stream`: `stream: true`; p50Ms/p99Ms are then the time to the stream's end, firstContent the time to its first content chunk. */
+  mode: Mode;
   path: PathName;
   concurrency: number;
   /** Requests the fake upstream received during the cell, warm-up included: one per call expected. */
@@ -101,9 +129,12 @@ interface Cell extends CellStats {
 
 interface Added {
   provider: ProviderName;
+  mode: Mode;
   concurrency: number;
   p50Ms: number;
   p99Ms: number;
+  /** Streams: milliseconds the gateway adds to the time to first content. */
+  firstContent: { p50Ms: number; p99Ms: number } | null;
 }
 
 interface Measured {
@@ -136,7 +167,7 @@ async function measure(cleanup: Cleanup, signal: AbortSignal): Promise<Measured>
   const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
   const fakes = spawnNode('fake-upstreams', join(ROOT, 'bench/fake-upstreams.main.ts'), {
     nodeArgs: ['-r', 'ts-node/register/transpile-only'],
-    env: { ...baseEnv, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+    env: { ...baseEnv, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), FAKE_CHUNK_DELAY_MS: String(STREAM_CHUNK_DELAY_MS) },
     cwd: ROOT,
     ipc: true,
   });
@@ -208,25 +239,36 @@ async function measure(cleanup: Cleanup, signal: AbortSignal): Promise<Measured>
 
   console.log(`all up: gateway ${gatewayUrl}, fakes ${fakeUrls.openai} and ${fakeUrls.ollama}\n`);
   const cells: Cell[] = [];
-  for (const provider of PROVIDERS) {
+  const gatewayTarget = (model: string, mode: Mode): Target => ({
+    url: `${gatewayUrl}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(
+      mode === 'json'
+        ? { model, messages: MESSAGES }
+        : { model, messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } },
+    ),
+    expect: mode === 'json' ? EXPECT : STREAM_EXPECT,
+    format: mode === 'json' ? 'json' : 'openai-sse',
+  });
+  const plans = [
+    { mode: 'json' as const, concurrencies: CONCURRENCIES, warmup: WARMUP, requests: REQUESTS },
+    { mode: 'stream' as const, concurrencies: STREAM_CONCURRENCIES, warmup: STREAM_WARMUP, requests: STREAM_REQUESTS },
+  ];
+  for (const [provider, plan] of PROVIDERS.flatMap((p) => plans.map((plan) => [p, plan] as const))) {
+    const { mode } = plan;
     const targets: Record<PathName, Target> = {
-      direct: provider.direct(fakeUrls),
-      gateway: {
-        url: `${gatewayUrl}/v1/chat/completions`,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ model: provider.model, messages: MESSAGES }),
-        expect: EXPECT,
-      },
+      direct: mode === 'json' ? provider.direct(fakeUrls) : provider.directStream(fakeUrls),
+      gateway: gatewayTarget(provider.model, mode),
     };
-    for (const concurrency of CONCURRENCIES) {
+    for (const concurrency of plan.concurrencies) {
       // Direct and gateway back to back, so both see the same machine state.
       for (const path of ['direct', 'gateway'] as const) {
         await takeUpstreamCounters(fakes);
         const cpuBefore = cpuSnapshot();
         const stats = await runCell(targets[path], {
           concurrency,
-          warmup: WARMUP,
-          requests: REQUESTS[concurrency],
+          warmup: plan.warmup,
+          requests: plan.requests[concurrency],
           maxDurationMs: MAX_CELL_MS,
           timeoutMs: REQUEST_TIMEOUT_MS,
           signal,
@@ -239,10 +281,11 @@ async function measure(cleanup: Cleanup, signal: AbortSignal): Promise<Measured>
             return [name, before === null || after === null ? null : Math.round(((after - before) / stats.sent) * 1000) / 1000];
           }),
         );
-        cells.push({ provider: provider.name, path, concurrency, ...stats, upstream, cpuMsPerRequest });
+        cells.push({ provider: provider.name, mode, path, concurrency, ...stats, upstream, cpuMsPerRequest });
+        const first = stats.firstContent ? `first content p50 ${stats.firstContent.p50Ms} ms, p99 ${stats.firstContent.p99Ms} ms; end ` : '';
         console.log(
-          `  ${provider.name.padEnd(6)} c=${String(concurrency).padEnd(3)} ${path.padEnd(7)} ` +
-            `${stats.rps} req/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms` +
+          `  ${provider.name.padEnd(6)} ${mode.padEnd(6)} c=${String(concurrency).padEnd(3)} ${path.padEnd(7)} ` +
+            `${stats.rps} req/s, ${first}p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms` +
             `${stats.errors ? `, ${stats.errors} ERRORS` : ''}${stats.truncated ? ', TRUNCATED' : ''}`,
         );
       }
@@ -275,17 +318,26 @@ async function localRedisPid(): Promise<number | null> {
 }
 
 function addedByGateway(cells: Cell[]): Added[] {
-  const find = (provider: ProviderName, path: PathName, c: number) =>
-    cells.find((x) => x.provider === provider && x.path === path && x.concurrency === c);
   const round = (ms: number) => Math.round(ms * 100) / 100;
-  return PROVIDERS.flatMap(({ name }) =>
-    CONCURRENCIES.flatMap((concurrency) => {
-      const direct = find(name, 'direct', concurrency);
-      const gateway = find(name, 'gateway', concurrency);
-      if (!direct || !gateway) return [];
-      return [{ provider: name, concurrency, p50Ms: round(gateway.p50Ms - direct.p50Ms), p99Ms: round(gateway.p99Ms - direct.p99Ms) }];
-    }),
-  );
+  return cells.flatMap((gateway) => {
+    if (gateway.path !== 'gateway') return [];
+    const direct = cells.find((x) => x.path === 'direct' && x.provider === gateway.provider && x.mode === gateway.mode && x.concurrency === gateway.concurrency);
+    if (!direct) return [];
+    const firstContent =
+      gateway.firstContent && direct.firstContent
+        ? { p50Ms: round(gateway.firstContent.p50Ms - direct.firstContent.p50Ms), p99Ms: round(gateway.firstContent.p99Ms - direct.firstContent.p99Ms) }
+        : null;
+    return [
+      {
+        provider: gateway.provider,
+        mode: gateway.mode,
+        concurrency: gateway.concurrency,
+        p50Ms: round(gateway.p50Ms - direct.p50Ms),
+        p99Ms: round(gateway.p99Ms - direct.p99Ms),
+        firstContent,
+      },
+    ];
+  });
 }
 
 function table(rows: string[][], rightAligned: boolean[]): string {
@@ -296,32 +348,51 @@ function table(rows: string[][], rightAligned: boolean[]): string {
 function report(cells: Cell[], added: Added[], memory: Record<string, number | null>): string {
   const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
   const signed = (n: number) => (n >= 0 ? `+${fmt(n)}` : fmt(n));
-  const rows = [['provider', 'conc', 'path', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'upstream calls', 'added p50 ms', 'added p99 ms']];
+  const rows = [
+    ['provider', 'mode', 'conc', 'path', 'req/s', 'ttft p50', 'ttft p99', 'p50 ms', 'p99 ms', 'errors', 'upstream calls', 'added ttft p50', 'added ttft p99', 'added p50 ms', 'added p99 ms'],
+  ];
   for (const cell of cells) {
-    const plus = cell.path === 'gateway' ? added.find((a) => a.provider === cell.provider && a.concurrency === cell.concurrency) : undefined;
+    const plus =
+      cell.path === 'gateway' ? added.find((a) => a.provider === cell.provider && a.mode === cell.mode && a.concurrency === cell.concurrency) : undefined;
     rows.push([
       cell.provider,
+      cell.mode,
       String(cell.concurrency),
       cell.path,
       String(cell.rps),
+      cell.firstContent ? fmt(cell.firstContent.p50Ms) : '',
+      cell.firstContent ? fmt(cell.firstContent.p99Ms) : '',
       fmt(cell.p50Ms),
       fmt(cell.p99Ms),
       String(cell.errors) + (cell.truncated ? ' (truncated)' : ''),
       String(cell.upstream.calls),
+      plus?.firstContent ? signed(plus.firstContent.p50Ms) : '',
+      plus?.firstContent ? signed(plus.firstContent.p99Ms) : '',
       plus ? signed(plus.p50Ms) : '',
       plus ? signed(plus.p99Ms) : '',
     ]);
   }
   const cpu = (cell: Cell, name: string) => (cell.cpuMsPerRequest[name] == null ? 'n/a' : cell.cpuMsPerRequest[name]!.toFixed(3));
-  const cpuRows = [['provider', 'conc', 'path', 'gateway', 'worker', 'redis', 'fake', 'bench']];
+  const cpuRows = [['provider', 'mode', 'conc', 'path', 'gateway', 'worker', 'redis', 'fake', 'bench']];
   for (const cell of cells) {
     const worker = PROVIDERS.find((p) => p.name === cell.provider)!.worker;
-    cpuRows.push([cell.provider, String(cell.concurrency), cell.path, cpu(cell, 'gateway'), cpu(cell, worker), cpu(cell, 'redis'), cpu(cell, 'fake-upstreams'), cpu(cell, 'bench')]);
+    cpuRows.push([
+      cell.provider,
+      cell.mode,
+      String(cell.concurrency),
+      cell.path,
+      cpu(cell, 'gateway'),
+      cpu(cell, worker),
+      cpu(cell, 'redis'),
+      cpu(cell, 'fake-upstreams'),
+      cpu(cell, 'bench'),
+    ]);
   }
   const memoryRows = [['process', 'peak RSS (VmHWM) MB'], ...Object.entries(memory).map(([name, mb]) => [name, mb === null ? 'n/a' : mb.toFixed(1)])];
   return [
-    table(rows, [false, true, false, true, true, true, true, true, true, true]),
-    `CPU ms per request (10 ms clock ticks over the cell, warm-up included):\n${table(cpuRows, [false, true, false, true, true, true, true, true])}`,
+    table(rows, [false, false, true, false, true, true, true, true, true, true, true, true, true, true, true]),
+    'ms. mode stream: `stream: true`; ttft = time to the first content chunk, p50/p99 = time to the end of the answer. added = gateway minus direct.',
+    `CPU ms per request (10 ms clock ticks over the cell, warm-up included):\n${table(cpuRows, [false, false, true, false, true, true, true, true, true])}`,
     table(memoryRows, [false, true]),
     'fake-upstreams and bench run under ts-node, which accounts for about 55 MB of their peak.',
   ].join('\n\n');
@@ -355,7 +426,10 @@ async function main(): Promise<void> {
       void cleanup.run().finally(() => process.exit(128 + constants.signals[signal]));
     });
   }
-  console.log(`switchyard bench: warm-up ${WARMUP}, then ${CONCURRENCIES.map((c) => `${REQUESTS[c]} requests at c=${c}`).join(', ')}; ${cpus().length} CPUs`);
+  console.log(
+    `switchyard bench: warm-up ${WARMUP}, then ${CONCURRENCIES.map((c) => `${REQUESTS[c]} requests at c=${c}`).join(', ')}; ` +
+      `streamed: warm-up ${STREAM_WARMUP}, then ${STREAM_CONCURRENCIES.map((c) => `${STREAM_REQUESTS[c]} at c=${c}`).join(', ')}; ${cpus().length} CPUs`,
+  );
 
   let measured: Measured;
   try {
@@ -381,6 +455,14 @@ async function main(): Promise<void> {
       maxCellMs: MAX_CELL_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       request: { messages: MESSAGES, stream: false },
+      streaming: {
+        concurrencies: STREAM_CONCURRENCIES,
+        warmupPerCell: STREAM_WARMUP,
+        requestsPerCell: STREAM_REQUESTS,
+        request: { messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } },
+        fakeChunkDelayMs: STREAM_CHUNK_DELAY_MS,
+        firstContent: 'time from sending the request to the first chunk with non-empty content',
+      },
       auth: 'virtual key from POST /key/generate',
       workerConcurrency: 'app defaults (WORKER_CONCURRENCY not set)',
       logLevel: 'warn',
@@ -404,7 +486,7 @@ async function main(): Promise<void> {
   if (!result.ok) {
     console.log(`!!! THIS RUN HAD ${errors} FAILED REQUESTS${truncated ? ` AND ${truncated} TRUNCATED CELLS` : ''}: its numbers are not trustworthy !!!`);
     for (const cell of measured.cells.filter((c) => c.errors || c.truncated)) {
-      console.log(`  ${cell.provider} c=${cell.concurrency} ${cell.path}: ${cell.errors} errors; e.g. ${cell.errorSamples.join(' | ') || 'n/a'}`);
+      console.log(`  ${cell.provider} ${cell.mode} c=${cell.concurrency} ${cell.path}: ${cell.errors} errors; e.g. ${cell.errorSamples.join(' | ') || 'n/a'}`);
     }
     process.exitCode = 1;
   }

@@ -103,7 +103,7 @@ describe('one backend queue, several deployments', () => {
     expect((await chat('streamy', 'slow')).status).toBe(200);
   });
 
-  it("orders waiting calls by priority: the key's metadata, a request's own only if no sooner than its key's", async () => {
+  it("runs ordinary calls first, then prioritized ones by priority: the key's metadata, a request's own only if no sooner than its key's", async () => {
     const high = await generateKey(stack.url, { metadata: { priority: 10 } });
     const low = await generateKey(stack.url, { metadata: { priority: 200 } });
     b.delayMs = 800;
@@ -123,7 +123,7 @@ describe('one backend queue, several deployments', () => {
       await sleep(40);
     }
     await Promise.all([blocker, ...queued]);
-    expect(contents(b)).toEqual(['blocker', 'master asks for 5', 'high', 'default', 'low 1', 'low asks for 0', 'low 2']);
+    expect(contents(b)).toEqual(['blocker', 'default', 'master asks for 5', 'high', 'low 1', 'low asks for 0', 'low 2']);
     // `priority` is the gateway's; the upstream never sees it.
     expect(b.received.every((r) => !('priority' in (r.body as object)))).toBe(true);
   });

@@ -1,9 +1,10 @@
 import { CHAT_BACKOFF_TYPE, PRIORITY, RETRY_BACKOFF, RetryLaterError, chatBackoffStrategy, chatJobOptions, retryDelayMs } from './chat-job.options';
 
 describe('chat job options', () => {
-  it('give num_retries + 1 attempts, the worker-computed backoff, and a priority for every job', () => {
-    expect(chatJobOptions('req-1')).toMatchObject({ jobId: 'req-1', attempts: 3, backoff: { type: CHAT_BACKOFF_TYPE }, priority: PRIORITY.default + 1, removeOnComplete: true, removeOnFail: true });
+  it('give num_retries + 1 attempts, the worker-computed backoff, and a BullMQ priority only to prioritized calls', () => {
+    expect(chatJobOptions('req-1')).toEqual({ jobId: 'req-1', attempts: 3, backoff: { type: CHAT_BACKOFF_TYPE }, removeOnComplete: true, removeOnFail: true });
     expect(chatJobOptions('req-2', { numRetries: 0, priority: 0 })).toMatchObject({ attempts: 1, priority: 1 });
+    expect(chatJobOptions('req-3', { priority: PRIORITY.max })).toMatchObject({ priority: PRIORITY.max + 1 });
   });
 
   it.each([

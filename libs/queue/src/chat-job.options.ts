@@ -10,10 +10,11 @@ import type { BackoffStrategy, JobsOptions, WorkerOptions } from 'bullmq';
 export const DEFAULT_NUM_RETRIES = 2;
 
 /**
- * Job priority on LiteLLM's scale: lower runs sooner, 0 is the most urgent. Every job gets
- * one, because BullMQ runs jobs without a priority before all prioritized jobs.
+ * Job priority, for traffic that may wait: lower runs sooner among prioritized jobs, and BullMQ
+ * runs every job without a priority first. Ordinary calls carry none, so they sit in the queue's
+ * `wait` list, which is also what autoscalers (KEDA) read.
  */
-export const PRIORITY = { default: 128, max: 1_000_000 } as const;
+export const PRIORITY = { max: 1_000_000 } as const;
 
 /** Exponential backoff between attempts: retry n waits between half and all of `base·2^(n-1)`, capped. */
 export const RETRY_BACKOFF = { baseMs: 500, maxMs: 8_000 } as const;
@@ -23,7 +24,7 @@ export const CHAT_BACKOFF_TYPE = 'switchyard';
 
 export interface ChatJobOptions {
   numRetries?: number;
-  /** On the {@link PRIORITY} scale. */
+  /** On the {@link PRIORITY} scale; unset for ordinary calls. */
   priority?: number;
 }
 
@@ -32,8 +33,8 @@ export function chatJobOptions(requestId: string, options: ChatJobOptions = {}):
     jobId: requestId,
     attempts: (options.numRetries ?? DEFAULT_NUM_RETRIES) + 1,
     backoff: { type: CHAT_BACKOFF_TYPE },
-    // BullMQ's priorities start at 1; 0 would mean "none", which jumps the queue.
-    priority: (options.priority ?? PRIORITY.default) + 1,
+    // BullMQ's priorities start at 1; 0 means none.
+    ...(options.priority === undefined ? {} : { priority: options.priority + 1 }),
     removeOnComplete: true,
     removeOnFail: true,
   };

@@ -25,8 +25,8 @@ export interface ChatCall {
   request: ChatCompletionRequest;
   requestId: string;
   stream: boolean;
-  /** Queue priority, lower runs sooner. */
-  priority: number;
+  /** Queue priority for traffic that may wait (lower runs sooner); unset for ordinary calls. */
+  priority: number | undefined;
   startedAt: number;
 }
 
@@ -226,13 +226,15 @@ async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): As
 }
 
 /**
- * Queue priority, lower runs sooner: the key's `metadata.priority` (default 128), and a
- * request's `priority` only where it is no sooner than its key's, so a client cannot jump
- * ahead of what its key was given. The master key's requests may ask for any priority.
+ * Queue priority marks traffic that may wait behind ordinary calls: the key's
+ * `metadata.priority`, and a request's `priority` only where it is no sooner than its key's,
+ * so a client cannot jump ahead of what its key was given. Without either, the call is
+ * ordinary and goes first. The master key's requests may ask for any priority.
  */
-function jobPriority(auth: AuthContext, requested: number | undefined): number {
-  if (auth.kind === 'master') return requested ?? PRIORITY.default;
+function jobPriority(auth: AuthContext, requested: number | undefined): number | undefined {
+  if (auth.kind === 'master') return requested;
   const own = auth.key.metadata.priority;
-  const keyPriority = Number.isInteger(own) && (own as number) >= 0 && (own as number) <= PRIORITY.max ? (own as number) : PRIORITY.default;
+  const keyPriority = Number.isInteger(own) && (own as number) >= 0 && (own as number) <= PRIORITY.max ? (own as number) : undefined;
+  if (keyPriority === undefined) return requested;
   return Math.max(keyPriority, requested ?? keyPriority);
 }

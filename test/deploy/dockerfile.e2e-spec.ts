@@ -1,0 +1,94 @@
+import { dirname, join, relative } from 'node:path';
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import * as ts from 'typescript';
+import { APPS, ROOT, defaultPort, entryFiles, readText } from './app-contract';
+
+/** The Dockerfile, read with a Dockerfile parser (Docker cannot run here), and .dockerignore. */
+describe('Dockerfile', () => {
+  const dockerfile = DockerfileParser.parse(readText('Dockerfile'));
+  const instructions = dockerfile.getInstructions();
+  // Instructions of each stage, from its FROM to the next.
+  const stages: Instruction[][] = [];
+  for (const instruction of instructions) {
+    if (instruction.getKeyword() === 'FROM') stages.push([]);
+    stages.at(-1)?.push(instruction);
+  }
+  const final = stages.at(-1)!;
+  const args = (i: Instruction) => i.getArguments().map((a) => a.getValue());
+  const runs = (stage: Instruction[]) => stage.filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
+  const flag = (i: Instruction, name: string) =>
+    (i as unknown as { getFlags?: () => Array<{ getName(): string; getValue(): string | null }> }).getFlags?.().find((f) => f.getName() === name)?.getValue();
+
+  it('builds in one stage and runs from another, on the Node major the project declares', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const engines = (JSON.parse(readText('package.json')) as { engines: { node: string } }).engines.node;
+    const wantedMajor = Number(/\d+/.exec(engines)![0]);
+    for (const from of dockerfile.getFROMs()) {
+      expect(from.getImageName()).toBe('node');
+      expect(Number(/^\d+/.exec(from.getImageTag() ?? '')?.[0])).toBe(wantedMajor);
+    }
+    expect(runs(stages[0])).toContain('npm run build');
+  });
+
+  it('installs production dependencies only in the final stage, the same way as in development (no install scripts)', () => {
+    const installs = runs(final).filter((r) => /\bnpm (ci|install)\b/.test(r));
+    expect(installs).toHaveLength(1);
+    expect(installs[0]).toMatch(/\bnpm ci\b.*--omit=dev/);
+    for (const run of [...runs(stages[0]), ...runs(final)].filter((r) => /\bnpm ci\b/.test(r))) expect(run).toContain('--ignore-scripts');
+  });
+
+  it('puts only the compiled apps in the final image, not the sources, tests or the build context', () => {
+    const copies = final.filter((i) => i.getKeyword() === 'COPY');
+    const fromBuild = copies.filter((c) => flag(c, 'from') !== undefined);
+    expect(fromBuild.map((c) => [flag(c, 'from'), ...args(c)])).toEqual([[dockerfile.getFROMs()[0].getBuildStage(), '/app/dist', './dist']]);
+    const fromContext = copies.filter((c) => flag(c, 'from') === undefined).flatMap((c) => args(c).slice(0, -1));
+    expect(fromContext.sort()).toEqual(['package-lock.json', 'package.json']);
+  });
+
+  it('runs as a user other than root', () => {
+    const users = final.filter((i) => i.getKeyword() === 'USER').map((i) => args(i)[0]);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
+  });
+
+  it('starts the gateway with node itself (exec form, no shell or npm in between), and can start every app', () => {
+    expect(dockerfile.getENTRYPOINTs()).toEqual([]);
+    const cmd = dockerfile.getCMDs().at(-1)!;
+    const json = (cmd as unknown as { getJSONStrings(): Array<{ getJSONValue(): string }> }).getJSONStrings().map((s) => s.getJSONValue());
+    expect(json).toEqual(['node', entryFiles().gateway]);
+    // The workers are the same image with another command: `npm run build` in the first stage
+    // builds every app (entryFiles checks the script) and dist/ is copied whole.
+    expect(Object.keys(entryFiles()).sort()).toEqual([...APPS].sort());
+  });
+
+  it('exposes the ports the apps listen on by default', () => {
+    const exposed = final.filter((i) => i.getKeyword() === 'EXPOSE').flatMap((i) => args(i).map(Number));
+    expect(exposed.sort()).toEqual(APPS.map(defaultPort).sort());
+  });
+});
+
+describe('.dockerignore', () => {
+  const ignored = readText('.dockerignore')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+
+  it('keeps secrets, local config and local builds out of the build context', () => {
+    for (const entry of ['.env', 'config.yaml', 'node_modules', 'dist', '.git']) expect(ignored).toContain(entry);
+  });
+
+  it('leaves in the build context every file `npm run build` compiles (no spec file or test helper among them)', () => {
+    for (const app of APPS) {
+      const configPath = join(ROOT, `apps/${app}/tsconfig.app.json`);
+      const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+      const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath));
+      const compiled = ts
+        .createProgram(parsed.fileNames, parsed.options)
+        .getSourceFiles()
+        .map((f) => relative(ROOT, f.fileName))
+        .filter((f) => !f.startsWith('node_modules/') && !f.startsWith('..'));
+      expect(compiled).toContain(entryFiles()[app].replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+      expect(compiled.filter((f) => ignored.includes(f.split('/')[0]) || /\.spec\.ts$/.test(f))).toEqual([]);
+    }
+  });
+});
