@@ -1,6 +1,8 @@
 import { ChatOpenAI } from '@langchain/openai';
-import { HELLO, call, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
+import IORedis from 'ioredis';
+import { HELLO, call, eventually, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
 import { type Stack, startStack } from './support/stack';
+import { TEST_REDIS_URL } from './support/test-redis';
 
 const MODELS = ['openai/gpt-4o-mini', 'ollama/gpt-oss:20b'] as const;
 const QUESTION = '請簡單說明什麼是多模型代理架構?';
@@ -200,5 +202,22 @@ describe('streaming through the queues', () => {
     expect(data.at(-1)).not.toBe('[DONE]');
     const last = JSON.parse(data.at(-1)!);
     expect(last.error).toMatchObject({ type: expect.any(String), code: expect.any(String), message: expect.any(String) });
+  });
+
+  it('leaves no stream behind in Redis once streams end, however they end', async () => {
+    const eventKeys = async () => {
+      const redis = new IORedis(TEST_REDIS_URL);
+      try {
+        return await redis.keys(`${stack.prefix}:*:events:*`);
+      } finally {
+        redis.disconnect();
+      }
+    };
+    for (const model of MODELS) expect((await rawStream(stack.url, { ...HELLO, model })).data.at(-1)).toBe('[DONE]');
+    expect((await rawStream(stack.url, { ...HELLO, model: MODELS[0], stream_options: { include_usage: true } })).data.at(-1)).toBe('[DONE]');
+    fakes.ollama.failNext(1, 400, { error: 'bad option' });
+    expect((await rawStream(stack.url, { ...HELLO, model: MODELS[1] })).res.status).toBe(400);
+    const left = await eventually(eventKeys, (keys) => keys.length === 0, 2000);
+    expect(left).toEqual([]);
   });
 });

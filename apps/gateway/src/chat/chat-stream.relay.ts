@@ -21,8 +21,17 @@ export async function relayChatStream(handle: ChatStreamHandle, req: Request, re
     if (!res.writableFinished) void handle.cancel();
   });
   const events = handle.events[Symbol.asyncIterator]();
+  try {
+    await relay(events, req, res, options);
+  } finally {
+    // Ends the call's subscription to its Redis Stream and deletes the stream, however the relay ended.
+    await events.return?.(undefined);
+  }
+}
+
+async function relay(events: AsyncIterator<ChatStreamEvent>, req: Request, res: Response, options: RelayOptions): Promise<void> {
   const first = await events.next();
-  if (first.done) return;
+  if (first.done) throw new SwitchyardError('upstream_error', 'the answer stream ended before its first chunk');
   if (first.value.t === 'error') throw SwitchyardError.fromWire(first.value.error);
 
   res.status(200);
