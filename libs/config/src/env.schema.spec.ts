@@ -29,7 +29,28 @@ describe('gateway environment', () => {
       STORE_MODEL_IN_DB: false,
       QUEUE_PREFIX: 'switchyard',
       MAX_QUEUE_DEPTH: 1000,
+      LOG_LEVEL: 'log',
+      LOG_FORMAT: 'text',
+      SHUTDOWN_GRACE: 30,
+      SHUTDOWN_DELAY: 0,
     });
+    expect(parseGatewayEnv(required).METRICS_KEY).toBeUndefined();
+  });
+
+  it('logs JSON by default in production, text otherwise, and LOG_FORMAT wins', () => {
+    expect(parseGatewayEnv({ ...required, NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
+    expect(parseGatewayEnv({ ...required, NODE_ENV: 'production', LOG_FORMAT: 'text' }).LOG_FORMAT).toBe('text');
+    expect(parseWorkerEnv({ NODE_ENV: 'production' }, { healthPort: 1, concurrency: 1 }).LOG_FORMAT).toBe('json');
+    expect(parseWorkerEnv({}, { healthPort: 1, concurrency: 1 }).LOG_FORMAT).toBe('text');
+  });
+
+  it.each(['error', 'log', 'verbose', 'info', 'trace'])('accepts LOG_LEVEL=%s', (level) => {
+    expect(parseGatewayEnv({ ...required, LOG_LEVEL: level }).LOG_LEVEL).toBe(level);
+  });
+
+  it('reads the shutdown timings and the metrics key', () => {
+    const env = parseGatewayEnv({ ...required, SHUTDOWN_GRACE: '45', SHUTDOWN_DELAY: '5', METRICS_KEY: 'scrape-me' });
+    expect(env).toMatchObject({ SHUTDOWN_GRACE: 45, SHUTDOWN_DELAY: 5, METRICS_KEY: 'scrape-me' });
   });
 
   it('accepts LITELLM_MASTER_KEY, and MASTER_KEY wins when both are set', () => {
@@ -56,6 +77,10 @@ describe('gateway environment', () => {
     [{ ...required, STORE_MODEL_IN_DB: 'maybe' }, 'STORE_MODEL_IN_DB must be true or false'],
     [{ ...required, MAX_REQUEST_BODY: 'lots' }, 'MAX_REQUEST_BODY must be a size'],
     [{ ...required, MAX_QUEUE_DEPTH: '-1' }, 'MAX_QUEUE_DEPTH'],
+    [{ ...required, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...required, LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
+    [{ ...required, SHUTDOWN_GRACE: '-1' }, 'SHUTDOWN_GRACE'],
+    [{ ...required, SHUTDOWN_DELAY: 'soon' }, 'SHUTDOWN_DELAY'],
   ])('stops boot naming the variable: %j', (env, expected) => {
     expect(problemsOf(() => parseGatewayEnv(env)).join('\n')).toContain(expected);
   });
@@ -65,6 +90,11 @@ describe('worker environment', () => {
   it('needs neither a database nor a master key, and takes its defaults from the app', () => {
     expect(parseWorkerEnv({}, { healthPort: 4002, concurrency: 4 })).toMatchObject({ HEALTH_PORT: 4002, WORKER_CONCURRENCY: 4 });
     expect(parseWorkerEnv({ WORKER_CONCURRENCY: '8' }, { healthPort: 4002, concurrency: 4 }).WORKER_CONCURRENCY).toBe(8);
+  });
+
+  it('takes SHUTDOWN_GRACE, 30 s by default', () => {
+    expect(parseWorkerEnv({}, { healthPort: 1, concurrency: 1 }).SHUTDOWN_GRACE).toBe(30);
+    expect(parseWorkerEnv({ SHUTDOWN_GRACE: '0' }, { healthPort: 1, concurrency: 1 }).SHUTDOWN_GRACE).toBe(0);
   });
 
   it('rejects a concurrency of zero', () => {

@@ -11,6 +11,7 @@ const booleanFlag = z
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
 const seconds = z.coerce.number().positive();
+const secondsOrZero = z.coerce.number().min(0);
 const byteSize = z
   .string()
   .trim()
@@ -25,8 +26,14 @@ const baseSchema = z.object({
   REQUEST_TIMEOUT: seconds.default(600),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_API_BASE: z.url().optional(),
-  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
-  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+  /** Nest's level names; pino's `info`, `trace` and `fatal` are accepted as well. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'log', 'info', 'debug', 'verbose', 'trace']).default('log'),
+  /** `text` (pretty, for people) or `json` (one object a line, for collectors); the default depends on NODE_ENV, see below. */
+  LOG_FORMAT: z.enum(['text', 'json']),
+  /** When set, `/metrics` needs `Authorization: Bearer <METRICS_KEY>`; unset, it is open like the health probes. */
+  METRICS_KEY: z.string().min(1).optional(),
+  /** Seconds a stopping app waits for the calls (gateway) or jobs (worker) in hand before cutting them off. */
+  SHUTDOWN_GRACE: secondsOrZero.default(30),
   /** Encrypts provider credentials of models stored in the database; SALT_KEY, else LITELLM_SALT_KEY, else the master key. */
   SALT_KEY: z.string().min(1).optional(),
 });
@@ -46,6 +53,8 @@ const gatewaySchema = baseSchema.extend({
   /** Seconds an admin UI session lasts. */
   UI_SESSION_TTL: seconds.default(8 * 3600),
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(1000),
+  /** Seconds between SIGTERM (readiness turns 503) and closing the listener, for load balancers to notice. */
+  SHUTDOWN_DELAY: secondsOrZero.default(0),
 });
 
 const workerSchema = baseSchema.extend({
@@ -77,6 +86,11 @@ function parse<T extends z.ZodTypeAny>(schema: T, source: EnvSource): z.infer<T>
   );
 }
 
+/** Pretty text while developing; JSON in production (NODE_ENV=production, as the Docker image sets it). */
+function logFormatOf(source: EnvSource): string {
+  return source.LOG_FORMAT || (source.NODE_ENV === 'production' ? 'json' : 'text');
+}
+
 /** LiteLLM's salt key names, and its fallback to the master key. */
 function saltKeyOf(source: EnvSource): string | undefined {
   return source.SALT_KEY || source.LITELLM_SALT_KEY || source.MASTER_KEY || source.LITELLM_MASTER_KEY || undefined;
@@ -85,13 +99,14 @@ function saltKeyOf(source: EnvSource): string | undefined {
 export function parseGatewayEnv(source: EnvSource): GatewayEnv {
   // LiteLLM's name for the master key is accepted as it is.
   const MASTER_KEY = source.MASTER_KEY || source.LITELLM_MASTER_KEY;
-  return parse(gatewaySchema, { ...source, MASTER_KEY, SALT_KEY: saltKeyOf({ ...source, MASTER_KEY }) });
+  return parse(gatewaySchema, { ...source, MASTER_KEY, SALT_KEY: saltKeyOf({ ...source, MASTER_KEY }), LOG_FORMAT: logFormatOf(source) });
 }
 
 export function parseWorkerEnv(source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerEnv {
   return parse(workerSchema, {
     ...source,
     SALT_KEY: saltKeyOf(source),
+    LOG_FORMAT: logFormatOf(source),
     HEALTH_PORT: source.HEALTH_PORT || String(defaults.healthPort),
     WORKER_CONCURRENCY: source.WORKER_CONCURRENCY || String(defaults.concurrency),
   });
