@@ -1,9 +1,127 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
+import pino, { type DestinationStream, type Level, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+export type LogFormat = 'text' | 'json';
 
-/** The app logger: the configured level and everything more severe, as text or one JSON object a line. */
-export function createLogger(appName: string, level: string, format: 'text' | 'json'): ConsoleLogger {
-  const cut = Math.max(LEVELS.indexOf(level as LogLevel), LEVELS.indexOf('error'));
-  return new ConsoleLogger(appName, { logLevels: LEVELS.slice(0, cut + 1), json: format === 'json', colors: format === 'text' && Boolean(process.stdout.isTTY) });
+/** Nest's level names (the ones LOG_LEVEL has always taken) and pino's. */
+const PINO_LEVEL: Record<string, Level> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  info: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+  trace: 'trace',
+};
+
+/**
+ * Field names that must never reach a log line, whoever logs an object with them: a second
+ * line of defence behind the loggers that choose their fields.
+ */
+const REDACTED = ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'api_key', '*.api_key', 'apiKey', '*.apiKey', 'password', '*.password'];
+
+export interface LoggerOptions {
+  /** Where lines go; standard output by default. Tests pass their own. */
+  destination?: DestinationStream | NodeJS.WritableStream;
+}
+
+/**
+ * The app logger: pino, at the configured level, as one JSON object a line (`json`) or as
+ * pretty text (`text`). Writes are synchronous, so nothing is lost when a stopping app exits.
+ */
+export function createLogger(appName: string, level: string, format: LogFormat, options: LoggerOptions = {}): AppLogger {
+  const destination =
+    format === 'json'
+      ? (options.destination ?? pino.destination({ dest: 1, sync: true }))
+      : pretty({
+          destination: options.destination ?? 1,
+          sync: true,
+          colorize: !options.destination && Boolean(process.stdout.isTTY),
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,app,context',
+          messageFormat: '{app} {if context}[{context}] {end}{msg}',
+        });
+  const root = pino(
+    {
+      level: PINO_LEVEL[level] ?? 'info',
+      base: { app: appName },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED, censor: '[redacted]' },
+    },
+    destination as DestinationStream,
+  );
+  return new AppLogger(root);
+}
+
+const STACK = /\n\s+at /;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Error);
+}
+
+/**
+ * Nest's logger interface over pino. Nest calls it as `log(message, context)` and
+ * `error(message, stack, context)`; a message may also be an object, whose fields become the
+ * line's fields (`msg` is its text).
+ */
+export class AppLogger implements LoggerService {
+  constructor(readonly pino: Logger) {}
+
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+
+  /** A pino logger for one part of the app, e.g. `child('HTTP')` for request lines. */
+  child(context: string): Logger {
+    return this.pino.child({ context });
+  }
+
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const rest = [...params];
+    const fields: Record<string, unknown> = {};
+    // Nest puts the context last; a stack trace passed without one looks like a context but is not.
+    const last = rest.at(-1);
+    if (typeof last === 'string' && !STACK.test(last)) fields.context = rest.pop();
+    for (const param of rest) {
+      if (typeof param === 'string' && STACK.test(param)) fields.stack = param;
+      else if (param instanceof Error) fields.err = param;
+      else if (isPlainObject(param)) Object.assign(fields, param);
+    }
+    let text: string;
+    if (message instanceof Error) {
+      fields.err = message;
+      text = message.message;
+    } else if (isPlainObject(message)) {
+      const { msg, message: alt, ...others } = message;
+      Object.assign(fields, others);
+      text = String(msg ?? alt ?? '');
+    } else {
+      text = String(message);
+    }
+    this.pino[level](fields, text);
+  }
 }
