@@ -10,7 +10,9 @@ import {
   SwitchyardError,
   decodeWireError,
 } from '@app/contracts';
+import type { QueueJobCounts } from '@app/observability';
 import { type ChatJobOptions, chatJobOptions } from './chat-job.options';
+import { readJobCounts } from './queue-job-counts';
 import { closeRedis, createRedisConnection } from './redis-connection.factory';
 import { streamKeys } from './stream/stream-keys';
 import { StreamReader } from './stream/stream-reader';
@@ -192,6 +194,11 @@ export class ChatDispatcher {
       .exec()
       .catch(() => undefined);
     return removed === 1;
+  }
+
+  /** Every queue's jobs by state, for the metrics scrape. */
+  jobCounts(): Promise<QueueJobCounts[]> {
+    return Promise.all([...this.queues.values()].map(readJobCounts));
   }
 
   /** Redis round trip used by readiness checks. */

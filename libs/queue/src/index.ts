@@ -12,3 +12,4 @@ export * from './stream/stream-writer';
 export * from './stream/stream-reader';
 export * from './limits/deployment-limiter';
 export * from './limits/token-estimate';
+export * from './queue-job-counts';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type IORedis from 'ioredis';
 import {
   CHAT_JOB_VERSION,
@@ -12,9 +12,11 @@ import {
   encodeWireError,
 } from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
+import type { JobOutcome, QueueJobCounts, WorkerMetrics } from '@app/observability';
 import { CHAT_WORKER_TIMINGS, RetryLaterError, chatBackoffStrategy, retryDelayMs } from '../chat-job.options';
 import { type Admission, DeploymentLimiter, type HeldSlot } from '../limits/deployment-limiter';
 import { estimateTokens } from '../limits/token-estimate';
+import { readJobCounts } from '../queue-job-counts';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
 import { StreamWriter } from '../stream/stream-writer';
@@ -27,6 +29,7 @@ export interface ChatWorkerHostOptions {
   concurrency: number;
   deployments: DeploymentResolver;
   processor: ChatJobProcessor;
+  metrics: WorkerMetrics;
 }
 
 /** How long an upstream 429 without `Retry-After` pauses its deployment. */
@@ -38,6 +41,15 @@ export const DEFAULT_UPSTREAM_PAUSE_MS = 1_000;
  * looked at), it also looks again after half the time it has waited, within these bounds.
  */
 export const PARKED_RECHECK = { minMs: 500, maxMs: 5_000 } as const;
+
+/** The abort reason of calls cut off because the worker is stopping (not the client's cancel, not the deadline). */
+class WorkerStopping extends Error {
+  constructor() {
+    super('the worker is stopping');
+    this.name = 'WorkerStopping';
+  }
+}
+const STOPPING = new WorkerStopping();
 
 /**
  * Consumes one provider's queue: checks each job's version and deadline, resolves the
@@ -55,6 +67,7 @@ export class ChatWorkerHost {
   private readonly connection: IORedis;
   private readonly subscriber: IORedis;
   private readonly running = new Map<string, AbortController>();
+  private stopping = false;
 
   constructor(private readonly options: ChatWorkerHostOptions) {
     this.connection = createRedisConnection(options.redisUrl, 'blocking', `switchyard:worker-${options.provider}`);
@@ -88,22 +101,51 @@ export class ChatWorkerHost {
     return this.worker.isRunning();
   }
 
+  /** From the start of {@link close}: no new jobs are taken. */
+  isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** This worker's queue by job state, for the metrics scrape. */
+  async jobCounts(): Promise<QueueJobCounts[]> {
+    return [await readJobCounts(this.queue)];
+  }
+
   async ping(): Promise<void> {
     await this.connection.ping();
   }
 
-  /** Stops taking jobs and waits for the ones in hand to finish. */
-  async close(): Promise<void> {
+  /**
+   * Stops taking jobs and waits for the ones in hand to finish. Those still running after
+   * `graceMs` are cut off and put back on the queue for another worker, unless they are streams
+   * that already sent part of their answer: those end with an error the client sees.
+   */
+  async close(graceMs = Infinity): Promise<void> {
+    this.stopping = true;
+    if (this.running.size) this.logger.log(`stopping: finishing ${this.running.size} jobs in hand`);
+    const cutOff = Number.isFinite(graceMs) ? setTimeout(() => this.returnJobsInHand(), graceMs) : undefined;
     await this.worker.close();
+    clearTimeout(cutOff);
     this.limiter.close();
     await this.queue.close();
     await Promise.all([this.subscriber, this.connection].map(closeRedis));
+  }
+
+  private returnJobsInHand(): void {
+    if (this.running.size === 0) return;
+    this.logger.warn(`grace period over: returning ${this.running.size} jobs in hand to the queue`);
+    for (const cancel of this.running.values()) cancel.abort(STOPPING);
   }
 
   private async process(job: Job<ChatJobPayload, ChatJobResult>, token?: string): Promise<ChatJobResult> {
     const payload = job.data;
     const cancel = new AbortController();
     this.running.set(payload.requestId, cancel);
+    const { metrics } = this.options;
+    metrics.jobStarted();
+    // Only the first time a worker takes the job: later turns follow a retry, a limit or a stopping worker.
+    if (job.attemptsStarted <= 1) metrics.queued(payload.modelName, ((job.processedOn ?? Date.now()) - payload.enqueuedAt) / 1000);
+    let outcome: JobOutcome = 'failed';
     try {
       if (payload.v !== CHAT_JOB_VERSION) {
         throw new SwitchyardError('internal_error', `job version ${String(payload.v)} is not supported by this worker (expects ${CHAT_JOB_VERSION}); upgrade the workers`);
@@ -118,14 +160,53 @@ export class ChatWorkerHost {
         deadline: payload.deadline,
         signal: AbortSignal.any([AbortSignal.timeout(remainingMs), cancel.signal]),
       };
-      return await this.callWithinLimits(job, token, deployment, context, cancel.signal);
+      const result = await this.callWithinLimits(job, token, deployment, context, cancel.signal);
+      outcome = result.cancelled ? 'cancelled' : 'completed';
+      return result;
     } catch (err) {
       // The job went back to wait for its deployment; it did not fail and spent no attempt.
-      if (err instanceof DelayedError) throw err;
-      throw this.failure(job, err);
+      if (err instanceof DelayedError) {
+        outcome = 'postponed';
+        throw err;
+      }
+      if (cancel.signal.reason === STOPPING && !(err instanceof UnrecoverableError)) {
+        outcome = 'returned';
+        throw await this.returnToQueue(job, token);
+      }
+      const failure = this.failure(job, err);
+      if (failure instanceof RetryLaterError) {
+        outcome = 'retried';
+        metrics.retry(payload.modelName);
+      }
+      throw failure;
     } finally {
       this.running.delete(payload.requestId);
+      metrics.jobEnded(payload.modelName, outcome);
+      this.logger.debug({
+        msg: `job ${outcome}`,
+        reqId: payload.requestId,
+        model: payload.modelName,
+        provider: this.options.provider,
+        deployment: payload.deploymentId,
+        outcome,
+        attempt: job.attemptsMade + 1,
+        stream: payload.stream,
+      });
     }
+  }
+
+  /**
+   * Puts a job this stopping worker cut off back on the queue, as it was: no attempt spent,
+   * its priority kept. Should that fail (Redis away), its lock expires and another worker
+   * re-runs it as a stalled job.
+   */
+  private async returnToQueue(job: Job<ChatJobPayload>, token: string | undefined): Promise<WaitingError> {
+    try {
+      await job.moveToWait(token);
+    } catch (err) {
+      this.logger.warn(`job ${job.id}: could not return it to the queue (${(err as Error).message}); it will be re-run once its lock expires`);
+    }
+    return new WaitingError();
   }
 
   /**
@@ -144,19 +225,24 @@ export class ChatWorkerHost {
     });
     if (admission.kind !== 'admitted') return this.postpone(job, token, admission);
 
+    const { metrics } = this.options;
+    const model = payload.modelName;
     let usedTokens: number | undefined;
+    const started = Date.now();
     try {
       let result: ChatJobResult;
       if (payload.stream) {
         result = await this.relayStream(job, deployment, context, cancelled);
       } else {
-        const started = Date.now();
         const completion = await this.options.processor.complete(deployment, payload.request, context);
         result = { v: CHAT_JOB_VERSION, completion, usage: completion.usage, upstreamLatencyMs: Date.now() - started };
       }
+      metrics.upstreamCall(model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;
       return result;
     } catch (err) {
+      metrics.upstreamCall(model, 'error', (Date.now() - started) / 1000);
+      if (err instanceof SwitchyardError && err.status === 429) metrics.upstreamRateLimited(model);
       if (err instanceof SwitchyardError && err.code === 'rate_limit_exceeded' && err.retryable) {
         // The upstream's own limit: pause this deployment only, and wait without spending an attempt.
         const until = await this.limiter.pause(deployment.id, Date.now() + (err.retryAfterMs ?? DEFAULT_UPSTREAM_PAUSE_MS));
@@ -250,14 +336,21 @@ export class ChatWorkerHost {
           usage = chunk.usage;
           continue;
         }
+        if (writer.eventsWritten === 0) this.options.metrics.firstChunk(payload.modelName, (Date.now() - started) / 1000);
         await writer.write({ t: 'chunk', chunk });
       }
       await writer.write({ t: 'end', usage });
       return done(usage);
     } catch (err) {
-      if (cancelled.aborted) return done(usage, { cancelled: true });
+      const stopping = cancelled.reason === STOPPING;
+      if (cancelled.aborted && !stopping) return done(usage, { cancelled: true });
+      // Nothing sent yet: the call can start over elsewhere (a stopping worker puts it back).
       if (writer.eventsWritten === 0) throw err;
-      const error = err instanceof SwitchyardError ? err : new SwitchyardError('internal_error', 'the worker failed while streaming the answer');
+      const error = stopping
+        ? new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again')
+        : err instanceof SwitchyardError
+          ? err
+          : new SwitchyardError('internal_error', 'the worker failed while streaming the answer');
       await writer.write({ t: 'error', error: error.toWire() }).catch(() => undefined);
       throw new UnrecoverableError(encodeWireError(error.toWire()));
     }

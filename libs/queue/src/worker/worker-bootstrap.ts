@@ -1,9 +1,9 @@
-import { type DynamicModule, Logger } from '@nestjs/common';
+import { type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type EnvSource, WorkerConfig, readProcessEnv } from '@app/config';
 import type { Provider } from '@app/contracts';
-import { createLogger } from '@app/observability';
+import { type AppLogger, createLogger, exitAfterStopSignal } from '@app/observability';
 
 export interface WorkerDefaults {
   healthPort: number;
@@ -16,24 +16,28 @@ export async function createWorkerApp(
   defaults: WorkerDefaults,
   source: EnvSource,
   moduleFor: (config: WorkerConfig) => DynamicModule,
-): Promise<{ app: NestExpressApplication; config: WorkerConfig }> {
+): Promise<{ app: NestExpressApplication; config: WorkerConfig; logger: AppLogger }> {
   const config = WorkerConfig.load(provider, source, defaults);
   const logger = createLogger(`worker-${provider}`, config.env.LOG_LEVEL, config.env.LOG_FORMAT);
   const app = await NestFactory.create<NestExpressApplication>(moduleFor(config), { logger, bodyParser: false });
-  app.enableShutdownHooks();
-  return { app, config };
+  return { app, config, logger };
 }
 
-/** `main.ts` of a worker: load config (stop with a clear message if it is wrong), start, serve health. */
+/**
+ * `main.ts` of a worker: load config (stop with a clear message if it is wrong), start, serve
+ * health and metrics. SIGTERM: readiness turns 503, no new jobs are taken, those in hand
+ * finish within SHUTDOWN_GRACE (the rest go back to the queue), then the process exits 0.
+ */
 export async function runWorker(
   provider: Provider,
   defaults: WorkerDefaults,
   moduleFor: (config: WorkerConfig) => DynamicModule,
 ): Promise<void> {
   try {
-    const { app, config } = await createWorkerApp(provider, defaults, readProcessEnv(), moduleFor);
+    const { app, config, logger } = await createWorkerApp(provider, defaults, readProcessEnv(), moduleFor);
     await app.listen(config.env.HEALTH_PORT, config.env.HOST);
-    Logger.log(`health on http://${config.env.HOST}:${config.env.HEALTH_PORT}/health/readiness`, `worker-${provider}`);
+    logger.log(`health and metrics on http://${config.env.HOST}:${config.env.HEALTH_PORT} (/health/readiness, /metrics)`, `worker-${provider}`);
+    exitAfterStopSignal(() => app.close(), { logger, graceMs: config.env.SHUTDOWN_GRACE * 1000 });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`worker-${provider}: ${err.message}\n`);

@@ -27,6 +27,7 @@ export class WorkerHealthController {
         () => this.redis.pingCheck('redis', () => this.host.ping()),
         async () => {
           const indicator = this.indicators.check('worker');
+          if (this.host.isStopping()) return indicator.down({ message: 'shutting down' });
           return this.host.isRunning() ? indicator.up() : indicator.down({ message: 'not consuming its queue' });
         },
       ]),
