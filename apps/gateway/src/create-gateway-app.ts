@@ -1,23 +1,28 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GatewayConfig, type EnvSource, parseByteSize } from '@app/config';
-import { createLogger } from '@app/observability';
+import { type AppLogger, GatewayMetrics, createLogger } from '@app/observability';
 import { GatewayModule } from './gateway.module';
 import { installAdminUi } from './admin-ui/admin-ui.static';
 import { installApiDocs } from './http/api-docs';
 import { installHttpPipeline } from './http/http-pipeline';
+import { installRequestObserver } from './http/request-observer';
+import { GatewayDrain } from './lifecycle/gateway-drain.service';
 
-/** Builds the gateway (not yet listening). `main.ts` and the tests both start it this way. */
-export async function createGatewayApp(source: EnvSource): Promise<{ app: NestExpressApplication; config: GatewayConfig }> {
+/**
+ * Builds the gateway (not yet listening). `main.ts` and the tests both start it this way;
+ * `main.ts` also handles SIGTERM (see `lifecycle/gateway-shutdown.ts`).
+ */
+export async function createGatewayApp(source: EnvSource): Promise<{ app: NestExpressApplication; config: GatewayConfig; logger: AppLogger }> {
   const config = GatewayConfig.load(source);
   const logger = createLogger('gateway', config.env.LOG_LEVEL, config.env.LOG_FORMAT);
   if (config.ignoredSections.length) {
     logger.warn(`config.yaml sections not used by Switchyard yet: ${config.ignoredSections.join(', ')}`, 'Config');
   }
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { logger, bodyParser: false });
+  installRequestObserver(app, { log: logger.child('HTTP'), metrics: app.get(GatewayMetrics), drain: app.get(GatewayDrain) });
   installHttpPipeline(app, parseByteSize(config.env.MAX_REQUEST_BODY));
   installAdminUi(app);
   installApiDocs(app);
-  app.enableShutdownHooks();
-  return { app, config };
+  return { app, config, logger };
 }

@@ -7,6 +7,7 @@ import { Provider } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { ENTITIES, dataSourceOptions, runMigrationsWithLock } from '@app/database';
 import { ChatDispatcher, RedisHealthIndicator } from '@app/queue';
+import { GatewayMetrics, createMetricsRegistry, registerQueueDepthGauge } from '@app/observability';
 import { AdminUiController } from './admin-ui/admin-ui.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { KeyCacheService } from './auth/key-cache.service';
@@ -21,6 +22,8 @@ import { SpendController } from './spend/spend.controller';
 import { SpendService } from './spend/spend.service';
 import { ChangeNotices } from './cluster/change-notices.service';
 import { HealthController } from './health/health.controller';
+import { GatewayDrain } from './lifecycle/gateway-drain.service';
+import { MetricsController } from './metrics/metrics.controller';
 import { OpenAIExceptionFilter } from './http/openai-exception.filter';
 import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
@@ -65,7 +68,7 @@ export class GatewayModule {
         TypeOrmModule.forFeature(ENTITIES),
         TerminusModule,
       ],
-      controllers: [ChatController, ModelsController, ModelAdminController, KeysController, HealthController, AdminUiController, SpendController],
+      controllers: [ChatController, ModelsController, ModelAdminController, KeysController, HealthController, MetricsController, AdminUiController, SpendController],
       providers: [
         { provide: GatewayConfig, useValue: config },
         {
@@ -78,6 +81,17 @@ export class GatewayModule {
               maxQueueDepth: (provider) => config.maxQueueDepth(provider),
             }),
         },
+        {
+          // This app's own registry: several gateways in one process (tests) keep their numbers apart.
+          provide: GatewayMetrics,
+          inject: [ChatDispatcher],
+          useFactory: (dispatcher: ChatDispatcher) => {
+            const metrics = new GatewayMetrics(createMetricsRegistry());
+            registerQueueDepthGauge(metrics.registry, () => dispatcher.jobCounts());
+            return metrics;
+          },
+        },
+        GatewayDrain,
         DispatcherLifecycle,
         MigrationsOnStart,
         ChangeNotices,

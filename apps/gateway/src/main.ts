@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConfigError, parseDatabaseEnv, readProcessEnv } from '@app/config';
 import { dataSourceOptions, redactDatabaseUrl, runMigrationsWithLock } from '@app/database';
+import { exitAfterStopSignal } from '@app/observability';
 import { createGatewayApp } from './create-gateway-app';
+import { shutDownGateway } from './lifecycle/gateway-shutdown';
 
 /** `node main.js migrate`: apply pending migrations and exit. */
 async function migrate(): Promise<void> {
@@ -19,9 +20,11 @@ async function migrate(): Promise<void> {
 }
 
 async function serve(): Promise<void> {
-  const { app, config } = await createGatewayApp(readProcessEnv());
+  const { app, config, logger } = await createGatewayApp(readProcessEnv());
   await app.listen(config.env.PORT, config.env.HOST);
-  Logger.log(`listening on http://${config.env.HOST}:${config.env.PORT} (try GET /health/readiness)`, 'Gateway');
+  logger.log(`listening on http://${config.env.HOST}:${config.env.PORT} (try GET /health/readiness)`, 'Gateway');
+  const graceMs = config.env.SHUTDOWN_GRACE * 1000;
+  exitAfterStopSignal(() => shutDownGateway(app, { delayMs: config.env.SHUTDOWN_DELAY * 1000, graceMs, logger }), { logger, graceMs });
 }
 
 (process.argv[2] === 'migrate' ? migrate() : serve()).catch((err: unknown) => {

@@ -4,6 +4,7 @@ import type { Repository } from 'typeorm';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { VirtualKeyEntity } from '@app/database';
+import { GatewayMetrics } from '@app/observability';
 import { ChangeNotices } from '../cluster/change-notices.service';
 import type { KeyRecord } from './auth-context';
 
@@ -52,6 +53,7 @@ export class KeyCacheService {
     @InjectRepository(VirtualKeyEntity) private readonly keys: Repository<VirtualKeyEntity>,
     @Inject(GatewayConfig) config: GatewayConfig,
     private readonly notices: ChangeNotices,
+    @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
   ) {
     this.ttlMs = config.env.KEY_CACHE_TTL * 1000;
     notices.on('keys', (token) => this.drop(token));
@@ -61,7 +63,11 @@ export class KeyCacheService {
   /** The key for this hash, or null when there is none. Throws 503 when Postgres cannot be asked. */
   async lookup(token: string): Promise<KeyRecord | null> {
     const hit = this.entries.get(token);
-    if (hit && hit.expiresAt > Date.now()) return hit.record;
+    if (hit && hit.expiresAt > Date.now()) {
+      this.metrics.keyLookup('hit');
+      return hit.record;
+    }
+    this.metrics.keyLookup('miss');
     const pending = this.loading.get(token);
     if (pending) return pending;
     const load = this.load(token).finally(() => this.loading.delete(token));

@@ -8,6 +8,8 @@ export interface RelayOptions {
   includeUsage: boolean;
   /** A `: ping` comment after this much silence keeps proxies from closing the connection. */
   keepAliveMs: number;
+  /** Called once, as the first chunk goes out. */
+  onFirstChunk?: () => void;
 }
 
 /**
@@ -41,6 +43,7 @@ async function relay(events: AsyncIterator<ChatStreamEvent>, req: Request, res: 
   res.setHeader('x-accel-buffering', 'no');
   res.flushHeaders();
   req.socket.setNoDelay(true);
+  options.onFirstChunk?.();
 
   let lastWrite = Date.now();
   const ping = setInterval(() => {

@@ -30,7 +30,8 @@ export class ChatController {
   @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const call = this.chat.prepare(auth, body, req.requestId);
+    req.facts ??= {};
+    const call = this.chat.prepare(auth, body, req.requestId, req.facts);
     const admission = await this.chat.admit(call);
     res.set(admission.headers);
     if (!call.stream) {
@@ -44,6 +45,7 @@ export class ChatController {
       model: call.request.model,
       includeUsage: call.request.stream_options?.include_usage === true,
       keepAliveMs: this.config.env.STREAM_KEEPALIVE * 1000,
+      onFirstChunk: () => this.chat.firstChunkSent(call),
     });
   }
 }

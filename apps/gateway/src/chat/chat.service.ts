@@ -10,8 +10,11 @@ import {
 } from '@app/contracts';
 import { type Deployment, GatewayConfig } from '@app/config';
 import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle, PRIORITY } from '@app/queue';
+import { GatewayMetrics } from '@app/observability';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
+import type { RequestFacts } from '../http/request-facts';
+import { GatewayDrain } from '../lifecycle/gateway-drain.service';
 import { type Admission, KeyLimits } from '../limits/key-limits.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { type Attempt, Router, isDeploymentFailure } from '../routing/router.service';
@@ -28,6 +31,8 @@ export interface ChatCall {
   /** Queue priority for traffic that may wait (lower runs sooner); unset for ordinary calls. */
   priority: number | undefined;
   startedAt: number;
+  /** What the request's log line will say about the call; filled in as it goes. */
+  facts: RequestFacts;
 }
 
 /** Which deployment answered, and after how many fallbacks: the answer's x-switchyard-* headers. */
@@ -64,10 +69,15 @@ export class ChatService {
     private readonly limits: KeyLimits,
     private readonly spend: SpendService,
     private readonly budgets: BudgetResets,
+    @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
+    private readonly drain: GatewayDrain,
   ) {}
 
-  /** Validates and authorises one call. Throws the 4xx a client should see; changes nothing. */
-  prepare(auth: AuthContext, body: unknown, requestId: string): ChatCall {
+  /**
+   * Validates and authorises one call. Throws the 4xx a client should see; changes nothing
+   * but `facts`, which learns the model once it is known to be a configured one.
+   */
+  prepare(auth: AuthContext, body: unknown, requestId: string, facts: RequestFacts = {}): ChatCall {
     // `priority` is Switchyard's (and LiteLLM's), not the upstream's: it never leaves the gateway.
     const { priority, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number };
     const models = this.catalog.models;
@@ -75,11 +85,13 @@ export class ChatService {
       const visible = models.modelNames().filter((m) => mayUseModel(auth, m));
       throw new SwitchyardError('model_not_found', `model "${request.model}" does not exist; available: ${visible.join(', ') || 'none'}`, { param: 'model' });
     }
+    facts.model = request.model;
+    facts.stream = request.stream === true;
     if (!mayUseModel(auth, request.model)) {
       const allowed = auth.kind === 'virtual' ? auth.key.models.join(', ') : '';
       throw new SwitchyardError('model_not_allowed', `this key may not use model "${request.model}"; it may use: ${allowed}`, { param: 'model' });
     }
-    return { auth, request, requestId, stream: request.stream === true, priority: jobPriority(auth, priority), startedAt: Date.now() };
+    return { auth, request, requestId, stream: request.stream === true, priority: jobPriority(auth, priority), startedAt: Date.now(), facts };
   }
 
   /** The key's limits; throws 429 when one is reached. The admission's headers go on the answer. */
@@ -100,6 +112,7 @@ export class ChatService {
     try {
       attempts = this.router.plan(call.request.model);
       for (const [index, attempt] of attempts.entries()) {
+        if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);
         try {
           const result = await this.dispatcher.dispatch(attempt.deployment.provider, this.payload(call, attempt, index), this.jobOptions(call, attempt));
@@ -131,6 +144,7 @@ export class ChatService {
     try {
       const attempts = this.router.plan(call.request.model);
       for (const [index, attempt] of attempts.entries()) {
+        if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);
         let handle: ChatStreamHandle;
         let first: IteratorResult<ChatStreamEvent>;
@@ -156,7 +170,9 @@ export class ChatService {
           if (isDeploymentFailure(error)) continue;
           break;
         }
-        void this.settleStream(call, admission, attempt, handle.result, done);
+        // A stopping gateway waits for the outcome too: it carries the usage the spend log needs.
+        const settled = this.drain.hold();
+        void this.settleStream(call, admission, attempt, handle.result, done).finally(settled);
         return { handle: { ...handle, events: prepend(first, iterator) }, served: { attempt, attempted: index + 1 } };
       }
     } catch (err) {
@@ -178,11 +194,25 @@ export class ChatService {
     this.finish(call, admission, { servedBy: attempt, usage: outcome.usage, status: outcome.cancelled ? 'cancelled' : 'success', httpStatus: 200 });
   }
 
+  /** A stream's first chunk is on its way to the client. */
+  firstChunkSent(call: ChatCall): void {
+    this.metrics.firstChunk(call.request.model, (Date.now() - call.startedAt) / 1000);
+  }
+
   /** Logs the call and gives the key's slot back, counting its tokens and cost. Never throws. */
   private finish(call: ChatCall, admission: Admission, outcome: Pick<CallOutcome, 'usage' | 'status' | 'httpStatus' | 'errorCode'> & { servedBy?: Attempt }) {
     try {
       const used = this.spend.record({ ...outcome, requestId: call.requestId, auth: call.auth, modelGroup: call.request.model, stream: call.stream, startedAt: call.startedAt });
       void admission.release(used);
+      const provider = outcome.servedBy?.deployment.provider ?? '';
+      const promptTokens = outcome.usage?.prompt_tokens ?? 0;
+      const completionTokens = outcome.usage?.completion_tokens ?? 0;
+      this.metrics.chatCall({ model: call.request.model, provider, outcome: outcome.status, promptTokens, completionTokens, cost: used.cost });
+      Object.assign(call.facts, {
+        provider: provider || undefined,
+        deployment: outcome.servedBy?.deployment.id,
+        ...(outcome.usage ? { promptTokens, completionTokens } : {}),
+      });
     } catch (err) {
       this.logger.error(`could not record the spend of request ${call.requestId}: ${(err as Error).message}`);
     }

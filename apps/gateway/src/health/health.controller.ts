@@ -1,11 +1,15 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { ChatDispatcher, LIVENESS_BODY, RedisHealthIndicator, answerHealth } from '@app/queue';
 import { Public } from '../auth/auth.decorators';
+import { GatewayDrain } from '../lifecycle/gateway-drain.service';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 
-/** LiteLLM's probe paths. Liveness checks nothing external; readiness checks Postgres and Redis. */
+/**
+ * LiteLLM's probe paths. Liveness checks nothing external; readiness checks Postgres and Redis,
+ * and answers 503 from the moment the gateway starts stopping.
+ */
 @ApiTags('Health')
 @Controller('health')
 @Public()
@@ -15,6 +19,8 @@ export class HealthController {
     private readonly postgres: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     @Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher,
+    private readonly indicators: HealthIndicatorService,
+    private readonly drain: GatewayDrain,
   ) {}
 
   @Get(['liveliness', 'liveness'])
@@ -24,10 +30,14 @@ export class HealthController {
   }
 
   @Get('readiness')
-  @ApiOperation({ summary: 'Postgres and Redis reachable; 503 naming the failing part; no key needed' })
+  @ApiOperation({ summary: 'Postgres and Redis reachable and not shutting down; 503 naming the failing part; no key needed' })
   ready(@Res({ passthrough: true }) res: Response) {
     return answerHealth(res, () =>
       this.health.check([
+        async () => {
+          const indicator = this.indicators.check('gateway');
+          return this.drain.isDraining ? indicator.down({ message: 'shutting down' }) : indicator.up();
+        },
         () => this.postgres.pingCheck('postgres', { timeout: 1500 }),
         () => this.redis.pingCheck('redis', () => this.dispatcher.ping()),
       ]),

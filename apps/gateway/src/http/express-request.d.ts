@@ -1,4 +1,5 @@
 import type { AuthContext } from '../auth/auth-context';
+import type { RequestFacts } from './request-facts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -6,5 +7,7 @@ declare module 'express-serve-static-core' {
     requestId: string;
     /** Set by the API key guard on authenticated routes. */
     auth?: AuthContext;
+    /** Filled in by the routes that know more (chat), for the request's log line and metrics. */
+    facts?: RequestFacts;
   }
 }

@@ -51,6 +51,7 @@ export function toSwitchyardError(err: unknown, req: Request): SwitchyardError {
 
 export function renderError(err: unknown, req: Request, res: Response): void {
   const error = toSwitchyardError(err, req);
+  (req.facts ??= {}).errorCode = error.code;
   for (const [name, value] of Object.entries(error.headers ?? {})) if (!res.headersSent) res.setHeader(name, value);
   if (error.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   // The OpenAI SDKs honour this header: a spent budget is not worth retrying.
