@@ -57,6 +57,7 @@ export abstract class FakeUpstream extends EventEmitter {
   private port = 0;
   private failures: ScheduledFailure[] = [];
   private streamBreaks: ScheduledStreamBreak[] = [];
+  private held?: { promise: Promise<void>; release(): void };
   private counters = { inFlight: 0, maxInFlight: 0, total: 0, closedEarly: 0, connections: 0 };
 
   protected constructor(
@@ -142,7 +143,27 @@ export abstract class FakeUpstream extends EventEmitter {
     this.models = [...this.defaultModels];
     this.failures = [];
     this.streamBreaks = [];
+    this.held?.release();
     this.counters = { inFlight: this.counters.inFlight, maxInFlight: this.counters.inFlight, total: 0, closedEarly: 0, connections: 0 };
+  }
+
+  /**
+   * Holds every chat request (after `delayMs`) until the returned function is called or the
+   * client goes away: a call stays in flight for exactly as long as a test needs. `reset()`
+   * releases it too.
+   */
+  hold(): () => void {
+    let open!: () => void;
+    const promise = new Promise<void>((resolve) => (open = resolve));
+    const held = {
+      promise,
+      release: () => {
+        if (this.held === held) this.held = undefined;
+        open();
+      },
+    };
+    this.held = held;
+    return held.release;
   }
 
   /** The next `n` chat requests fail with `status`, in the provider's error shape unless `body` is an object. */
@@ -174,6 +195,7 @@ export abstract class FakeUpstream extends EventEmitter {
   protected async beginChat(res: ServerResponse): Promise<boolean> {
     const failure = this.failures.shift();
     if (this.delayMs > 0) await this.pause(this.delayMs, res);
+    if (this.held) await this.until(this.held.promise, res);
     if (res.destroyed) return false;
     if (!failure) return true;
     const body = typeof failure.body === 'object' ? failure.body : this.errorBody(failure.status, failure.body ?? `fake failure (HTTP ${failure.status})`);
@@ -219,6 +241,18 @@ export abstract class FakeUpstream extends EventEmitter {
       if (res.headersSent) res.destroy();
       else if (!res.destroyed) sendJson(res, 500, this.errorBody(500, `fake upstream failed: ${(error as Error).message}`));
     }
+  }
+
+  /** Resolves when `released` does, or as soon as the client goes away. */
+  private until(released: Promise<void>, res: ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off('close', done);
+        resolve();
+      };
+      void released.then(done);
+      res.once('close', done);
+    });
   }
 
   /** Resolves after `ms`, or as soon as the client goes away. */
