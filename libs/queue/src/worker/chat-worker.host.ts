@@ -68,6 +68,8 @@ export class ChatWorkerHost {
   private readonly subscriber: IORedis;
   private readonly running = new Map<string, AbortController>();
   private stopping = false;
+  /** Set while Redis is unreachable, so an outage is logged once, not at every reconnection attempt. */
+  private redisLost = false;
 
   constructor(private readonly options: ChatWorkerHostOptions) {
     this.connection = createRedisConnection(options.redisUrl, 'blocking', `switchyard:worker-${options.provider}`);
@@ -82,7 +84,19 @@ export class ChatWorkerHost {
     });
     this.queue = new Queue<ChatJobPayload, ChatJobResult>(this.worker.name, { connection: this.connection, prefix: options.prefix });
     this.limiter = new DeploymentLimiter(this.connection, options.prefix);
-    this.worker.on('error', (err) => this.logger.error(`queue connection: ${err.message}`));
+    this.worker.on('error', (err) => {
+      if (this.connection.status === 'ready') {
+        this.logger.error(`queue: ${err.message}`);
+      } else if (!this.redisLost) {
+        this.redisLost = true;
+        this.logger.error(`lost the Redis connection (${err.message}); reconnecting`);
+      }
+    });
+    this.connection.on('ready', () => {
+      if (!this.redisLost) return;
+      this.redisLost = false;
+      this.logger.log('Redis connection back; consuming again');
+    });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (_channel: string, message: string) => {
       const separator = message.indexOf(':');
@@ -111,7 +125,9 @@ export class ChatWorkerHost {
     return [await readJobCounts(this.queue)];
   }
 
+  /** For readiness: fails at once while the connection is down (a PING would wait for the reconnection). */
   async ping(): Promise<void> {
+    if (this.connection.status !== 'ready') throw new Error(`Redis connection ${this.connection.status}`);
     await this.connection.ping();
   }
 
