@@ -1,0 +1,145 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { freePort } from './processes';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * A Redis server of the test's own on a free port, without persistence, that the test can stop
+ * and start again on the same port: a real restart, everything in it lost, as when a Redis
+ * without a volume is replaced.
+ */
+export class ThrowawayRedis {
+  private child?: ChildProcess;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'sy-redis-'));
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<ThrowawayRedis> {
+    const redis = new ThrowawayRedis(await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    this.child = spawn(process.env.TEST_REDIS_SERVER ?? 'redis-server', args, { stdio: 'ignore' });
+    await until(async () => {
+      const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await client.connect();
+        return (await client.ping()) === 'PONG';
+      } finally {
+        client.disconnect();
+      }
+    }, `redis-server on port ${this.port}`);
+  }
+
+  /** SIGTERM: Redis closes every connection and exits. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** PostgreSQL's binaries: TEST_PG_BINDIR, else the newest under /usr/lib/postgresql. */
+function postgresBinDir(): string {
+  if (process.env.TEST_PG_BINDIR) return process.env.TEST_PG_BINDIR;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin/initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error('no PostgreSQL binaries found: set TEST_PG_BINDIR to the directory holding initdb and pg_ctl');
+  return join(root, newest, 'bin');
+}
+
+/**
+ * A PostgreSQL cluster of the test's own (initdb in a temporary directory, trust auth, user
+ * `postgres`, fsync off) on a free port, that the test can stop and start again. Postgres will
+ * not run as root, so as root the cluster is owned by and run as the `postgres` user.
+ */
+export class ThrowawayPostgres {
+  private readonly bin = postgresBinDir();
+  private readonly dir = mkdtempSync(join(tmpdir(), 'sy-pg-'));
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<ThrowawayPostgres> {
+    const pg = new ThrowawayPostgres(await freePort());
+    if (process.getuid?.() === 0) {
+      const { stdout } = await run('id', ['-u', 'postgres']);
+      const { stdout: gid } = await run('id', ['-g', 'postgres']);
+      chownSync(pg.dir, Number(stdout.trim()), Number(gid.trim()));
+    }
+    await pg.exec('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+    await pg.start();
+    return pg;
+  }
+
+  private get dataDir(): string {
+    return join(this.dir, 'data');
+  }
+
+  /** A database URL on this cluster. */
+  url(database = 'postgres'): string {
+    return `postgresql://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  async createDatabase(name: string): Promise<string> {
+    const client = new Client({ connectionString: this.url() });
+    await client.connect();
+    try {
+      await client.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await client.end();
+    }
+    return this.url(name);
+  }
+
+  async start(): Promise<void> {
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    await this.exec('pg_ctl', ['-D', this.dataDir, '-o', options, '-l', join(this.dir, 'log'), '-w', 'start']);
+  }
+
+  /** Fast shutdown: open connections are terminated, as in a real restart. */
+  async stop(): Promise<void> {
+    await this.exec('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async exec(tool: string, args: string[]): Promise<void> {
+    const path = join(this.bin, tool);
+    const [command, commandArgs] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
+    await run(command, commandArgs, { cwd: this.dir });
+  }
+}
