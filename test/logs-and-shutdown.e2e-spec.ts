@@ -137,7 +137,8 @@ describe('logs and shutdown of real processes', () => {
     const signalledAt = Date.now();
     gateway.child.process.kill('SIGTERM');
     const readiness = `${gateway.url}/health/readiness`;
-    expect(await eventually(() => probe(readiness), (s) => s === 503, 2000, 20)).toBe(503);
+    // SHUTDOWN_DELAY=2: two seconds of 503 before the listener closes.
+    expect(await eventually(() => probe(readiness), (s) => s === 503 || s === 'refused', 10_000, 20)).toBe(503);
     expect(await eventually(() => probe(readiness), (s) => s === 'refused', 10_000, 100)).toBe('refused');
     expect(answered).toBe(false);
 
@@ -194,7 +195,7 @@ describe('logs and shutdown of real processes', () => {
     const { code, at } = await exited;
     expect(code).toBe(0);
     expect(at - signalledAt).toBeLessThan(10_000);
-    expect(fakes.openai.closedEarly).toBe(1);
+    expect(await eventually(async () => fakes.openai.closedEarly, (n) => n === 1, 2000, 20)).toBe(1);
     // Back in the queue at once, not left active until its lock expires.
     const queue = new Queue(QUEUE_BY_PROVIDER[Provider.OpenAI], { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
     const state = await queue.getJobState('grace-too-short-1');
