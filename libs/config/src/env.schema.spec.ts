@@ -31,7 +31,7 @@ describe('gateway environment', () => {
       MAX_QUEUE_DEPTH: 1000,
       LOG_LEVEL: 'log',
       LOG_FORMAT: 'text',
-      SHUTDOWN_GRACE: 30,
+      SHUTDOWN_GRACE: 600,
       SHUTDOWN_DELAY: 0,
     });
     expect(parseGatewayEnv(required).METRICS_KEY).toBeUndefined();
@@ -92,8 +92,9 @@ describe('worker environment', () => {
     expect(parseWorkerEnv({ WORKER_CONCURRENCY: '8' }, { healthPort: 4002, concurrency: 4 }).WORKER_CONCURRENCY).toBe(8);
   });
 
-  it('takes SHUTDOWN_GRACE, 30 s by default', () => {
-    expect(parseWorkerEnv({}, { healthPort: 1, concurrency: 1 }).SHUTDOWN_GRACE).toBe(30);
+  it('takes SHUTDOWN_GRACE, by default as long as REQUEST_TIMEOUT', () => {
+    expect(parseWorkerEnv({}, { healthPort: 1, concurrency: 1 }).SHUTDOWN_GRACE).toBe(600);
+    expect(parseWorkerEnv({ REQUEST_TIMEOUT: '120' }, { healthPort: 1, concurrency: 1 }).SHUTDOWN_GRACE).toBe(120);
     expect(parseWorkerEnv({ SHUTDOWN_GRACE: '0' }, { healthPort: 1, concurrency: 1 }).SHUTDOWN_GRACE).toBe(0);
   });
 

@@ -32,8 +32,11 @@ const baseSchema = z.object({
   LOG_FORMAT: z.enum(['text', 'json']),
   /** When set, `/metrics` needs `Authorization: Bearer <METRICS_KEY>`; unset, it is open like the health probes. */
   METRICS_KEY: z.string().min(1).optional(),
-  /** Seconds a stopping app waits for the calls (gateway) or jobs (worker) in hand before cutting them off. */
-  SHUTDOWN_GRACE: secondsOrZero.default(30),
+  /**
+   * Seconds a stopping app waits for the calls (gateway) or jobs (worker) in hand before cutting
+   * them off; unset, REQUEST_TIMEOUT: as long as a call may take by default.
+   */
+  SHUTDOWN_GRACE: secondsOrZero.optional(),
   /** Encrypts provider credentials of models stored in the database; SALT_KEY, else LITELLM_SALT_KEY, else the master key. */
   SALT_KEY: z.string().min(1).optional(),
 });
@@ -62,8 +65,14 @@ const workerSchema = baseSchema.extend({
   WORKER_CONCURRENCY: positiveInt,
 });
 
-export type GatewayEnv = z.infer<typeof gatewaySchema>;
-export type WorkerEnv = z.infer<typeof workerSchema>;
+type WithGrace<T extends { REQUEST_TIMEOUT: number; SHUTDOWN_GRACE?: number }> = Omit<T, 'SHUTDOWN_GRACE'> & { SHUTDOWN_GRACE: number };
+
+function withGrace<T extends { REQUEST_TIMEOUT: number; SHUTDOWN_GRACE?: number }>(env: T): WithGrace<T> {
+  return { ...env, SHUTDOWN_GRACE: env.SHUTDOWN_GRACE ?? env.REQUEST_TIMEOUT };
+}
+
+export type GatewayEnv = WithGrace<z.infer<typeof gatewaySchema>>;
+export type WorkerEnv = WithGrace<z.infer<typeof workerSchema>>;
 export type EnvSource = Record<string, string | undefined>;
 
 const HINTS: Record<string, string> = {
@@ -99,17 +108,17 @@ function saltKeyOf(source: EnvSource): string | undefined {
 export function parseGatewayEnv(source: EnvSource): GatewayEnv {
   // LiteLLM's name for the master key is accepted as it is.
   const MASTER_KEY = source.MASTER_KEY || source.LITELLM_MASTER_KEY;
-  return parse(gatewaySchema, { ...source, MASTER_KEY, SALT_KEY: saltKeyOf({ ...source, MASTER_KEY }), LOG_FORMAT: logFormatOf(source) });
+  return withGrace(parse(gatewaySchema, { ...source, MASTER_KEY, SALT_KEY: saltKeyOf({ ...source, MASTER_KEY }), LOG_FORMAT: logFormatOf(source) }));
 }
 
 export function parseWorkerEnv(source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerEnv {
-  return parse(workerSchema, {
+  return withGrace(parse(workerSchema, {
     ...source,
     SALT_KEY: saltKeyOf(source),
     LOG_FORMAT: logFormatOf(source),
     HEALTH_PORT: source.HEALTH_PORT || String(defaults.healthPort),
     WORKER_CONCURRENCY: source.WORKER_CONCURRENCY || String(defaults.concurrency),
-  });
+  }));
 }
 
 /** `10mb` → bytes. */

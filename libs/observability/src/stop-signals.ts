@@ -5,14 +5,19 @@ const CLOSE_ALLOWANCE_MS = 10_000;
 
 /**
  * On SIGTERM or SIGINT runs `stop` once, then exits 0; exits 1 if stopping fails or overruns
- * the grace period by more than {@link CLOSE_ALLOWANCE_MS}. Later signals are ignored: Ctrl-C
- * under `npm start` delivers two, and one orderly stop is what both ask for.
+ * the grace period by more than {@link CLOSE_ALLOWANCE_MS}. A second SIGINT (Ctrl-C pressed
+ * again) exits at once; a second SIGTERM is ignored, since one Ctrl-C under `npm start` arrives
+ * as a SIGINT from the terminal and a SIGTERM from `npm start`.
  */
 export function exitAfterStopSignal(stop: (signal: NodeJS.Signals) => Promise<void>, options: { logger: LoggerService; graceMs: number }): void {
   const { logger } = options;
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      if (signal !== 'SIGINT') return;
+      logger.warn('SIGINT again: exiting without waiting for the work in hand', 'Shutdown');
+      process.exit(130);
+    }
     stopping = true;
     logger.log(`${signal} received`, 'Shutdown');
     setTimeout(() => {
