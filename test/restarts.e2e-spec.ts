@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { Provider } from '@app/contracts';
 import { HELLO, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
 import { type Stack, startStack } from './support/stack';
-import { ThrowawayPostgres, ThrowawayRedis } from './support/throwaway-servers';
+import { ThrowawayPostgres } from './support/throwaway-postgres';
+import { ThrowawayRedis } from './support/throwaway-redis';
 
 const OPENAI = { ...HELLO, model: 'openai/gpt-4o-mini' };
 
