@@ -48,9 +48,9 @@ function jsonLines(app: AppProcess): Array<Record<string, unknown>> {
 }
 
 /**
- * Real processes, as an orchestrator runs them: a gateway and a worker at LOG_LEVEL=debug with
- * JSON logs, whose output is read back; then each is sent SIGTERM with calls in hand. The tests
- * run in order: the log checks use the processes the shutdown checks then stop.
+ * Real processes, as an orchestrator runs them: a gateway and a worker at LOG_LEVEL=verbose (the
+ * most there is) with JSON logs, whose output is read back; then each is sent SIGTERM with calls
+ * in hand. The tests run in order: the log checks use the processes the shutdown checks then stop.
  */
 describe('logs and shutdown of real processes', () => {
   let fakes: Awaited<ReturnType<typeof startFakes>>;
@@ -64,7 +64,7 @@ describe('logs and shutdown of real processes', () => {
     fakes = await startFakes();
     // The in-process gateway gives the database its schema and serves the worker checks once the child gateway is gone.
     stack = await startStack({ config: tutorialConfig(fakes.ollama), env: fakeEnv(fakes.openai), workers: [] });
-    const logEnv = { LOG_LEVEL: 'debug', LOG_FORMAT: 'json', SHUTDOWN_GRACE: '20' };
+    const logEnv = { LOG_LEVEL: 'verbose', LOG_FORMAT: 'json', SHUTDOWN_GRACE: '20' };
     [gateway, worker] = await Promise.all([
       startAppProcess('gateway', { ...stack.env, ...logEnv, SHUTDOWN_DELAY: '2', DISABLE_SCHEMA_UPDATE: 'true' }),
       startAppProcess('worker-openai', { ...stack.env, ...logEnv }),
@@ -111,7 +111,7 @@ describe('logs and shutdown of real processes', () => {
     });
     expect(typeof line!.latencyMs).toBe('number');
     expect(lines.find((l) => l.status === 401 && l.route === '/v1/models')).toMatchObject({ errorCode: 'invalid_api_key' });
-    // LOG_LEVEL=debug: the probes' own lines, which are quiet at the default level.
+    // The probes' own lines, which are quiet at the default level.
     expect(lines.some((l) => l.level === 'debug' && l.route === '/health/readiness')).toBe(true);
     expect(lines.find((l) => String(l.route).includes('regenerate'))).toMatchObject({ route: '/key/:key/regenerate', status: 200 });
 
