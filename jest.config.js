@@ -6,9 +6,11 @@ const transform = { '^.+\\.ts$': 'ts-jest' };
 const common = { rootDir: __dirname, moduleFileExtensions: ['ts', 'js', 'json'], testEnvironment: 'node', moduleNameMapper, transform };
 
 module.exports = {
+  // A project's own testTimeout is not applied by Jest; the e2e specs need more than the 5 s default.
+  testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/support/json-summary.reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

@@ -66,7 +66,8 @@ export class GatewayModule {
       imports: [
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.env.DATABASE_URL), retryAttempts: 5, retryDelay: 2000 }),
         TypeOrmModule.forFeature(ENTITIES),
-        TerminusModule,
+        // Readiness answers name the failing part; the probe's own error log would repeat it every few seconds.
+        TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [ChatController, ModelsController, ModelAdminController, KeysController, HealthController, MetricsController, AdminUiController, SpendController],
       providers: [

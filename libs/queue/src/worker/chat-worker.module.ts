@@ -35,7 +35,7 @@ export class ChatWorkerModule {
   static register(config: WorkerConfig, processor: Type<ChatJobProcessor>): DynamicModule {
     return {
       module: ChatWorkerModule,
-      imports: [TerminusModule],
+      imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [WorkerHealthController, WorkerMetricsController],
       providers: [
         { provide: WorkerConfig, useValue: config },
