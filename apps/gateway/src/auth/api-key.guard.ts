@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
@@ -5,13 +6,13 @@ import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { ADMIN_ROUTE, PUBLIC_ROUTE } from './auth.decorators';
 import { KeyCacheService } from './key-cache.service';
-import { hashKey, keyFromHeaders, sameSecret } from './key-material';
+import { keyFromHeaders, secretDigest } from './key-material';
 import { UiSessions } from './ui-sessions.service';
 
 /** Every route needs a key unless marked `@Public()`; `@AdminOnly()` routes need the master key. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly masterKey: string;
+  private readonly masterDigest: Buffer;
 
   constructor(
     private readonly reflector: Reflector,
@@ -19,7 +20,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly sessions: UiSessions,
     @Inject(GatewayConfig) config: GatewayConfig,
   ) {
-    this.masterKey = config.env.MASTER_KEY;
+    this.masterDigest = secretDigest(config.env.MASTER_KEY);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,7 +31,9 @@ export class ApiKeyGuard implements CanActivate {
     if (!key) {
       throw new SwitchyardError('missing_api_key', 'no API key: send it as "Authorization: Bearer <key>"');
     }
-    if (sameSecret(key, this.masterKey)) {
+    // One SHA-256 per request: compared with the master key's in constant time, and the virtual key's token.
+    const digest = secretDigest(key);
+    if (timingSafeEqual(digest, this.masterDigest)) {
       req.auth = { kind: 'master' };
       return true;
     }
@@ -45,7 +48,7 @@ export class ApiKeyGuard implements CanActivate {
       // The key is not checked further: a virtual key must not learn anything from an admin route.
       throw new SwitchyardError('admin_only', 'this endpoint needs the master key');
     }
-    const record = await this.keys.lookup(hashKey(key));
+    const record = await this.keys.lookup(digest.toString('hex'));
     if (!record) throw new SwitchyardError('invalid_api_key', 'invalid API key');
     if (record.blocked) throw new SwitchyardError('blocked_api_key', 'this API key is blocked');
     if (record.expires && record.expires.getTime() <= Date.now()) {

@@ -7,9 +7,9 @@ export function newVirtualKey(): string {
   return `sk-${randomBytes(24).toString('base64url')}`;
 }
 
-/** What Postgres stores and caches are keyed by. */
+/** What Postgres stores and caches are keyed by: the hex of {@link secretDigest}. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return secretDigest(key).toString('hex');
 }
 
 /** Display form that reveals nothing usable: `sk-...abcd`. */
@@ -24,7 +24,12 @@ export function tokenOf(keyOrHash: string): string {
 
 /** Comparison in constant time whatever the lengths: both sides are hashed first. */
 export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+  return timingSafeEqual(secretDigest(given), secretDigest(expected));
+}
+
+/** A secret's digest, computed once for a secret compared on every request (the master key). */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
 }
 
 /** `Authorization: Bearer <key>`, `x-api-key` or `api-key`, as the OpenAI, Anthropic-style and Azure clients send it. */

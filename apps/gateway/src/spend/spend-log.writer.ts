@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SpendLogEntity } from '@app/database';
+import type { SpendLogEntity } from '@app/database';
 
 export type SpendRow = Omit<SpendLogEntity, 'id'>;
 
@@ -8,6 +8,32 @@ const BATCH = 500;
 const FLUSH_EVERY_MS = 1_000;
 // While Postgres is away rows wait in memory; past this many the oldest are dropped (and said so).
 const MAX_BUFFERED = 50_000;
+
+/** spend_logs columns, the row field each comes from, and its Postgres type. */
+const COLUMNS: ReadonlyArray<[keyof SpendRow, string, string]> = [
+  ['requestId', 'request_id', 'varchar'],
+  ['keyToken', 'key_token', 'varchar'],
+  ['keyAlias', 'key_alias', 'varchar'],
+  ['modelGroup', 'model_group', 'varchar'],
+  ['servedModelGroup', 'served_model_group', 'varchar'],
+  ['deploymentId', 'deployment_id', 'varchar'],
+  ['provider', 'provider', 'varchar'],
+  ['upstreamModel', 'upstream_model', 'varchar'],
+  ['promptTokens', 'prompt_tokens', 'int4'],
+  ['completionTokens', 'completion_tokens', 'int4'],
+  ['totalTokens', 'total_tokens', 'int4'],
+  ['spend', 'spend', 'float8'],
+  ['latencyMs', 'latency_ms', 'int4'],
+  ['status', 'status', 'varchar'],
+  ['httpStatus', 'http_status', 'int4'],
+  ['errorCode', 'error_code', 'varchar'],
+  ['stream', 'stream', 'bool'],
+  ['startTime', 'start_time', 'timestamptz'],
+  ['endTime', 'end_time', 'timestamptz'],
+];
+
+const INSERT_ROWS = `INSERT INTO spend_logs (${COLUMNS.map(([, column]) => `"${column}"`).join(', ')})
+  SELECT * FROM unnest(${COLUMNS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
 
 /**
  * Spend log rows and key spend, written off the hot path: calls push a row and go on; every
@@ -63,7 +89,8 @@ export class SpendLogWriter implements OnApplicationShutdown {
     const byKey = new Map<string, number>();
     for (const row of rows) if (row.keyToken && row.spend > 0) byKey.set(row.keyToken, (byKey.get(row.keyToken) ?? 0) + row.spend);
     await this.dataSource.transaction(async (tx) => {
-      await tx.createQueryBuilder().insert().into(SpendLogEntity).values(rows).execute();
+      // One array parameter per column: far cheaper to build than a parameter per value.
+      await tx.query(INSERT_ROWS, COLUMNS.map(([field]) => rows.map((row) => row[field])));
       if (byKey.size === 0) return;
       await tx.query(
         `UPDATE virtual_keys AS k SET spend = k.spend + v.delta
