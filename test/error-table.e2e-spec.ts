@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { HELLO, call, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { MASTER_KEY, type Stack, startStack } from './support/stack';
 
 /** Every row of the README's error table, as a client sees it. */
 describe('error table', () => {
@@ -157,6 +157,16 @@ describe('error table', () => {
   });
 
   describe('429 rate limited', () => {
+    it('refuses admin UI logins from an address after 10 failures, even with the right password', async () => {
+      const login = (password: string) => call(stack.url, '/ui/login', { key: null, body: { username: 'admin', password } });
+      expect((await login(MASTER_KEY)).status).toBe(200);
+      for (let i = 0; i < 10; i++) expectError(await login(`sk-guess-${i}`), 401, 'invalid_api_key');
+      const locked = await login(MASTER_KEY);
+      expectError(locked, 429, 'rate_limit_exceeded');
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(250);
+      expect(locked.text).not.toContain(MASTER_KEY);
+    });
+
     it('passes an upstream 429 on with its Retry-After when waiting it out would pass the deadline', async () => {
       fakes.ollama.failNext(1, 429, 'slow down', { 'retry-after': '2' });
       const res = await chat({ ...HELLO, model: 'ollama/throttled' });

@@ -1,13 +1,15 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { z } from 'zod';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
-import { z } from 'zod';
 import { Public } from '../auth/auth.decorators';
 import { sameSecret } from '../auth/key-material';
 import { UiSessions } from '../auth/ui-sessions.service';
-import { parseBody } from '../http/parse-body';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../http/api-docs';
+import { parseBody } from '../http/parse-body';
+import { LoginAttempts } from './login-attempts';
 
 const loginSchema = z.looseObject({
   username: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
@@ -18,6 +20,8 @@ const loginSchema = z.looseObject({
 @ApiTags('Admin UI')
 @Controller('ui')
 export class AdminUiController {
+  private readonly attempts = new LoginAttempts();
+
   constructor(
     private readonly sessions: UiSessions,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
@@ -29,13 +33,22 @@ export class AdminUiController {
   @ApiBody({ schema: openApiSchema(loginSchema) })
   @HttpCode(200)
   @Public()
-  login(@Body() body: unknown) {
+  login(@Body() body: unknown, @Req() req: Request) {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = this.attempts.blockedFor(address);
+    if (waitMs > 0) {
+      throw new SwitchyardError('rate_limit_exceeded', `too many failed logins from this address; try again in ${Math.ceil(waitMs / 1000)} s`, { retryAfterMs: waitMs });
+    }
     const { username, password } = parseBody(loginSchema, body);
     const { UI_USERNAME, UI_PASSWORD, MASTER_KEY } = this.config.env;
     // Both compared, always, so the answer time says nothing about which one was wrong.
     const userOk = sameSecret(username, UI_USERNAME);
     const passwordOk = sameSecret(password, UI_PASSWORD ?? MASTER_KEY);
-    if (!userOk || !passwordOk) throw new SwitchyardError('invalid_api_key', 'wrong username or password');
+    if (!userOk || !passwordOk) {
+      this.attempts.failed(address);
+      throw new SwitchyardError('invalid_api_key', 'wrong username or password');
+    }
+    this.attempts.succeeded(address);
     const { token, expiresAt } = this.sessions.issue();
     return { token, token_type: 'Bearer', expires_at: expiresAt.toISOString(), store_model_in_db: this.config.env.STORE_MODEL_IN_DB };
   }

@@ -1,0 +1,40 @@
+/**
+ * Failed admin logins per client address, in this gateway's memory: after `maxFailures`
+ * within `windowMs`, the address is refused until the window ends, right password or not, so
+ * the master key cannot be guessed at request speed.
+ */
+export class LoginAttempts {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly maxFailures = 10,
+    private readonly windowMs = 5 * 60_000,
+    private readonly maxTracked = 10_000,
+  ) {}
+
+  /** Milliseconds until this address may try again; 0 when it may now. */
+  blockedFor(address: string, now = Date.now()): number {
+    const entry = this.failures.get(address);
+    if (!entry) return 0;
+    const ends = entry.since + this.windowMs;
+    if (ends <= now) {
+      this.failures.delete(address);
+      return 0;
+    }
+    return entry.count >= this.maxFailures ? ends - now : 0;
+  }
+
+  failed(address: string, now = Date.now()): void {
+    const entry = this.failures.get(address);
+    if (entry && entry.since + this.windowMs > now) {
+      entry.count++;
+      return;
+    }
+    if (this.failures.size >= this.maxTracked) this.failures.delete(this.failures.keys().next().value as string);
+    this.failures.set(address, { count: 1, since: now });
+  }
+
+  succeeded(address: string): void {
+    this.failures.delete(address);
+  }
+}
