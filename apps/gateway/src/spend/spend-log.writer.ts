@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import type { SpendLogEntity } from '@app/database';
 
 export type SpendRow = Omit<SpendLogEntity, 'id'>;
@@ -47,6 +47,8 @@ export class SpendLogWriter implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private dropped = 0;
+  /** After a failed write, rows wait for the retry timer instead of being written at the next push. */
+  private retryAt = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -56,33 +58,74 @@ export class SpendLogWriter implements OnApplicationShutdown {
       this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
       if (this.dropped++ % 1000 === 0) this.logger.error(`spend log buffer full (Postgres unreachable?): dropping the oldest rows`);
     }
-    if (this.buffer.length >= BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+    if (this.buffer.length >= BATCH && !this.flushing && Date.now() >= this.retryAt) void this.flush();
+    else this.schedule();
   }
 
-  /** Writes what is buffered; resolves when it is in Postgres (or put back after a failure). */
-  async flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.buffer.length ? this.flush() : undefined));
+  /**
+   * Writes one batch; resolves when it is in Postgres (or put back after a failure). While a
+   * write runs, callers share it: the next one starts from its end, never stacked on it.
+   */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length === 0) return;
+    if (this.buffer.length === 0) return Promise.resolve();
     const rows = this.buffer.splice(0, BATCH);
-    this.flushing = this.write(rows)
-      .catch((err: Error) => {
-        this.logger.warn(`could not write ${rows.length} spend log rows, will retry: ${err.message}`);
-        this.buffer.unshift(...rows);
+    let wrote = false;
+    const flushing = this.write(rows)
+      .then(() => {
+        wrote = true;
       })
+      .catch((err: Error) => this.writeOneByOne(rows, err))
       .finally(() => {
         this.flushing = undefined;
-        if (this.buffer.length) this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+        // A backlog drains batch after batch while writes succeed; after a failure, wait a second.
+        if (wrote && this.buffer.length >= BATCH) void this.flush();
+        else this.schedule();
       });
-    return this.flushing;
+    this.flushing = flushing;
+    return flushing;
   }
 
+  /** Writes everything still buffered before the process exits; gives up after three writes that made no progress. */
   async onApplicationShutdown(): Promise<void> {
-    await this.flush();
-    if (this.buffer.length) await this.flush();
+    for (let stalled = 0; stalled < 3 && (this.buffer.length || this.flushing); ) {
+      const before = this.buffer.length;
+      await (this.flushing ?? this.flush());
+      if (!this.flushing && this.buffer.length >= before) stalled++;
+    }
     clearTimeout(this.timer);
+    if (this.buffer.length) this.logger.error(`${this.buffer.length} spend log rows could not be written before shutdown`);
+  }
+
+  private schedule(): void {
+    if (this.buffer.length) this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /**
+   * After a failed batch: when Postgres refused the data itself (not the connection), rows go
+   * one by one so a single bad row cannot hold the others back forever; it alone is dropped.
+   */
+  private async writeOneByOne(rows: SpendRow[], batchError: Error): Promise<void> {
+    if (!(batchError instanceof QueryFailedError)) {
+      this.logger.warn(`could not write ${rows.length} spend log rows, will retry: ${batchError.message}`);
+      this.buffer.unshift(...rows);
+      this.retryAt = Date.now() + FLUSH_EVERY_MS;
+      return;
+    }
+    for (const [index, row] of rows.entries()) {
+      try {
+        await this.write([row]);
+      } catch (err) {
+        if (!(err instanceof QueryFailedError)) {
+          this.buffer.unshift(...rows.slice(index));
+          this.retryAt = Date.now() + FLUSH_EVERY_MS;
+          return;
+        }
+        this.logger.error(`dropped the spend log row of request ${row.requestId}: ${err.message}`);
+      }
+    }
   }
 
   private async write(rows: SpendRow[]): Promise<void> {
