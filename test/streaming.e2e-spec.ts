@@ -157,6 +157,25 @@ describe('streaming through the queues', () => {
     });
   });
 
+  it('cancels a stream whose client hangs up before the first chunk, and logs it as cancelled', async () => {
+    fakes.ollama.delayMs = 1500;
+    const controller = new AbortController();
+    const pending = fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test-master-1234', 'content-type': 'application/json', 'x-request-id': 'hang-up-early-1' },
+      body: JSON.stringify({ ...HELLO, stream: true }),
+      signal: controller.signal,
+    }).catch((err: Error) => err);
+    await eventually(async () => fakes.ollama.inFlight, (n) => n === 1, 2000, 20);
+    const closedBefore = fakes.ollama.closedEarly;
+    controller.abort();
+    expect((await pending as Error).name).toBe('AbortError');
+    const closed = await eventually(async () => fakes.ollama.closedEarly, (n) => n > closedBefore, 1000, 20);
+    expect(closed).toBe(closedBefore + 1);
+    const logs = await eventually(() => call(stack.url, '/spend/logs?request_id=hang-up-early-1'), (r) => r.json.length === 1, 3000);
+    expect(logs.json[0]).toMatchObject({ request_id: 'hang-up-early-1', status: 'cancelled', stream: true });
+  });
+
   it('sends keep-alive comments during long silences', async () => {
     fakes.ollama.chunkDelayMs = 500;
     const { blocks, data } = await rawStream(stack.url, { ...HELLO, messages: [{ role: 'user', content: 'slow one two' }] });

@@ -39,7 +39,11 @@ export class ChatController {
       res.set(servedHeaders(served)).status(200).json(completion);
       return;
     }
-    const { handle, served } = await this.chat.stream(call, admission);
+    const hungUp = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) hungUp.abort();
+    });
+    const { handle, served } = await this.chat.stream(call, admission, hungUp.signal);
     res.set(servedHeaders(served));
     await relayChatStream(handle, req, res, {
       model: call.request.model,

@@ -139,7 +139,7 @@ export class ChatService {
    * Starts a streamed call. A failure before the first chunk may still fall back to the next
    * deployment; once a chunk is out, the client has part of an answer and the call is what it is.
    */
-  async stream(call: ChatCall, admission: Admission): Promise<{ handle: ChatStreamHandle; served: Served }> {
+  async stream(call: ChatCall, admission: Admission, hungUp?: AbortSignal): Promise<{ handle: ChatStreamHandle; served: Served }> {
     let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
     try {
       const attempts = this.router.plan(call.request.model);
@@ -147,12 +147,15 @@ export class ChatService {
         if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);
         let handle: ChatStreamHandle;
-        let first: IteratorResult<ChatStreamEvent>;
-        const events = (h: ChatStreamHandle) => h.events[Symbol.asyncIterator]();
         let iterator: AsyncIterator<ChatStreamEvent>;
+        let first: IteratorResult<ChatStreamEvent>;
         try {
           handle = await this.dispatcher.stream(attempt.deployment.provider, this.payload(call, attempt, index), this.jobOptions(call, attempt));
-          iterator = events(handle);
+          // A client that hangs up while the call waits for its first chunk cancels it, queued or running.
+          const cancel = () => void handle.cancel();
+          hungUp?.addEventListener('abort', cancel, { once: true });
+          if (hungUp?.aborted) cancel();
+          iterator = handle.events[Symbol.asyncIterator]();
           first = await iterator.next();
         } catch (err) {
           const error = asSwitchyardError(err);
@@ -160,6 +163,11 @@ export class ChatService {
           last = { attempt, error };
           if (!isDeploymentFailure(error)) break;
           continue;
+        }
+        if (hungUp?.aborted) {
+          await iterator.return?.(undefined);
+          this.settle(call, admission, attempt, handle.result, done);
+          throw new SwitchyardError('client_closed', 'the client closed the connection before the answer began');
         }
         if (!first.done && first.value.t === 'error') {
           // Failed before its first chunk: the client has seen nothing yet.
@@ -170,17 +178,23 @@ export class ChatService {
           if (isDeploymentFailure(error)) continue;
           break;
         }
-        // A stopping gateway waits for the outcome too: it carries the usage the spend log needs.
-        const settled = this.drain.hold();
-        void this.settleStream(call, admission, attempt, handle.result, done).finally(settled);
+        this.settle(call, admission, attempt, handle.result, done);
         return { handle: { ...handle, events: prepend(first, iterator) }, served: { attempt, attempted: index + 1 } };
       }
     } catch (err) {
+      // Already recorded as cancelled once its job reports what it generated.
+      if (err instanceof SwitchyardError && err.code === 'client_closed') throw err;
       last = { error: asSwitchyardError(err) };
     }
     const { attempt, error } = last!;
     this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
     throw error;
+  }
+
+  /** Records a stream once its job has ended. A stopping gateway waits for that: the outcome carries the usage the spend log needs. */
+  private settle(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | undefined>, done: (e?: SwitchyardError) => void): void {
+    const settled = this.drain.hold();
+    void this.settleStream(call, admission, attempt, result, done).finally(settled);
   }
 
   /** Spend and limits of a stream, once its job has ended (a cancelled one reports what was generated). */
