@@ -159,12 +159,27 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
     expect(mine.headers.get('x-request-id')).toBe('trace-42.a');
     const made = await call(stack.url, '/v1/chat/completions', { body: HELLO });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    // Ids the queue cannot use as job ids (a ':' or a plain integer) are replaced, not refused.
-    for (const unusable of ['trace:42', '12345', 'x'.repeat(129), 'with space']) {
+    const numeric = await call(stack.url, '/v1/chat/completions', { body: HELLO, headers: { 'x-request-id': '12345' } });
+    expect(numeric.headers.get('x-request-id')).toBe('12345');
+    // Ids that cannot be part of a job id (a ':'), too long or with spaces are replaced, not refused.
+    for (const unusable of ['trace:42', 'x'.repeat(129), 'with space']) {
       const res = await call(stack.url, '/v1/chat/completions', { body: HELLO, headers: { 'x-request-id': unusable } });
       expect({ unusable, status: res.status }).toEqual({ unusable, status: 200 });
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     }
+  });
+
+  it('keeps two calls apart when their clients send the same x-request-id at the same time', async () => {
+    const [a, b] = [await generateKey(stack.url, { key_alias: 'same-id-a' }), await generateKey(stack.url, { key_alias: 'same-id-b' })];
+    fakes.ollama.delayMs = 300;
+    const ask = (key: string, content: string) =>
+      call(stack.url, '/v1/chat/completions', { key, body: { ...HELLO, messages: [{ role: 'user', content }] }, headers: { 'x-request-id': 'shared-trace-1' } });
+    const [first, second] = await Promise.all([ask(a.key, 'question of a'), ask(b.key, 'question of b')]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(first.json.choices[0].message.content).toBe('echo: question of a');
+    expect(second.json.choices[0].message.content).toBe('echo: question of b');
+    expect([first.headers.get('x-request-id'), second.headers.get('x-request-id')]).toEqual(['shared-trace-1', 'shared-trace-1']);
+    expect(fakes.ollama.total).toBe(2);
   });
 
   it('retries an upstream 5xx and answers normally', async () => {

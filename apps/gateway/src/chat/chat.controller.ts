@@ -2,6 +2,7 @@ import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { GatewayConfig } from '@app/config';
+import { callIdFor } from '@app/observability';
 import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
@@ -31,7 +32,7 @@ export class ChatController {
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     req.facts ??= {};
-    const call = this.chat.prepare(auth, body, req.requestId, req.facts);
+    const call = this.chat.prepare(auth, body, { requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient) }, req.facts);
     const admission = await this.chat.admit(call);
     res.set(admission.headers);
     if (!call.stream) {

@@ -26,7 +26,10 @@ import { chatRequestSchema } from './chat-request.schema';
 export interface ChatCall {
   auth: AuthContext;
   request: ChatCompletionRequest;
+  /** The `x-request-id` the client sees: spend logs and request logs carry it. */
   requestId: string;
+  /** Unique per call: the job id (fallback attempts add `.f<n>`) and the per-key slot. */
+  callId: string;
   stream: boolean;
   /** Queue priority for traffic that may wait (lower runs sooner); unset for ordinary calls. */
   priority: number | undefined;
@@ -77,7 +80,7 @@ export class ChatService {
    * Validates and authorises one call. Throws the 4xx a client should see; changes nothing
    * but `facts`, which learns the model once it is known to be a configured one.
    */
-  prepare(auth: AuthContext, body: unknown, requestId: string, facts: RequestFacts = {}): ChatCall {
+  prepare(auth: AuthContext, body: unknown, ids: { requestId: string; callId: string }, facts: RequestFacts = {}): ChatCall {
     // `priority` is Switchyard's (and LiteLLM's), not the upstream's: it never leaves the gateway.
     const { priority, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number };
     const models = this.catalog.models;
@@ -91,7 +94,7 @@ export class ChatService {
       const allowed = auth.kind === 'virtual' ? auth.key.models.join(', ') : '';
       throw new SwitchyardError('model_not_allowed', `this key may not use model "${request.model}"; it may use: ${allowed}`, { param: 'model' });
     }
-    return { auth, request, requestId, stream: request.stream === true, priority: jobPriority(auth, priority), startedAt: Date.now(), facts };
+    return { auth, request, ...ids, stream: request.stream === true, priority: jobPriority(auth, priority), startedAt: Date.now(), facts };
   }
 
   /** The key's limits; throws 429 when one is reached. The admission's headers go on the answer. */
@@ -99,7 +102,7 @@ export class ChatService {
     const [first] = this.catalog.models.group(call.request.model);
     return this.limits.admit({
       key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
-      requestId: call.requestId,
+      requestId: call.callId,
       deadline: Date.now() + this.timeoutMs(call, first),
       estimatedCost: this.spend.estimate(first, call.request),
     });
@@ -238,7 +241,7 @@ export class ChatService {
     const { deployment } = attempt;
     return {
       v: CHAT_JOB_VERSION,
-      requestId: index === 0 ? call.requestId : `${call.requestId}.f${index}`,
+      requestId: index === 0 ? call.callId : `${call.callId}.f${index}`,
       deploymentId: deployment.id,
       deployment: this.catalog.spec(deployment.id),
       modelName: call.request.model,

@@ -5,6 +5,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Set by the request-id middleware before anything else runs. */
     requestId: string;
+    /** True when `requestId` is the client's `x-request-id` rather than one the gateway made. */
+    requestIdFromClient: boolean;
     /** Set by the API key guard on authenticated routes. */
     auth?: AuthContext;
     /** Filled in by the routes that know more (chat), for the request's log line and metrics. */

@@ -16,6 +16,7 @@ export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes:
   app.disable('x-powered-by');
   app.use((req: Request, res: Response, next: NextFunction) => {
     req.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    req.requestIdFromClient = req.requestId === req.headers[REQUEST_ID_HEADER];
     res.setHeader(REQUEST_ID_HEADER, req.requestId);
     next();
   });

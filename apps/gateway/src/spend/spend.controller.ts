@@ -53,7 +53,7 @@ export class SpendController {
     const q = parseBody(spendLogsQuerySchema, query);
     const builder = this.logs.createQueryBuilder('l').orderBy('l.start_time', 'DESC').addOrderBy('l.id', 'DESC').limit(q.limit);
     if (q.api_key) builder.andWhere('l.key_token = :token', { token: tokenOf(q.api_key) });
-    if (q.request_id) builder.andWhere('(l.request_id = :id OR l.request_id LIKE :fallbacks)', { id: q.request_id, fallbacks: `${q.request_id}.f%` });
+    if (q.request_id) builder.andWhere('l.request_id = :id', { id: q.request_id });
     if (q.start_date) builder.andWhere('l.start_time >= :start', { start: q.start_date });
     if (q.end_date) builder.andWhere('l.start_time <= :end', { end: q.end_date });
     return (await orUnavailable(builder.getMany())).map(logView);
