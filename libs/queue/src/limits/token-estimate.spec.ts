@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from '@app/contracts';
-import { estimateTokens } from './token-estimate';
+import { chunkChars, estimateTokens, estimatedUsage } from './token-estimate';
 
 describe('estimateTokens', () => {
   const ask = (fields: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }], ...fields });
@@ -14,5 +14,23 @@ describe('estimateTokens', () => {
     ['rounded up', { messages: [{ role: 'user', content: 'hi' }] }, 1],
   ])('%s', (_case, fields, expected) => {
     expect(estimateTokens(ask(fields))).toBe(expected);
+  });
+});
+
+describe('estimatedUsage / chunkChars', () => {
+  it('estimates a cut-short stream from its prompt and what it generated, and says so', () => {
+    const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }], max_tokens: 1000 };
+    expect(estimatedUsage(request, 21)).toEqual({ prompt_tokens: 10, completion_tokens: 6, total_tokens: 16, estimated: true });
+  });
+
+  it('counts content and tool-call argument characters of a chunk', () => {
+    const chunk = {
+      id: 'c',
+      object: 'chat.completion.chunk' as const,
+      created: 0,
+      model: 'm',
+      choices: [{ index: 0, delta: { content: 'hello', tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] }, finish_reason: null, logprobs: null }],
+    };
+    expect(chunkChars(chunk)).toBe(12);
   });
 });

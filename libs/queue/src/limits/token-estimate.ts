@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, ChatMessage } from '@app/contracts';
+import type { ChatCompletionChunk, ChatCompletionRequest, ChatMessage, CompletionUsage } from '@app/contracts';
 
 /** Characters per token of English text with OpenAI's tokenizers; other scripts and code run denser. */
 const CHARS_PER_TOKEN = 4;
@@ -11,11 +11,36 @@ const CHARS_PER_TOKEN = 4;
  * reported usage replaces the estimate when it ends.
  */
 export function estimateTokens(request: ChatCompletionRequest): number {
+  const maxCompletion = request.max_completion_tokens ?? request.max_tokens ?? 0;
+  return estimatePromptTokens(request) + maxCompletion * (request.n ?? 1);
+}
+
+/** The prompt's share of {@link estimateTokens}. */
+export function estimatePromptTokens(request: ChatCompletionRequest): number {
   let chars = 0;
   for (const message of request.messages) chars += messageChars(message);
   if (request.tools !== undefined) chars += JSON.stringify(request.tools).length;
-  const maxCompletion = request.max_completion_tokens ?? request.max_tokens ?? 0;
-  return Math.ceil(chars / CHARS_PER_TOKEN) + maxCompletion * (request.n ?? 1);
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+/**
+ * Usage of a stream cut short before the upstream reported its own (it does so at the end): the
+ * prompt estimate and the characters generated so far, / 4. Marked `estimated: true`.
+ */
+export function estimatedUsage(request: ChatCompletionRequest, generatedChars: number): CompletionUsage {
+  const prompt = estimatePromptTokens(request);
+  const completion = Math.ceil(generatedChars / CHARS_PER_TOKEN);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, estimated: true };
+}
+
+/** Characters of content and tool-call arguments in one chunk. */
+export function chunkChars(chunk: ChatCompletionChunk): number {
+  let chars = 0;
+  for (const choice of chunk.choices) {
+    if (typeof choice.delta.content === 'string') chars += choice.delta.content.length;
+    for (const call of choice.delta.tool_calls ?? []) chars += call.function?.arguments?.length ?? 0;
+  }
+  return chars;
 }
 
 function messageChars(message: ChatMessage): number {

@@ -15,7 +15,7 @@ import type { Deployment, DeploymentResolver } from '@app/config';
 import type { JobOutcome, QueueJobCounts, WorkerMetrics } from '@app/observability';
 import { CHAT_WORKER_TIMINGS, RetryLaterError, chatBackoffStrategy, retryDelayMs } from '../chat-job.options';
 import { type Admission, DeploymentLimiter, type HeldSlot } from '../limits/deployment-limiter';
-import { estimateTokens } from '../limits/token-estimate';
+import { chunkChars, estimateTokens, estimatedUsage } from '../limits/token-estimate';
 import { readJobCounts } from '../queue-job-counts';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
@@ -346,12 +346,14 @@ export class ChatWorkerHost {
     }
 
     let usage: CompletionUsage | null = null;
+    let generatedChars = 0;
     try {
       for await (const chunk of this.options.processor.stream(deployment, payload.request, context)) {
         if (chunk.choices.length === 0 && chunk.usage) {
           usage = chunk.usage;
           continue;
         }
+        generatedChars += chunkChars(chunk);
         if (writer.eventsWritten === 0) this.options.metrics.firstChunk(payload.modelName, (Date.now() - started) / 1000);
         await writer.write({ t: 'chunk', chunk });
       }
@@ -359,7 +361,8 @@ export class ChatWorkerHost {
       return done(usage);
     } catch (err) {
       const stopping = cancelled.reason === STOPPING;
-      if (cancelled.aborted && !stopping) return done(usage, { cancelled: true });
+      // The upstream reports usage at the end: what a client that left did receive is estimated, so it is still billed.
+      if (cancelled.aborted && !stopping) return done(usage ?? estimatedUsage(payload.request, generatedChars), { cancelled: true });
       // Nothing sent yet: the call can start over elsewhere (a stopping worker puts it back).
       if (writer.eventsWritten === 0) throw err;
       const error = stopping
