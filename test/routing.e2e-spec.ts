@@ -24,6 +24,9 @@ function routingConfig(a: FakeOpenAIServer, b: FakeOpenAIServer, broken: FakeOpe
   - model_name: local
     litellm_params: {model: ollama/llama3.2, api_base: "${ollama.origin}"}
     model_info: {id: local-1}
+  - model_name: tight
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "${a.url}", api_key: sk-a, tpm: 100}
+    model_info: {id: tight-1}
 router_settings:
   routing_strategy: ${strategy}
   allowed_fails: 2
@@ -94,6 +97,18 @@ describe('routing across deployments', () => {
     const back = await ask(shuffle, 'lonely');
     expect(back.status).toBe(200);
     expect(broken.total).toBe(3);
+  });
+
+  it('does not cool a deployment down for calls too big for its tpm, which are the caller\'s doing', async () => {
+    for (let i = 0; i < 3; i++) {
+      const big = await ask(shuffle, 'tight', { max_tokens: 1000 });
+      expect(big.status).toBe(429);
+      expect(big.json.error.code).toBe('tokens_over_limit');
+      expect(big.json.error.message).toContain('tpm');
+    }
+    const normal = await ask(shuffle, 'tight');
+    expect(normal.status).toBe(200);
+    expect(a.total).toBe(1);
   });
 
   it('falls back from a failing cloud model to the local one, saying which served it', async () => {

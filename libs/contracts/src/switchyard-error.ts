@@ -20,6 +20,8 @@ export const ERROR_TABLE = {
   // Retrying does not help until the budget resets or is raised: clients are told not to (x-should-retry: false).
   budget_exceeded: { status: 429, type: 'budget_exceeded' },
   queue_full: { status: 429, type: 'rate_limit_error' },
+  // The call alone needs more tokens than the deployment's tpm: it can never run there.
+  tokens_over_limit: { status: 429, type: 'rate_limit_error' },
   // Never sent: the client is gone. Logged and counted with nginx's status for it.
   client_closed: { status: 499, type: 'client_closed' },
   internal_error: { status: 500, type: 'api_error' },

@@ -11,9 +11,18 @@ export interface Attempt {
   deployment: Deployment;
 }
 
-/** Failures that say something about the deployment, not the request: worth a cooldown and a fallback. */
+/** Failures another deployment or a fallback model may not have: the next attempt is worth a try. */
 export function isDeploymentFailure(error: SwitchyardError): boolean {
   return error.status === 429 || error.status >= 500;
+}
+
+/**
+ * Failures that count towards a deployment's cooldown: it failed or is saturated. Not a call too
+ * big for its tpm, nor a full queue: those say something about the call or the provider's
+ * backlog, and a few of them must not take every deployment of a model out of service.
+ */
+export function countsAgainstDeployment(error: SwitchyardError): boolean {
+  return error.status >= 500 || error.code === 'rate_limit_exceeded';
 }
 
 /** How strongly simple-shuffle favours a deployment: `weight`, else `rpm`, else `tpm`, else 1. */
@@ -77,7 +86,7 @@ export class Router {
       const left = (this.inFlight.get(deploymentId) ?? 1) - 1;
       if (left > 0) this.inFlight.set(deploymentId, left);
       else this.inFlight.delete(deploymentId);
-      if (error && isDeploymentFailure(error)) this.recordFailure(deploymentId);
+      if (error && countsAgainstDeployment(error)) this.recordFailure(deploymentId);
     };
   }
 

@@ -277,7 +277,7 @@ export class ChatWorkerHost {
     const now = Date.now();
     let at: number;
     if (admission.kind === 'too_large') {
-      throw new SwitchyardError('rate_limit_exceeded', `this call needs about ${estimateTokens(job.data.request)} tokens, more than the tpm limit (${admission.tpm}) of model "${modelName}"`);
+      throw new SwitchyardError('tokens_over_limit', `this call needs about ${estimateTokens(job.data.request)} tokens, more than the tpm limit (${admission.tpm}) of model "${modelName}"`);
     } else if (admission.kind === 'busy') {
       const waited = now - enqueuedAt;
       const recheck = Math.min(PARKED_RECHECK.maxMs, Math.max(PARKED_RECHECK.minMs, waited / 2)) * (0.8 + Math.random() * 0.4);
