@@ -30,6 +30,8 @@ export interface ChatCall {
   requestId: string;
   /** Unique per call: the job id (fallback attempts add `.f<n>`) and the per-key slot. */
   callId: string;
+  /** The router's plan, made at admission: deployments to try in order. */
+  attempts?: Attempt[];
   stream: boolean;
   /** Queue priority for traffic that may wait (lower runs sooner); unset for ordinary calls. */
   priority: number | undefined;
@@ -51,6 +53,9 @@ export function servedHeaders(served: Served): Record<string, string> {
     'x-switchyard-attempts': String(served.attempted),
   };
 }
+
+/** For a call refused before the key's limits were consulted. */
+const NOT_ADMITTED: Admission = { headers: {}, release: async () => undefined };
 
 function asSwitchyardError(err: unknown): SwitchyardError {
   return err instanceof SwitchyardError ? err : new SwitchyardError('internal_error', (err as Error)?.message ?? String(err));
@@ -99,12 +104,20 @@ export class ChatService {
 
   /** The key's limits; throws 429 when one is reached. The admission's headers go on the answer. */
   async admit(call: ChatCall): Promise<Admission> {
-    const [first] = this.catalog.models.group(call.request.model);
+    try {
+      call.attempts = this.router.plan(call.request.model);
+    } catch (err) {
+      const error = asSwitchyardError(err);
+      this.finish(call, NOT_ADMITTED, { usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
+      throw error;
+    }
+    const [first] = call.attempts;
     return this.limits.admit({
       key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
       requestId: call.callId,
-      deadline: Date.now() + this.timeoutMs(call, first),
-      estimatedCost: this.spend.estimate(first, call.request),
+      // The slot is held until the last possible attempt would have ended.
+      deadline: Date.now() + call.attempts.reduce((total, attempt) => total + this.timeoutMs(call, attempt.deployment), 0),
+      estimatedCost: this.spend.estimate(first.deployment, call.request),
     });
   }
 
@@ -113,7 +126,7 @@ export class ChatService {
     let attempts: Attempt[] = [];
     let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
     try {
-      attempts = this.router.plan(call.request.model);
+      attempts = call.attempts ?? this.router.plan(call.request.model);
       for (const [index, attempt] of attempts.entries()) {
         if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);
@@ -145,7 +158,7 @@ export class ChatService {
   async stream(call: ChatCall, admission: Admission, hungUp?: AbortSignal): Promise<{ handle: ChatStreamHandle; served: Served }> {
     let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
     try {
-      const attempts = this.router.plan(call.request.model);
+      const attempts = call.attempts ?? this.router.plan(call.request.model);
       for (const [index, attempt] of attempts.entries()) {
         if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);

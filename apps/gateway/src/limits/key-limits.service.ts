@@ -1,4 +1,5 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { once } from 'node:events';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type IORedis from 'ioredis';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
@@ -39,7 +40,9 @@ redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ttl)
 if parallelLimit > 0 or maxBudget >= 0 then
   redis.call('ZADD', KEYS[3], expiresAt, member)
-  redis.call('PEXPIREAT', KEYS[3], expiresAt + 1000)
+  -- Only ever extended: a short call must not cut short the slot of a long one already in flight.
+  local keep = expiresAt + 1000 - now
+  if redis.call('PTTL', KEYS[3]) < keep then redis.call('PEXPIRE', KEYS[3], keep) end
 end
 return {'ok', rpm + 1, tpm}
 `;
@@ -89,7 +92,7 @@ export interface AdmitRequest {
  * reserves its estimated cost, so parallel calls cannot all start on the same last dollar.
  */
 @Injectable()
-export class KeyLimits implements OnApplicationShutdown {
+export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: LimitRedis;
   private readonly prefix: string;
 
@@ -99,6 +102,12 @@ export class KeyLimits implements OnApplicationShutdown {
     this.redis.on('error', () => undefined);
     this.redis.defineCommand('admitKey', { numberOfKeys: 4, lua: ADMIT });
     this.redis.defineCommand('releaseKey', { numberOfKeys: 3, lua: RELEASE });
+  }
+
+  /** Connected before the gateway serves, so the first calls of a limited key are not refused; gives up waiting after 10 s. */
+  async onModuleInit(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await Promise.race([once(this.redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   }
 
   onApplicationShutdown() {
