@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Provider } from '@app/contracts';
-import { GatewayConfig } from './switchyard-config';
+import { SecretBox } from './secret-box';
+import { GatewayConfig, WorkerConfig } from './switchyard-config';
 
 describe('GatewayConfig.maxQueueDepth', () => {
   const configFile = (text: string) => {
@@ -18,5 +19,30 @@ describe('GatewayConfig.maxQueueDepth', () => {
     expect(config.maxQueueDepth(Provider.Ollama)).toBe(20);
     expect(config.maxQueueDepth(Provider.OpenAI)).toBe(300);
     expect(GatewayConfig.load({ ...base, CONFIG_FILE }).maxQueueDepth(Provider.OpenAI)).toBe(1000);
+  });
+});
+
+describe('salt key shared by gateway and workers', () => {
+  const configFile = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sy-config-')), 'config.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+  const box = new SecretBox('sk-from-config');
+  const spec = { id: 'db-1', version: 'v1', model_name: 'team/llama', litellm_params: box.sealParams({ model: 'ollama/llama3.2', api_key: 'sk-upstream' }), model_info: {} };
+
+  it('falls back to general_settings.master_key in the worker as it does in the gateway', () => {
+    const CONFIG_FILE = configFile('model_list: []\ngeneral_settings:\n  master_key: sk-from-config\n');
+    const gateway = GatewayConfig.load({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', CONFIG_FILE });
+    const worker = WorkerConfig.load(Provider.Ollama, { CONFIG_FILE }, { healthPort: 1, concurrency: 1 });
+    expect(gateway.env.SALT_KEY).toBe('sk-from-config');
+    expect(worker.env.SALT_KEY).toBe('sk-from-config');
+    expect(worker.deployments.resolve('db-1', spec, 'team/llama').apiKey).toBe('sk-upstream');
+  });
+
+  it('prefers SALT_KEY, then LITELLM_SALT_KEY, over any master key', () => {
+    const CONFIG_FILE = configFile('model_list: []\ngeneral_settings:\n  master_key: sk-from-config\n');
+    expect(WorkerConfig.load(Provider.Ollama, { CONFIG_FILE, LITELLM_SALT_KEY: 'sk-litellm-salt', LITELLM_MASTER_KEY: 'sk-m' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-litellm-salt');
+    expect(WorkerConfig.load(Provider.Ollama, { CONFIG_FILE, SALT_KEY: 'sk-salt', LITELLM_SALT_KEY: 'sk-litellm-salt' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-salt');
   });
 });

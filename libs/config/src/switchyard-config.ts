@@ -52,8 +52,10 @@ export class WorkerConfig {
   }
 
   static load(provider: Provider, source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerConfig {
-    const env = parseWorkerEnv(source, defaults);
-    const file = loadModelConfig(resolve(env.CONFIG_FILE), { env: source, needsSecretsOf: [provider] });
+    const parsed = parseWorkerEnv(source, defaults);
+    const file = loadModelConfig(resolve(parsed.CONFIG_FILE), { env: source, needsSecretsOf: [provider] });
+    // The gateway's salt key falls back to the master key, config.yaml's included: so does the worker's.
+    const env = { ...parsed, SALT_KEY: parsed.SALT_KEY ?? file.masterKey };
     return new WorkerConfig(provider, env, new ModelRegistry(file.deployments), source, file.defaults);
   }
 }
