@@ -1,6 +1,6 @@
 import { FakeOllamaServer } from './fakes/fake-ollama.server';
 import { FakeOpenAIServer } from './fakes/fake-openai.server';
-import { call, sleep } from './support/fixtures';
+import { call, generateKey, sleep } from './support/fixtures';
 import { type Stack, startStack } from './support/stack';
 
 const ask = (stack: Stack, model: string, extra: Record<string, unknown> = {}) =>
@@ -128,6 +128,19 @@ describe('routing across deployments', () => {
     const refused = await ask(leastBusy, 'cloud');
     expect(refused.status).toBe(400);
     expect(ollama.total).toBe(1);
+  });
+
+  it('serves a key only by fallbacks it may use itself', async () => {
+    const onlyCloud = await generateKey(leastBusy.url, { models: ['cloud'] });
+    broken.failNext(1, 503);
+    const res = await call(leastBusy.url, '/v1/chat/completions', { key: onlyCloud.key, body: { model: 'cloud', messages: [{ role: 'user', content: 'hello there' }] } });
+    expect(res.status).toBe(503);
+    expect(ollama.total).toBe(0);
+    const both = await generateKey(leastBusy.url, { models: ['cloud', 'local'] });
+    broken.failNext(1, 503);
+    const served = await call(leastBusy.url, '/v1/chat/completions', { key: both.key, body: { model: 'cloud', messages: [{ role: 'user', content: 'hello there' }] } });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-switchyard-model-group')).toBe('local');
   });
 
   it('goes straight to the fallback while the deployment cools down, for streams too', async () => {

@@ -54,8 +54,9 @@ export class Router {
    * Deployments to try in order: the requested group's healthy ones (the strategy's pick
    * first), then each fallback group's. 429 with Retry-After when every one is cooling down.
    */
-  plan(modelName: string, now = Date.now()): Attempt[] {
-    const groups = [modelName, ...(this.settings.fallbacks.get(modelName) ?? [])];
+  plan(modelName: string, mayUse: (modelGroup: string) => boolean = () => true, now = Date.now()): Attempt[] {
+    // A key is served only by fallbacks it may use itself: fallbacks never widen its model list.
+    const groups = [modelName, ...(this.settings.fallbacks.get(modelName) ?? []).filter(mayUse)];
     const attempts: Attempt[] = [];
     let soonest = Infinity;
     for (const modelGroup of new Set(groups)) {
