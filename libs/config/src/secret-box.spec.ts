@@ -31,4 +31,15 @@ describe('SecretBox', () => {
   it('withoutSecrets drops secret-named fields in any form', () => {
     expect(withoutSecrets({ model: 'm', api_key: box.seal('x'), api_base: 'http://x', token: 'os.environ/T' })).toEqual({ model: 'm', api_base: 'http://x' });
   });
+
+  it('seals and hides secrets at any depth, and leaves max_tokens alone', () => {
+    const params = { model: 'm', max_tokens: 512, extra_headers: { Authorization: 'Bearer sk-inner', 'x-api-key': 'os.environ/X', 'x-trace': 'on' }, list: [{ client_secret: 's' }] };
+    const sealed = box.sealParams(params) as typeof params;
+    expect(SecretBox.isSealed(sealed.extra_headers.Authorization)).toBe(true);
+    expect(SecretBox.isSealed(sealed.list[0].client_secret)).toBe(true);
+    expect(sealed.extra_headers['x-api-key']).toBe('os.environ/X');
+    expect(JSON.stringify(sealed)).not.toContain('sk-inner');
+    expect(box.openParams(sealed)).toEqual(params);
+    expect(withoutSecrets(params)).toEqual({ model: 'm', max_tokens: 512, extra_headers: { 'x-trace': 'on' }, list: [{}] });
+  });
 });

@@ -10,8 +10,11 @@ const PREFIX = 'sy-enc:v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** litellm_params fields treated as secrets: encrypted at rest, never shown. */
-export const SECRET_PARAM = /(key|secret|token|password|credential)/i;
+/**
+ * litellm_params fields treated as secrets, at any depth (`extra_headers.Authorization` too):
+ * encrypted at rest, never shown. By the end of the name, so `max_tokens` is not one.
+ */
+export const SECRET_PARAM = /(key|secret|password|passwd|credentials?|authorization|token)$/i;
 
 export class SecretBox {
   private readonly key: Buffer;
@@ -39,25 +42,38 @@ export class SecretBox {
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   }
 
-  /** Seals every secret-named string param, except `os.environ/` references (resolved by the worker) and values already sealed. */
+  /** Seals every secret-named string param, at any depth, except `os.environ/` references (resolved by the worker) and values already sealed. */
   sealParams(params: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(
-      Object.entries(params).map(([name, value]) =>
-        isPlainSecret(name, value) ? [name, this.seal(value as string)] : [name, value],
-      ),
-    );
+    return mapParams(params, (name, value) => (isPlainSecret(name, value) ? this.seal(value as string) : value));
   }
 
   openParams(params: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, SecretBox.isSealed(value) ? this.open(value) : value]));
+    return mapParams(params, (_name, value) => (SecretBox.isSealed(value) ? this.open(value) : value));
   }
+}
+
+/** Applies `change` to every named value of nested objects (arrays are walked too). */
+function mapParams(params: Record<string, unknown>, change: (name: string, value: unknown) => unknown): Record<string, unknown> {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, walk(change(name, v))]));
+    return value;
+  };
+  return walk(params) as Record<string, unknown>;
 }
 
 function isPlainSecret(name: string, value: unknown): boolean {
   return SECRET_PARAM.test(name) && typeof value === 'string' && !value.startsWith('os.environ/') && !SecretBox.isSealed(value);
 }
 
-/** litellm_params as callers may see them: secret-named fields removed, whatever their form. */
+/** litellm_params as callers may see them: secret-named fields removed at any depth, whatever their form. */
 export function withoutSecrets(params: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(params).filter(([name]) => !SECRET_PARAM.test(name)));
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).filter(([name]) => !SECRET_PARAM.test(name)).map(([name, v]) => [name, walk(v)]));
+    }
+    return value;
+  };
+  return walk(params) as Record<string, unknown>;
 }
