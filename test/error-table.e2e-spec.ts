@@ -167,6 +167,15 @@ describe('error table', () => {
       expect(locked.text).not.toContain(MASTER_KEY);
     });
 
+    it('counts failed logins per client address behind a trusted proxy (TRUST_PROXY)', async () => {
+      const behindProxy = await stack.startGateway({ TRUST_PROXY: 'loopback' });
+      const login = (password: string, from: string) =>
+        call(behindProxy.url, '/ui/login', { key: null, body: { username: 'admin', password }, headers: { 'x-forwarded-for': from } });
+      for (let i = 0; i < 10; i++) expectError(await login(`sk-guess-${i}`, '203.0.113.7'), 401, 'invalid_api_key');
+      expectError(await login(MASTER_KEY, '203.0.113.7'), 429, 'rate_limit_exceeded');
+      expect((await login(MASTER_KEY, '203.0.113.8')).status).toBe(200);
+    });
+
     it('passes an upstream 429 on with its Retry-After when waiting it out would pass the deadline', async () => {
       fakes.ollama.failNext(1, 429, 'slow down', { 'retry-after': '2' });
       const res = await chat({ ...HELLO, model: 'ollama/throttled' });

@@ -21,6 +21,7 @@ export async function createGatewayApp(source: EnvSource): Promise<{ app: NestEx
   }
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { logger, bodyParser: false });
   installRequestObserver(app, { log: logger.child('HTTP'), metrics: app.get(GatewayMetrics), drain: app.get(GatewayDrain) });
+  if (config.env.TRUST_PROXY !== undefined) app.set('trust proxy', config.env.TRUST_PROXY);
   installHttpPipeline(app, parseByteSize(config.env.MAX_REQUEST_BODY));
   installAdminUi(app);
   installApiDocs(app);

@@ -133,3 +133,18 @@ describe('parseByteSize', () => {
     ['10mb', 10485760],
   ])('%s is %d bytes', (text, bytes) => expect(parseByteSize(text)).toBe(bytes));
 });
+
+describe('TRUST_PROXY', () => {
+  const required = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', MASTER_KEY: 'sk-1234' };
+  it.each([
+    ['true', true],
+    ['False', false],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
+  ])('reads %s as Express expects it', (value, expected) => {
+    expect(parseGatewayEnv({ ...required, TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+  it('is unset by default: no proxy is believed', () => {
+    expect(parseGatewayEnv(required).TRUST_PROXY).toBeUndefined();
+  });
+});

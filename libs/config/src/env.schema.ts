@@ -55,6 +55,15 @@ const gatewaySchema = baseSchema.extend({
   UI_PASSWORD: z.string().min(1).optional(),
   /** Seconds an admin UI session lasts. */
   UI_SESSION_TTL: seconds.default(8 * 3600),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (Express's "trust proxy"):
+   * `true`, a number of hops, or addresses/CIDRs such as `loopback, 10.0.0.0/8`. Unset: none.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .transform((v): boolean | number | string => (/^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : /^\d+$/.test(v) ? Number(v) : v))
+    .optional(),
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(1000),
   /** Seconds between SIGTERM (readiness turns 503) and closing the listener, for load balancers to notice. */
   SHUTDOWN_DELAY: secondsOrZero.default(0),

@@ -34,7 +34,8 @@ export class AdminUiController {
   @HttpCode(200)
   @Public()
   login(@Body() body: unknown, @Req() req: Request) {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    // The client's address; behind a load balancer, set TRUST_PROXY so this is not the balancer's.
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const waitMs = this.attempts.blockedFor(address);
     if (waitMs > 0) {
       throw new SwitchyardError('rate_limit_exceeded', `too many failed logins from this address; try again in ${Math.ceil(waitMs / 1000)} s`, { retryAfterMs: waitMs });

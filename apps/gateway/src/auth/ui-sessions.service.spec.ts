@@ -1,7 +1,8 @@
 import { type GatewayConfig } from '@app/config';
 import { UiSessions } from './ui-sessions.service';
 
-const sessions = (masterKey: string, ttlSeconds = 3600) => new UiSessions({ env: { MASTER_KEY: masterKey, UI_SESSION_TTL: ttlSeconds } } as GatewayConfig);
+const sessions = (masterKey: string, ttlSeconds = 3600, uiPassword?: string) =>
+  new UiSessions({ env: { MASTER_KEY: masterKey, UI_SESSION_TTL: ttlSeconds, UI_PASSWORD: uiPassword } } as GatewayConfig);
 
 describe('UiSessions', () => {
   const now = Date.UTC(2026, 10, 26, 12);
@@ -24,6 +25,7 @@ describe('UiSessions', () => {
     expect(s.check(extended, now)).toBe('invalid');
     expect(s.check(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, now)).toBe('invalid');
     expect(sessions('sk-new-master').check(token, now)).toBe('invalid');
+    expect(sessions('sk-master', 3600, 'a-new-ui-password').check(token, now)).toBe('invalid');
     expect(s.check('sy-ui.garbage', now)).toBe('invalid');
   });
 });

@@ -7,7 +7,7 @@ const PREFIX = 'sy-ui.';
 /**
  * Admin UI sessions: `sy-ui.<expiry>.<nonce>.<HMAC>` tokens that stand for the master key
  * until they expire. Stateless, so every gateway replica accepts them; signed with a key
- * derived from the master key, so changing the master key ends every session.
+ * derived from the master key and UI_PASSWORD, so changing either ends every session.
  */
 @Injectable()
 export class UiSessions {
@@ -15,7 +15,8 @@ export class UiSessions {
   private readonly ttlMs: number;
 
   constructor(@Inject(GatewayConfig) config: GatewayConfig) {
-    this.secret = createHmac('sha256', 'switchyard-ui-session').update(config.env.MASTER_KEY).digest();
+    // Changing the master key or the UI password ends every session.
+    this.secret = createHmac('sha256', 'switchyard-ui-session').update(`${config.env.MASTER_KEY}\0${config.env.UI_PASSWORD ?? ''}`).digest();
     this.ttlMs = config.env.UI_SESSION_TTL * 1000;
   }
 
