@@ -212,7 +212,7 @@ describe('streaming through the queues', () => {
   it('ends a stream that fails mid-way with an error event and no [DONE]', async () => {
     // A worker that dies mid-stream is simulated by the upstream dropping the connection after the first chunk.
     fakes.openai.chunkDelayMs = 200;
-    const pending = rawStream(stack.url, { ...HELLO, model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four' }] });
+    const pending = rawStream(stack.url, { ...HELLO, model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four' }] }, { 'x-request-id': 'fails-mid-way-1' });
     await new Promise((r) => setTimeout(r, 300));
     const port = Number(new URL(fakes.openai.origin).port);
     await fakes.openai.stop();
@@ -221,6 +221,9 @@ describe('streaming through the queues', () => {
     expect(data.at(-1)).not.toBe('[DONE]');
     const last = JSON.parse(data.at(-1)!);
     expect(last.error).toMatchObject({ type: expect.any(String), code: expect.any(String), message: expect.any(String) });
+    // Logged once, as the failure the client saw.
+    const logs = await eventually(() => call(stack.url, '/spend/logs?request_id=fails-mid-way-1'), (r) => r.json.length === 1, 3000);
+    expect(logs.json[0]).toMatchObject({ status: 'failure', http_status: 502, error_code: last.error.code, stream: true });
   });
 
   it('leaves no stream behind in Redis once streams end, however they end', async () => {

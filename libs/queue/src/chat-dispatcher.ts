@@ -34,7 +34,7 @@ export interface ChatDispatcherOptions {
 export interface ChatStreamHandle {
   events: AsyncIterable<ChatStreamEvent>;
   /** The job's outcome (usage), once it has finished. */
-  result: Promise<ChatJobResult | undefined>;
+  result: Promise<ChatJobResult | SwitchyardError>;
   /** The client went away: the job is removed if still queued, aborted if running. */
   cancel(): Promise<void>;
 }
@@ -126,8 +126,8 @@ export class ChatDispatcher {
     };
     const fail = (error: SwitchyardError) => push([{ t: 'error', error: error.toWire() }]);
 
-    let settleResult!: (r: ChatJobResult | undefined) => void;
-    const result = new Promise<ChatJobResult | undefined>((r) => (settleResult = r));
+    let settleResult!: (r: ChatJobResult | SwitchyardError) => void;
+    const result = new Promise<ChatJobResult | SwitchyardError>((r) => (settleResult = r));
     this.reader.subscribe(key, push);
     // The waiter outlives the events: the job's outcome (its usage, also for a cancelled stream)
     // arrives after the last event, and until then the call still counts.
@@ -135,9 +135,9 @@ export class ChatDispatcher {
       queue,
       payload,
       options,
-      { resolve: (r) => settleResult(r), reject: (e) => (settleResult(undefined), fail(e)) },
+      { resolve: (r) => settleResult(r), reject: (e) => (settleResult(e), fail(e)) },
       (error) => {
-        settleResult(undefined);
+        settleResult(error);
         fail(error);
         void this.cancel(provider, payload.requestId);
       },

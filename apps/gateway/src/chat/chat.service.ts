@@ -208,19 +208,21 @@ export class ChatService {
   }
 
   /** Records a stream once its job has ended. A stopping gateway waits for that: the outcome carries the usage the spend log needs. */
-  private settle(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | undefined>, done: (e?: SwitchyardError) => void): void {
+  private settle(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | SwitchyardError>, done: (e?: SwitchyardError) => void): void {
     const settled = this.drain.hold();
     void this.settleStream(call, admission, attempt, result, done).finally(settled);
   }
 
   /** Spend and limits of a stream, once its job has ended (a cancelled one reports what was generated). */
-  private async settleStream(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | undefined>, done: (e?: SwitchyardError) => void) {
-    const outcome = await result.catch(() => undefined);
-    done();
-    if (!outcome) {
-      this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: 502, errorCode: 'upstream_error' });
+  private async settleStream(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | SwitchyardError>, done: (e?: SwitchyardError) => void) {
+    const outcome = await result.catch((err: unknown) => asSwitchyardError(err));
+    if (outcome instanceof SwitchyardError) {
+      // Failed mid-answer or cut off at its deadline: logged with its own status (e.g. 502, 504).
+      done(outcome);
+      this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: outcome.status, errorCode: outcome.code });
       return;
     }
+    done();
     this.finish(call, admission, { servedBy: attempt, usage: outcome.usage, status: outcome.cancelled ? 'cancelled' : 'success', httpStatus: 200 });
   }
 
