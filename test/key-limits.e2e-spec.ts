@@ -131,6 +131,20 @@ describe('per-key limits and spend', () => {
     expect((await call(stack.url, '/global/spend', { key })).status).toBe(403);
   });
 
+  it('keeps a key\'s spend and spend history when it is regenerated, even spend not yet written', async () => {
+    const { key, token } = await generateKey(stack.url, { key_alias: 'regen-spend' });
+    expect((await chat(stack.url, key, { ...HELLO, model: 'priced' })).status).toBe(200);
+    await eventually(() => call(stack.url, `/spend/logs?api_key=${token}`), (r) => r.json.length === 1, 3000);
+    // A second call, and the regeneration right after it, before its row is written (rows wait up to a second).
+    expect((await chat(stack.url, key, { ...HELLO, model: 'priced' })).status).toBe(200);
+    const renewed = await call(stack.url, '/key/regenerate', { body: { key } });
+    expect(renewed.status).toBe(200);
+    const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${renewed.json.token}`), (r) => r.json.length === 2, 3000);
+    expect(logs.json).toHaveLength(2);
+    const info = await eventually(() => call(stack.url, `/key/info?key=${renewed.json.token}`), (r) => r.json.info.spend > 0.009, 3000);
+    expect(info.json.info.spend).toBeCloseTo(0.01, 10);
+  });
+
   it('records a streamed call once, with its usage, and a cancelled one as cancelled with what it generated', async () => {
     const { key, token } = await generateKey(stack.url, {});
     const streamed = await chat(stack.url, key, { ...HELLO, model: 'priced', stream: true }, { 'x-request-id': 'spend-stream-1' });

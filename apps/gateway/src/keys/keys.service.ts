@@ -9,6 +9,7 @@ import { KeyCacheService } from '../auth/key-cache.service';
 import { hashKey, newVirtualKey, shortKeyName, tokenOf } from '../auth/key-material';
 import { orUnavailable } from '../http/or-unavailable';
 import { ModelCatalog } from '../models/model-catalog.service';
+import { SpendLogWriter } from '../spend/spend-log.writer';
 import { type GenerateKeyRequest, type KeySettings, durationMs } from './key-requests.schema';
 
 const UNIQUE_VIOLATION = '23505';
@@ -53,6 +54,7 @@ export class KeysService {
     @InjectRepository(VirtualKeyEntity) private readonly keys: Repository<VirtualKeyEntity>,
     private readonly cache: KeyCacheService,
     private readonly catalog: ModelCatalog,
+    private readonly spendLogs: SpendLogWriter,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
@@ -120,7 +122,17 @@ export class KeysService {
     const old = await this.row(tokenOf(keyOrHash));
     const key = newKey ?? newVirtualKey();
     const token = hashKey(key);
-    await this.save(old, () => this.keys.update({ token: old.token }, { token, keyName: shortKeyName(key) }), 'new_key is already used by another key');
+    // The key's spend history and the spend still waiting to be written follow it to its new hash.
+    this.spendLogs.retarget(old.token, token);
+    await this.save(
+      old,
+      () =>
+        this.keys.manager.transaction(async (tx) => {
+          await tx.update(VirtualKeyEntity, { token: old.token }, { token, keyName: shortKeyName(key) });
+          await tx.query('UPDATE spend_logs SET key_token = $2 WHERE key_token = $1', [old.token, token]);
+        }),
+      'new_key is already used by another key',
+    );
     await this.cache.invalidate([old.token, token]);
     return { key, ...keyInfo(await this.row(token)) };
   }

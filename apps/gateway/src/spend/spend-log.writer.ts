@@ -62,6 +62,11 @@ export class SpendLogWriter implements OnApplicationShutdown {
     else this.schedule();
   }
 
+  /** A regenerated key: rows not yet written belong to its new hash. */
+  retarget(oldToken: string, newToken: string): void {
+    for (const row of this.buffer) if (row.keyToken === oldToken) row.keyToken = newToken;
+  }
+
   /**
    * Writes one batch; resolves when it is in Postgres (or put back after a failure). While a
    * write runs, callers share it: the next one starts from its end, never stacked on it.
