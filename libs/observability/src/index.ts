@@ -6,3 +6,4 @@ export * from './metrics/worker-metrics';
 export * from './metrics/queue-depth.gauge';
 export * from './metrics/metrics-endpoint';
 export * from './stop-signals';
+export * from './same-secret';

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -17,14 +17,14 @@ export function shortKeyName(key: string): string {
   return `sk-...${key.slice(-4)}`;
 }
 
-/** Admin endpoints accept a key either as its plaintext or as its hash. */
-export function tokenOf(keyOrHash: string): string {
-  return HASH_PATTERN.test(keyOrHash) ? keyOrHash : hashKey(keyOrHash);
+/** A key's hash (64 hex digits) rather than a key. */
+export function isKeyHash(keyOrHash: string): boolean {
+  return HASH_PATTERN.test(keyOrHash);
 }
 
-/** Comparison in constant time whatever the lengths: both sides are hashed first. */
-export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(secretDigest(given), secretDigest(expected));
+/** Admin endpoints accept a key either as its plaintext or as its hash. */
+export function tokenOf(keyOrHash: string): string {
+  return isKeyHash(keyOrHash) ? keyOrHash : hashKey(keyOrHash);
 }
 
 /** A secret's digest, computed once for a secret compared on every request (the master key). */

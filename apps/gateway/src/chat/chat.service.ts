@@ -105,7 +105,7 @@ export class ChatService {
   /** The key's limits; throws 429 when one is reached. The admission's headers go on the answer. */
   async admit(call: ChatCall): Promise<Admission> {
     try {
-      call.attempts = this.router.plan(call.request.model, (group) => mayUseModel(call.auth, group));
+      call.attempts = this.plan(call);
     } catch (err) {
       const error = asSwitchyardError(err);
       this.finish(call, NOT_ADMITTED, { usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
@@ -126,7 +126,7 @@ export class ChatService {
     let attempts: Attempt[] = [];
     let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
     try {
-      attempts = call.attempts ?? this.router.plan(call.request.model, (group) => mayUseModel(call.auth, group));
+      attempts = call.attempts ?? this.plan(call);
       for (const [index, attempt] of attempts.entries()) {
         if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);
@@ -158,7 +158,7 @@ export class ChatService {
   async stream(call: ChatCall, admission: Admission, hungUp?: AbortSignal): Promise<{ handle: ChatStreamHandle; served: Served }> {
     let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
     try {
-      const attempts = call.attempts ?? this.router.plan(call.request.model, (group) => mayUseModel(call.auth, group));
+      const attempts = call.attempts ?? this.plan(call);
       for (const [index, attempt] of attempts.entries()) {
         if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);
@@ -265,6 +265,11 @@ export class ChatService {
       deadline: enqueuedAt + this.timeoutMs(call, deployment),
       enqueuedAt,
     };
+  }
+
+  /** The router's plan for this call: only model groups the key may use. */
+  private plan(call: ChatCall): Attempt[] {
+    return this.router.plan(call.request.model, (group) => mayUseModel(call.auth, group));
   }
 
   private jobOptions(call: ChatCall, attempt: Attempt): ChatJobOptions {

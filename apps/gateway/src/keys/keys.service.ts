@@ -6,7 +6,7 @@ import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { VirtualKeyEntity } from '@app/database';
 import { KeyCacheService } from '../auth/key-cache.service';
-import { hashKey, newVirtualKey, shortKeyName, tokenOf } from '../auth/key-material';
+import { hashKey, isKeyHash, newVirtualKey, shortKeyName, tokenOf } from '../auth/key-material';
 import { orUnavailable } from '../http/or-unavailable';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { SpendLogWriter } from '../spend/spend-log.writer';
@@ -40,7 +40,7 @@ export type KeyInfo = ReturnType<typeof keyInfo>;
 
 /** Errors may name a key the caller sent, but only in its short form. */
 function display(keyOrHash: string): string {
-  return /^[0-9a-f]{64}$/.test(keyOrHash) ? `${keyOrHash.slice(0, 8)}…` : shortKeyName(keyOrHash);
+  return isKeyHash(keyOrHash) ? `${keyOrHash.slice(0, 8)}…` : shortKeyName(keyOrHash);
 }
 
 function isUniqueViolation(err: unknown): boolean {

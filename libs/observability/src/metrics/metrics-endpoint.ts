@@ -1,11 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { SwitchyardError } from '@app/contracts';
-
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
-}
+import { sameSecret } from '../same-secret';
 
 /**
  * Answers `GET /metrics` in Prometheus' text format. With a `METRICS_KEY`, the scraper must
