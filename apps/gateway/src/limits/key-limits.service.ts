@@ -97,7 +97,7 @@ const UNLIMITED: Admission = { headers: {}, release: async () => undefined };
  * How long after its deadline a call's slot and reservation lapse if nobody releases them (its
  * gateway died): long enough for a call cut off at its deadline to be settled with its usage first.
  */
-export const SLOT_GRACE_MS = 5_000;
+const SLOT_GRACE_MS = 5_000;
 
 export interface AdmitRequest {
   /** Null for the master key, which has no limits. */
