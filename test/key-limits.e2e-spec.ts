@@ -10,6 +10,12 @@ const TOKENS_PER_CALL = 5;
 const PRICED = `  - model_name: priced
     litellm_params: {model: ollama/llama3.2, api_base: "OLLAMA"}
     model_info: {id: priced-1, input_cost_per_token: 0.001, output_cost_per_token: 0.001}
+  - model_name: long-answers
+    litellm_params: {model: ollama/llama3.2, api_base: "OLLAMA"}
+    model_info: {id: long-answers-1, input_cost_per_token: 0.00001, output_cost_per_token: 0.0001, max_output_tokens: 400}
+  - model_name: short-answers
+    litellm_params: {model: ollama/llama3.2, api_base: "OLLAMA"}
+    model_info: {id: short-answers-1, max_output_tokens: 20}
 `;
 
 /** Per-minute counters reset on the minute: start a test well inside one. */
@@ -26,7 +32,7 @@ describe('per-key limits and spend', () => {
 
   beforeAll(async () => {
     fakes = await startFakes();
-    stack = await startStack({ config: tutorialConfig(fakes.ollama, PRICED.replace('OLLAMA', fakes.ollama.origin)), env: fakeEnv(fakes.openai) });
+    stack = await startStack({ config: tutorialConfig(fakes.ollama, PRICED.replaceAll('OLLAMA', fakes.ollama.origin)), env: fakeEnv(fakes.openai) });
     other = await startAppProcess('gateway', { ...stack.env, DISABLE_SCHEMA_UPDATE: 'true' });
   }, 60_000);
   afterAll(async () => {
@@ -55,18 +61,20 @@ describe('per-key limits and spend', () => {
     expect(fakes.ollama.total).toBe(3);
   });
 
-  it('counts tokens against tpm_limit once calls end', async () => {
+  it('counts tokens against tpm_limit: reserved while a call runs, used once it ends', async () => {
     await freshMinute();
-    const { key } = await generateKey(stack.url, { tpm_limit: 2 * TOKENS_PER_CALL });
-    const first = await chat(stack.url, key);
-    expect(first.headers.get('x-ratelimit-remaining-tokens')).toBe(String(2 * TOKENS_PER_CALL));
-    const second = await chat(other.url, key);
+    // Each call reserves its prompt (3) and its max_tokens (3), and uses 5: room for two in 11.
+    const { key } = await generateKey(stack.url, { tpm_limit: 2 * TOKENS_PER_CALL + 1 });
+    const body = { ...HELLO, max_tokens: 3 };
+    const first = await chat(stack.url, key, body);
+    expect(first.headers.get('x-ratelimit-remaining-tokens')).toBe('5');
+    const second = await chat(other.url, key, body);
     expect(second.status).toBe(200);
-    expect(second.headers.get('x-ratelimit-remaining-tokens')).toBe(String(TOKENS_PER_CALL));
-    const third = await eventually(() => chat(stack.url, key), (r) => r.status === 429, 2000);
+    expect(second.headers.get('x-ratelimit-remaining-tokens')).toBe('0');
+    const third = await eventually(() => chat(stack.url, key, body), (r) => r.headers.get('x-ratelimit-remaining-tokens') === '1', 2000);
     expect(third.status).toBe(429);
     expect(third.json.error.message).toContain('tpm_limit');
-    expect(third.headers.get('x-ratelimit-remaining-tokens')).toBe('0');
+    expect(third.headers.get('x-ratelimit-remaining-tokens')).toBe('1');
   });
 
   it('refuses a call beyond max_parallel_requests at once, and takes the next one when a slot frees', async () => {
@@ -177,43 +185,104 @@ describe('per-key limits and spend', () => {
   });
 
   it('starts a budget over after budget_duration', async () => {
-    const { key, token } = await generateKey(stack.url, { max_budget: 0.004, budget_duration: '2s' });
-    expect((await chat(stack.url, key, { ...HELLO, model: 'priced' })).status).toBe(200);
-    const over = await chat(other.url, key, { ...HELLO, model: 'priced' });
+    // Each call reserves $0.006 (3 prompt + 3 max_tokens) and costs $0.005: one fits.
+    const { key, token } = await generateKey(stack.url, { max_budget: 0.006, budget_duration: '2s' });
+    const body = { ...HELLO, model: 'priced', max_tokens: 3 };
+    expect((await chat(stack.url, key, body)).status).toBe(200);
+    const over = await chat(other.url, key, body);
     expect(over.status).toBe(429);
     expect(over.json.error.code).toBe('budget_exceeded');
     await sleep(2100);
-    const again = await chat(other.url, key, { ...HELLO, model: 'priced' });
+    const again = await chat(other.url, key, body);
     expect(again.status).toBe(200);
     const info = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => r.json.info.spend > 0, 3000);
     expect(info.json.info.spend).toBeCloseTo(0.005, 10);
     expect(Date.parse(info.json.info.budget_reset_at)).toBeGreaterThan(Date.now());
   });
 
-  it('holds a small budget against 50 parallel calls, overshooting by at most one call', async () => {
-    const budget = 0.05;
-    const { key, token } = await generateKey(stack.url, { max_budget: budget });
-    fakes.ollama.delayMs = 100;
-    const body = { ...HELLO, model: 'priced', max_tokens: 8 };
-    let succeeded = 0;
-    let waves = 0;
-    for (;;) {
-      waves++;
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => chat(i % 2 ? other.url : stack.url, key, body)));
-      const ok = answers.filter((r) => r.status === 200).length;
-      expect(answers.every((r) => r.status === 200 || r.json.error.code === 'budget_exceeded')).toBe(true);
-      succeeded += ok;
-      if (ok === 0 || waves > 20) break;
-    }
-    const info = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => Math.abs(r.json.info.spend - succeeded * 0.005) < 1e-9, 3000);
-    const spent = info.json.info.spend;
-    const overshoot = Math.max(0, spent - budget);
-    const report = { budget, callCost: 0.005, parallel: 50, waves, succeeded, spent, overshoot };
-    mkdirSync(resolve(__dirname, '../reports'), { recursive: true });
-    writeFileSync(resolve(__dirname, '../reports/budget-overshoot.json'), `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`budget overshoot: ${JSON.stringify(report)}\n`);
-    expect(succeeded).toBeGreaterThanOrEqual(9);
-    expect(spent).toBeCloseTo(succeeded * 0.005, 9);
-    expect(overshoot).toBeLessThanOrEqual(0.005 + 1e-9);
+  describe('budgets and token limits hold for calls without max_tokens', () => {
+    // What the waves below saw, for reports/budget-overshoot.json.
+    const seen: Record<string, unknown> = {};
+    const report = (section: string, facts: Record<string, unknown>) => {
+      seen[section] = facts;
+      mkdirSync(resolve(__dirname, '../reports'), { recursive: true });
+      writeFileSync(resolve(__dirname, '../reports/budget-overshoot.json'), `${JSON.stringify(seen, null, 2)}\n`);
+      process.stdout.write(`${section} overshoot: ${JSON.stringify(facts)}\n`);
+    };
+    /** Sends waves of `parallel` calls, half through each gateway, until a wave has none served. */
+    const waves = async (key: string, body: object, parallel: number, allowed: (r: Awaited<ReturnType<typeof chat>>) => boolean) => {
+      let served = 0;
+      let count = 0;
+      let lastRefusal: Awaited<ReturnType<typeof chat>> | undefined;
+      for (;;) {
+        count++;
+        const answers = await Promise.all(Array.from({ length: parallel }, (_, i) => chat(i % 2 ? other.url : stack.url, key, body)));
+        const refused = answers.filter((r) => r.status !== 200);
+        expect(refused.filter((r) => !allowed(r)).map((r) => r.json)).toEqual([]);
+        lastRefusal = refused.at(-1) ?? lastRefusal;
+        served += answers.length - refused.length;
+        if (refused.length === answers.length || count >= 10) return { served, waves: count, lastRefusal };
+      }
+    };
+    /** The key's spend log rows, once `n` are written. */
+    const rows = async (token: string, n: number) => {
+      const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${token}`), (r) => r.json.length === n, 5000);
+      expect(logs.json).toHaveLength(n);
+      return logs.json as Array<{ spend: number; total_tokens: number }>;
+    };
+
+    it('budget: waves of 40 parallel calls never spend past max_budget, and the refusal names the max_tokens that still fits', async () => {
+      const budget = 0.2;
+      const { key, token } = await generateKey(stack.url, { max_budget: budget });
+      fakes.ollama.delayMs = 100;
+      // 300 words: the fake answers 301, within the model's max_output_tokens of 400.
+      const body = { model: 'long-answers', messages: [{ role: 'user', content: Array(300).fill('lorem').join(' ') }] };
+      // Prompt 1799 characters / 4 = 450 tokens at $0.00001, and 400 output tokens at $0.0001.
+      const reserved = 450 * 0.00001 + 400 * 0.0001;
+      const { served, waves: count, lastRefusal } = await waves(key, body, 40, (r) => r.status === 429 && r.json.error.code === 'budget_exceeded');
+      const afterWaves = (await rows(token, served)).reduce((sum, r) => sum + r.spend, 0);
+      // Spent up to less than one reservation short of the budget, never past it.
+      expect(afterWaves).toBeLessThanOrEqual(budget + 1e-9);
+      expect(afterWaves + reserved).toBeGreaterThan(budget);
+
+      const hint = /with max_tokens at most (\d+) it would fit/.exec(lastRefusal?.json.error.message ?? '');
+      expect(hint).not.toBeNull();
+      expect((await chat(stack.url, key, { ...body, max_tokens: Number(hint![1]) })).status).toBe(200);
+      const spent = (await rows(token, served + 1)).reduce((sum, r) => sum + r.spend, 0);
+      const info = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => Math.abs(r.json.info.spend - spent) < 1e-9, 3000);
+      expect(info.json.info.spend).toBeCloseTo(spent, 9);
+      report('budget', { max_budget: budget, parallel: 40, waves: count, served: served + 1, reserved_per_call: reserved, spent, overshoot: Math.max(0, spent - budget) });
+      expect(spent).toBeLessThanOrEqual(budget + 1e-9);
+    });
+
+    it('tpm_limit: waves of 20 parallel calls never use more tokens in a minute than the limit', async () => {
+      await freshMinute(20_000);
+      const limit = 100;
+      const { key, token } = await generateKey(stack.url, { tpm_limit: limit });
+      fakes.ollama.delayMs = 300;
+      // 49 characters: 13 prompt tokens reserved, plus the model's max_output_tokens of 20. The fake uses 8 + 9.
+      const body = { model: 'short-answers', messages: [{ role: 'user', content: 'alpha bravo charlie delta echo foxtrot golf hotel' }] };
+      const reserved = 13 + 20;
+      const refusedForTpm = (r: Awaited<ReturnType<typeof chat>>) =>
+        r.status === 429 && r.json.error.code === 'rate_limit_exceeded' && Number(r.headers.get('retry-after')) >= 1 && r.headers.get('x-ratelimit-limit-tokens') === String(limit);
+      const { served, waves: count } = await waves(key, body, 20, refusedForTpm);
+      const used = (await rows(token, served)).reduce((sum, r) => sum + r.total_tokens, 0);
+      report('tpm', { tpm_limit: limit, parallel: 20, waves: count, served, reserved_per_call: reserved, tokens_used: used, overshoot: Math.max(0, used - limit) });
+      expect(used).toBeLessThanOrEqual(limit);
+      expect(used + reserved).toBeGreaterThan(limit);
+    });
+
+    it('tpm_limit: a call that alone needs more than the limit is refused for good, naming max_tokens', async () => {
+      const { key } = await generateKey(stack.url, { tpm_limit: 100 });
+      // gpt-4o-mini may write 16,384 tokens: without max_tokens this call could never fit in 100.
+      const never = await chat(stack.url, key, { ...HELLO, model: 'openai/gpt-4o-mini' });
+      expect(never.status).toBe(429);
+      expect(never.json.error).toMatchObject({ code: 'tokens_over_limit', param: 'max_tokens' });
+      expect(never.json.error.message).toContain('set max_tokens to at most 97');
+      expect(never.headers.get('x-should-retry')).toBe('false');
+      expect(fakes.openai.total).toBe(0);
+      expect((await chat(stack.url, key, { ...HELLO, model: 'openai/gpt-4o-mini', max_tokens: 97 })).status).toBe(200);
+    });
   });
 });
+

@@ -172,9 +172,11 @@ describe('key management (LiteLLM /key/* API)', () => {
   });
 
   it('refuses a key whose budget is spent with 429 budget_exceeded, and tells clients not to retry', async () => {
-    // gpt-4o-mini at list price: one short call costs about $0.0000014, more than this budget.
+    // gpt-4o-mini at list price: with max_tokens 1 this call reserves $0.00000075, within the budget; the
+    // fake ignores max_tokens, so it costs $0.00000135, more than the budget.
     const { key, token } = await generateKey(stack.url, { key_alias: 'broke', max_budget: 0.000001 });
-    expect((await ask(key, OPENAI)).choices).toHaveLength(1);
+    const first = await sdk(stack.url, key).chat.completions.create({ model: OPENAI, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+    expect(first.choices).toHaveLength(1);
     fakes.openai.reset();
 
     const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model: OPENAI }, key });

@@ -1,4 +1,4 @@
-import type { OpenAIErrorBody } from './openai-wire';
+import type { CompletionUsage, OpenAIErrorBody } from './openai-wire';
 
 /**
  * The one error vocabulary of Switchyard. Every failure the gateway answers, and every
@@ -42,6 +42,8 @@ export interface WireError {
   param?: string | null;
   retryable?: boolean;
   retryAfterMs?: number;
+  /** What a call that failed after part of its answer went out had used: the upstream's count, else an estimate. */
+  usage?: CompletionUsage | null;
 }
 
 export interface SwitchyardErrorOptions {
@@ -50,6 +52,8 @@ export interface SwitchyardErrorOptions {
   status?: number;
   retryable?: boolean;
   retryAfterMs?: number;
+  /** See {@link WireError.usage}. */
+  usage?: CompletionUsage | null;
   /** Extra response headers (e.g. x-ratelimit-*); never sent through the queue. */
   headers?: Record<string, string>;
 }
@@ -61,6 +65,7 @@ export class SwitchyardError extends Error {
   readonly param: string | null;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
+  readonly usage?: CompletionUsage | null;
   readonly headers?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
@@ -72,6 +77,7 @@ export class SwitchyardError extends Error {
     this.param = options.param ?? null;
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    this.usage = options.usage;
     this.headers = options.headers;
   }
 
@@ -87,6 +93,7 @@ export class SwitchyardError extends Error {
       param: this.param,
       retryable: this.retryable,
       retryAfterMs: this.retryAfterMs,
+      ...(this.usage ? { usage: this.usage } : {}),
     };
   }
 
@@ -97,6 +104,7 @@ export class SwitchyardError extends Error {
       status: wire.status,
       retryable: wire.retryable,
       retryAfterMs: wire.retryAfterMs,
+      usage: wire.usage,
     });
   }
 }

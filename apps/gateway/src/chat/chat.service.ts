@@ -15,12 +15,14 @@ import { type AuthContext, mayUseModel } from '../auth/auth-context';
 import { parseBody } from '../http/parse-body';
 import type { RequestFacts } from '../http/request-facts';
 import { GatewayDrain } from '../lifecycle/gateway-drain.service';
+import { reserveCall } from '../limits/call-reservation';
 import { type Admission, KeyLimits } from '../limits/key-limits.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { type Attempt, Router, isDeploymentFailure } from '../routing/router.service';
 import { BudgetResets } from '../spend/budget-resets.service';
 import { type CallOutcome, SpendService } from '../spend/spend.service';
 import { chatRequestSchema } from './chat-request.schema';
+import { StreamDelivery } from './stream-delivery';
 
 /** A validated, authorised call. */
 export interface ChatCall {
@@ -53,6 +55,9 @@ export function servedHeaders(served: Served): Record<string, string> {
     'x-switchyard-attempts': String(served.attempted),
   };
 }
+
+/** How long a stream's settlement waits, once its job has ended, for the relay to finish counting what it delivered. */
+const DELIVERY_WAIT_MS = 10_000;
 
 /** For a call refused before the key's limits were consulted. */
 const NOT_ADMITTED: Admission = { headers: {}, release: async () => undefined };
@@ -111,13 +116,12 @@ export class ChatService {
       this.finish(call, NOT_ADMITTED, { usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
       throw error;
     }
-    const [first] = call.attempts;
     return this.limits.admit({
       key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
       requestId: call.callId,
       // The slot is held until the last possible attempt would have ended.
       deadline: Date.now() + call.attempts.reduce((total, attempt) => total + this.timeoutMs(call, attempt.deployment), 0),
-      estimatedCost: this.spend.estimate(first.deployment, call.request),
+      reservation: reserveCall(call.attempts.map((attempt) => attempt.deployment), call.request),
     });
   }
 
@@ -194,8 +198,9 @@ export class ChatService {
           if (isDeploymentFailure(error)) continue;
           break;
         }
-        this.settle(call, admission, attempt, handle.result, done);
-        return { handle: { ...handle, events: prepend(first, iterator) }, served: { attempt, attempted: index + 1 } };
+        const delivery = new StreamDelivery();
+        this.settle(call, admission, attempt, handle.result, done, delivery);
+        return { handle: { ...handle, events: delivery.relay(first, iterator) }, served: { attempt, attempted: index + 1 } };
       }
     } catch (err) {
       // Already recorded as cancelled once its job reports what it generated.
@@ -208,22 +213,31 @@ export class ChatService {
   }
 
   /** Records a stream once its job has ended. A stopping gateway waits for that: the outcome carries the usage the spend log needs. */
-  private settle(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | SwitchyardError>, done: (e?: SwitchyardError) => void): void {
+  private settle(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | SwitchyardError>, done: (e?: SwitchyardError) => void, delivery?: StreamDelivery): void {
     const settled = this.drain.hold();
-    void this.settleStream(call, admission, attempt, result, done).finally(settled);
+    void this.settleStream(call, admission, attempt, result, done, delivery).finally(settled);
   }
 
-  /** Spend and limits of a stream, once its job has ended (a cancelled one reports what was generated). */
-  private async settleStream(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | SwitchyardError>, done: (e?: SwitchyardError) => void) {
+  /**
+   * Spend and limits of a stream, once its job has ended, with the usage it reported (a cancelled
+   * or broken-off one: what it generated). Without that — cut off at this gateway's deadline, its
+   * worker gone — with what the client was sent, estimated.
+   */
+  private async settleStream(call: ChatCall, admission: Admission, attempt: Attempt, result: Promise<ChatJobResult | SwitchyardError>, done: (e?: SwitchyardError) => void, delivery?: StreamDelivery) {
     const outcome = await result.catch((err: unknown) => asSwitchyardError(err));
+    let usage = outcome.usage ?? null;
+    if (!usage && delivery) {
+      await delivery.stopped(DELIVERY_WAIT_MS);
+      usage = delivery.usage(call.request);
+    }
     if (outcome instanceof SwitchyardError) {
       // Failed mid-answer or cut off at its deadline: logged with its own status (e.g. 502, 504).
       done(outcome);
-      this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: outcome.status, errorCode: outcome.code });
+      this.finish(call, admission, { servedBy: attempt, usage, status: 'failure', httpStatus: outcome.status, errorCode: outcome.code });
       return;
     }
     done();
-    this.finish(call, admission, { servedBy: attempt, usage: outcome.usage, status: outcome.cancelled ? 'cancelled' : 'success', httpStatus: 200 });
+    this.finish(call, admission, { servedBy: attempt, usage, status: outcome.cancelled ? 'cancelled' : 'success', httpStatus: 200 });
   }
 
   /** A stream's first chunk is on its way to the client. */
@@ -279,16 +293,6 @@ export class ChatService {
   /** A stream's deadline is `stream_timeout` where set. */
   private timeoutMs(call: ChatCall, deployment: Deployment): number {
     return (call.stream ? (deployment.streamTimeoutMs ?? deployment.timeoutMs) : deployment.timeoutMs) ?? this.config.env.REQUEST_TIMEOUT * 1000;
-  }
-}
-
-async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  try {
-    if (first.done) return;
-    yield first.value;
-    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-  } finally {
-    await rest.return?.();
   }
 }
 

@@ -54,8 +54,8 @@ export function renderError(err: unknown, req: Request, res: Response): void {
   (req.facts ??= {}).errorCode = error.code;
   for (const [name, value] of Object.entries(error.headers ?? {})) if (!res.headersSent) res.setHeader(name, value);
   if (error.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-  // The OpenAI SDKs honour this header: a spent budget is not worth retrying.
-  if (error.code === 'budget_exceeded') res.setHeader('x-should-retry', 'false');
+  // The OpenAI SDKs honour this header: a spent budget, or a call larger than a whole token limit, is not worth retrying.
+  if (error.code === 'budget_exceeded' || error.code === 'tokens_over_limit') res.setHeader('x-should-retry', 'false');
   if (res.headersSent) {
     res.end();
     return;

@@ -1,6 +1,6 @@
 import { Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import { costOf, priceOf } from './model-prices';
+import { DEFAULT_MAX_OUTPUT_TOKENS, costOf, maxOutputTokensOf, priceOf } from './model-prices';
 
 const deployment = (fields: Partial<Deployment>): Deployment => ({
   id: 'd',
@@ -38,5 +38,19 @@ describe('priceOf / costOf', () => {
   it('costs prompt and completion tokens at their own prices', () => {
     expect(costOf({ input: 0.001, output: 0.002 }, { prompt_tokens: 10, completion_tokens: 5 })).toBeCloseTo(0.02);
     expect(costOf({ input: 1, output: 1 }, null)).toBe(0);
+  });
+});
+
+describe('maxOutputTokensOf', () => {
+  it.each<[string, Partial<Deployment>, number]>([
+    ['model_info.max_output_tokens first', { modelInfo: { max_output_tokens: 1000, max_tokens: 2000 } }, 1000],
+    ['then model_info.max_tokens (a string is fine)', { modelInfo: { max_tokens: '2000' } }, 2000],
+    ['then the OpenAI table, by prefix', { upstreamModel: 'gpt-4o-2024-08-06' }, 16_384],
+    ['the longest prefix winning', { upstreamModel: 'gpt-4.1-mini' }, 32_768],
+    ['else the default', { upstreamModel: 'my-finetune' }, DEFAULT_MAX_OUTPUT_TOKENS],
+    ['also for Ollama', { provider: Provider.Ollama, upstreamModel: 'gpt-4o' }, DEFAULT_MAX_OUTPUT_TOKENS],
+    ['ignoring a value that is no positive number', { modelInfo: { max_output_tokens: 0, max_tokens: 'lots' }, upstreamModel: 'o3' }, 100_000],
+  ])('%s', (_case, fields, expected) => {
+    expect(maxOutputTokensOf(deployment(fields))).toBe(expected);
   });
 });

@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatCompletionRequest, CompletionUsage } from '@app/contracts';
+import type { CompletionUsage } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { AuthContext } from '../auth/auth-context';
 import { costOf, priceOf } from './model-prices';
 import { SpendLogWriter } from './spend-log.writer';
-
-// Output tokens assumed for a budget reservation when the request sets no max_tokens.
-const DEFAULT_COMPLETION_ESTIMATE = 256;
 
 export interface CallOutcome {
   requestId: string;
@@ -27,13 +24,6 @@ export interface CallOutcome {
 @Injectable()
 export class SpendService {
   constructor(private readonly writer: SpendLogWriter) {}
-
-  /** A deliberately generous guess of a call's cost, reserved against the key's budget while it runs. */
-  estimate(deployment: Deployment, request: ChatCompletionRequest): number {
-    const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 4);
-    const completionTokens = Number(request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_COMPLETION_ESTIMATE) * Number(request.n ?? 1);
-    return costOf(priceOf(deployment), { prompt_tokens: promptTokens, completion_tokens: completionTokens });
-  }
 
   /** Logs the call (batched) and returns its cost and tokens. */
   record(outcome: CallOutcome): { cost: number; tokens: number } {

@@ -9,6 +9,7 @@ import {
   type CompletionUsage,
   type Provider,
   SwitchyardError,
+  decodeWireError,
   encodeWireError,
 } from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
@@ -257,6 +258,8 @@ export class ChatWorkerHost {
       usedTokens = result.usage?.total_tokens;
       return result;
     } catch (err) {
+      // A stream that broke off mid-answer carries what it used.
+      if (err instanceof UnrecoverableError) usedTokens = decodeWireError(err.message)?.usage?.total_tokens;
       metrics.upstreamCall(model, 'error', (Date.now() - started) / 1000);
       if (err instanceof SwitchyardError && err.status === 429) metrics.upstreamRateLimited(model);
       if (err instanceof SwitchyardError && err.code === 'rate_limit_exceeded' && err.retryable) {
@@ -370,8 +373,10 @@ export class ChatWorkerHost {
         : err instanceof SwitchyardError
           ? err
           : new SwitchyardError('internal_error', 'the worker failed while streaming the answer');
-      await writer.write({ t: 'error', error: error.toWire() }).catch(() => undefined);
-      throw new UnrecoverableError(encodeWireError(error.toWire()));
+      // Part of the answer went out before the deadline, a stopping worker or the upstream cut it: billed like a cancelled one.
+      const wire = { ...error.toWire(), usage: usage ?? estimatedUsage(payload.request, generatedChars) };
+      await writer.write({ t: 'error', error: wire }).catch(() => undefined);
+      throw new UnrecoverableError(encodeWireError(wire));
     }
   }
 
