@@ -248,14 +248,15 @@ function parseCallDefaults(doc: Record<string, unknown>, fileLabel: string, env:
 }
 
 /**
- * A settings section with `os.environ/` references read in the fields Switchyard reads; the others
- * (LiteLLM's `redis_password: os.environ/…`, say) stay as written, so an unset variable there
- * stops nothing.
+ * A settings section with `os.environ/` references read in the settings Switchyard reads (numbers,
+ * a strategy; not the model names of `fallbacks`); the others (LiteLLM's
+ * `redis_password: os.environ/…`, say) stay as written, so an unset variable there stops nothing.
  */
 function resolveKnownFields(section: unknown, schema: z.ZodObject, env: EnvSource, path: string, missing: EntryProblem[]): unknown {
   if (!isRecord(section)) return section;
+  const read = (field: string, value: unknown) => field in schema.shape && !Array.isArray(value);
   return Object.fromEntries(
-    Object.entries(section).map(([field, value]) => [field, field in schema.shape ? resolveEnvRefs(value, env, `${path}.${field}`, missing) : value]),
+    Object.entries(section).map(([field, value]) => [field, read(field, value) ? resolveEnvRefs(value, env, `${path}.${field}`, missing) : value]),
   );
 }
 
