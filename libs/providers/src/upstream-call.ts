@@ -46,10 +46,19 @@ export function upstreamHeaders(deployment: UpstreamTarget): Record<string, stri
   const headers: Record<string, string> = {};
   const { username, password } = new URL(deployment.apiBase);
   if (username || password) {
-    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')}`;
+    headers.authorization = `Basic ${Buffer.from(`${decoded(username)}:${decoded(password)}`).toString('base64')}`;
   }
   if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
   return { ...headers, ...deployment.headers };
+}
+
+/** Percent-decoded, or as written when it is not valid percent-encoding. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Everything of a deployment's that must never show in a message: its key, header values, credentials in its URL. */
