@@ -1,32 +1,10 @@
-import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { call, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
 import { type Stack, startStack } from './support/stack';
-import { TEST_REDIS_URL } from './support/test-redis';
+import { redisDump } from './support/test-redis';
 
 const SECRET = 'sk-stored-upstream-secret-4242';
 const ROTATED = 'sk-rotated-upstream-secret-5353';
-
-/** Every value under the prefix, whatever its Redis type, as one string. */
-async function redisDump(prefix: string): Promise<string> {
-  const redis = new IORedis(TEST_REDIS_URL);
-  try {
-    const keys = await redis.keys(`${prefix}:*`);
-    const parts: unknown[] = [];
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') parts.push(await redis.get(key));
-      if (type === 'hash') parts.push(await redis.hgetall(key));
-      if (type === 'list') parts.push(await redis.lrange(key, 0, -1));
-      if (type === 'set') parts.push(await redis.smembers(key));
-      if (type === 'zset') parts.push(await redis.zrange(key, 0, -1));
-      if (type === 'stream') parts.push(await redis.xrange(key, '-', '+'));
-    }
-    return JSON.stringify(parts);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 describe('models stored in the database (STORE_MODEL_IN_DB=true)', () => {
   let fakes: Awaited<ReturnType<typeof startFakes>>;

@@ -6,6 +6,8 @@ export interface ReceivedRequest {
   method: string;
   /** Path without the query string. */
   path: string;
+  /** Path with the query string, as the request line had it. */
+  url: string;
   headers: IncomingHttpHeaders;
   /** Parsed JSON; the raw text when it is not JSON; undefined when empty. */
   body: unknown;
@@ -226,7 +228,7 @@ export abstract class FakeUpstream extends EventEmitter {
     counters.total++;
     counters.inFlight++;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
-    const request: ReceivedRequest = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://fake').pathname, headers: req.headers, body: undefined, at: Date.now() };
+    const request: ReceivedRequest = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://fake').pathname, url: req.url ?? '/', headers: req.headers, body: undefined, at: Date.now() };
     res.once('close', () => {
       this.counters.inFlight--;
       if (res.writableFinished) return;

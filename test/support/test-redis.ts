@@ -22,3 +22,24 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Every value under the prefix, whatever its Redis type, as one string: to search for what must not be there. */
+export async function redisDump(prefix: string): Promise<string> {
+  const redis = new IORedis(TEST_REDIS_URL);
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    const parts: unknown[] = [];
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === 'string') parts.push(await redis.get(key));
+      if (type === 'hash') parts.push(await redis.hgetall(key));
+      if (type === 'list') parts.push(await redis.lrange(key, 0, -1));
+      if (type === 'set') parts.push(await redis.smembers(key));
+      if (type === 'zset') parts.push(await redis.zrange(key, 0, -1));
+      if (type === 'stream') parts.push(await redis.xrange(key, '-', '+'));
+    }
+    return JSON.stringify(parts);
+  } finally {
+    redis.disconnect();
+  }
+}

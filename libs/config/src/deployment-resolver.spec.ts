@@ -50,13 +50,29 @@ describe('DeploymentResolver (worker side)', () => {
     expect(failure(() => ollama.resolve('db-1', spec(), 'team/gpt')).message).toContain('not in this worker');
     expect(failure(() => resolver(SALT).resolve('nope', undefined, 'x')).message).toContain('restart the workers');
   });
+  it('opens sealed header values and a sealed api_base, and sends the headers', () => {
+    const withHeaders = new SecretBox(SALT).sealParams({ model: 'gpt-4o', api_key: 'sk-upstream', api_base: 'http://u:pw@10.0.0.5:8000/v1', extra_headers: { 'X-Team': 'team-secret' } });
+    const d = resolver(SALT).resolve('db-1', spec({ litellm_params: withHeaders }), 'team/gpt');
+    expect(d).toMatchObject({ apiBase: 'http://u:pw@10.0.0.5:8000/v1', headers: { 'x-team': 'team-secret' } });
+    expect(d.shownParams).toEqual({ api_base: 'http://****@10.0.0.5:8000/v1', extra_headers: { 'X-Team': '****' } });
+    expect(failure(() => resolver(undefined).resolve('db-1', spec({ litellm_params: { model: 'gpt-4o', api_key: 'os.environ/K', extra_headers: withHeaders.extra_headers } }), 'team/gpt')).message).toContain('set SALT_KEY');
+  });
 });
 
 describe('storedDeployment (gateway side)', () => {
   it('routes a stored model without its secrets', () => {
-    const { deployment, problems } = storedDeployment(spec(), { env: {} });
+    const { deployment, problems } = storedDeployment(spec(), { env: {} }, new SecretBox(SALT));
     expect(problems).toEqual([]);
     expect(deployment).toMatchObject({ id: 'db-1', modelName: 'team/gpt', provider: Provider.OpenAI });
     expect(deployment!.apiKey).toBeUndefined();
+  });
+
+  it('opens only the api_base, to check it and show it masked; header values stay sealed and are shown as ****', () => {
+    const params = new SecretBox(SALT).sealParams({ model: 'hosted_vllm/llama', api_base: 'http://u:pw@10.0.0.5:8000/v1', extra_headers: { Authorization: 'Bearer sk-h' } });
+    const { deployment } = storedDeployment(spec({ litellm_params: params }), { env: {} }, new SecretBox(SALT));
+    expect(deployment).toMatchObject({ apiBase: 'http://u:pw@10.0.0.5:8000/v1', headers: {}, shownParams: { api_base: 'http://****@10.0.0.5:8000/v1', extra_headers: { Authorization: '****' } } });
+    expect(storedDeployment(spec({ litellm_params: params }), { env: {} }, new SecretBox('sk-other')).problems).toEqual([
+      { field: 'litellm_params.api_base', message: 'cannot be opened: SALT_KEY differs from the one it was stored with' },
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
 import { parseModelEntry } from './model-config.loader';
 import type { ModelRegistry } from './model-registry';
-import { SecretBox, withoutSecrets } from './secret-box';
+import { SecretBox, containsSealed } from './secret-box';
 
 const CACHE_LIMIT = 1_000;
 
@@ -25,11 +25,20 @@ function entryOf(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_param
 }
 
 /**
- * A stored model as the gateway routes it: without its secrets, which only workers open. Also
- * validates a model before it is stored (problems name fields inside the entry).
+ * A stored model as the gateway routes and shows it. Of its sealed secrets only `api_base` is
+ * opened (the gateway checks it and shows it masked); the others stay sealed, for the workers.
+ * Also validates a model before it is stored (problems name fields inside the entry).
  */
-export function storedDeployment(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>, context: StoredModelContext) {
-  return parseModelEntry(entryOf(spec, withoutSecrets(spec.litellm_params)), storedModelSource(spec.id), { ...context, needsSecretsOf: [] });
+export function storedDeployment(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>, context: StoredModelContext, box: SecretBox) {
+  const params = { ...spec.litellm_params };
+  if (SecretBox.isSealed(params.api_base)) {
+    try {
+      params.api_base = box.open(params.api_base);
+    } catch {
+      return { problems: [{ field: 'litellm_params.api_base', message: 'cannot be opened: SALT_KEY differs from the one it was stored with' }] };
+    }
+  }
+  return parseModelEntry(entryOf(spec, params), storedModelSource(spec.id), { ...context, needsSecretsOf: [] });
 }
 
 /**
@@ -71,8 +80,7 @@ export class DeploymentResolver {
   }
 
   private parse(spec: DeploymentSpec): Deployment {
-    const sealed = Object.values(spec.litellm_params).some((v) => SecretBox.isSealed(v));
-    if (sealed && !this.box) {
+    if (containsSealed(spec.litellm_params) && !this.box) {
       throw new SwitchyardError('service_unavailable', `worker-${this.provider} cannot open the credentials of model "${spec.model_name}": set SALT_KEY (or LITELLM_SALT_KEY, or LITELLM_MASTER_KEY) to the gateway's value`);
     }
     let params: Record<string, unknown>;

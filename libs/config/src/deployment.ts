@@ -1,4 +1,5 @@
 import type { Provider } from '@app/contracts';
+import { maskUrlsIn } from './credential-mask';
 import { withoutSecrets } from './secret-box';
 
 /** One `model_list` entry, resolved: what a worker needs to call an upstream. */
@@ -13,8 +14,18 @@ export interface Deployment {
   /** The model name the upstream knows, without the provider prefix. */
   upstreamModel: string;
   apiBase: string;
-  /** Resolved from `os.environ/…` or the literal value. Only workers use it; never log or return it. */
+  /** Resolved from `os.environ/…` or the literal value. Only workers hold it; never log or return it. */
   apiKey?: string;
+  /**
+   * Sent upstream on every call (`extra_headers`, `headers`, OpenAI's `organization`), names in
+   * lower case, values resolved. Only workers hold them (empty elsewhere); never log or return them.
+   */
+  headers: Readonly<Record<string, string>>;
+  /**
+   * The secret fields of `litellm_params` as the master key may see them: `api_base` with its
+   * credentials masked, `organization` and header values as `os.environ/NAME` or `****`.
+   */
+  shownParams: Readonly<Record<string, unknown>>;
   /** Requests per minute this deployment may receive (after `provider_settings` defaults); unset: no limit. */
   rpm?: number;
   /** Tokens per minute, estimated before a call and corrected by its usage after. */
@@ -33,24 +44,42 @@ export interface Deployment {
   source: string;
 }
 
+/** Who asks for a deployment's view: the master key sees its settings, a virtual key only what it may call. */
+export type ViewerRole = 'admin' | 'key';
+
 /**
- * A deployment as API callers may see it, in LiteLLM's `/model/info` shape: `litellm_params`
- * without any secret-named field, `model_info` with its id and where it came from.
+ * A deployment in LiteLLM's `/model/info` shape. Nothing resolved from the environment and no
+ * credential is in it: fields that name a secret are left out, `api_base` and header values are
+ * masked, URLs anywhere have their credentials masked. A virtual key sees the model and
+ * `model_info`; the master key also the `litellm_params`.
  */
-export function modelInfoView(d: Deployment, stored: boolean) {
+export function modelInfoView(d: Deployment, stored: boolean, viewer: ViewerRole) {
+  const model_info = { ...shown(d.modelInfo), id: d.id, db_model: stored, provider: d.provider, upstream_model: d.upstreamModel };
+  if (viewer === 'key') return { model_name: d.modelName, litellm_params: { model: d.litellmModel }, model_info };
   const params: Record<string, unknown> = {
     model: d.litellmModel,
-    api_base: d.apiBase,
     rpm: d.rpm,
     tpm: d.tpm,
     timeout: d.timeoutMs === undefined ? undefined : d.timeoutMs / 1000,
     max_parallel_requests: d.maxParallelRequests,
     num_retries: d.numRetries,
-    ...d.extraParams,
+    ...shown(d.extraParams),
+    ...d.shownParams,
   };
   return {
     model_name: d.modelName,
-    litellm_params: Object.fromEntries(Object.entries(withoutSecrets(params)).filter(([, v]) => v !== undefined)),
-    model_info: { ...d.modelInfo, id: d.id, db_model: stored, provider: d.provider, upstream_model: d.upstreamModel },
+    litellm_params: Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)),
+    model_info,
   };
+}
+
+/** Settings as written, without secret-named fields and with credentials in URLs masked. */
+function shown(values: Record<string, unknown>): Record<string, unknown> {
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return maskUrlsIn(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    return value;
+  };
+  return walk(withoutSecrets(values)) as Record<string, unknown>;
 }

@@ -7,5 +7,7 @@ export * from './model-config.loader';
 export * from './model-registry';
 export * from './switchyard-config';
 export * from './secret-box';
+export * from './credential-mask';
+export * from './secret-params';
 export * from './deployment-resolver';
 export * from './router-settings';

@@ -106,6 +106,82 @@ describe('parseModelConfig', () => {
     expect(problems.join('\n')).toContain(expected);
   });
 
+  describe('os.environ/ and secrets', () => {
+    const entry = `model_list:
+  - model_name: team
+    litellm_params:
+      model: openai/gpt-4o
+      api_key: os.environ/TEAM_KEY
+      api_base: os.environ/TEAM_BASE
+      organization: os.environ/TEAM_ORG
+      foo: os.environ/DATABASE_URL
+      extra_headers: {X-Team: os.environ/TEAM_HEADER, X-Plain: plain-value, X-Count: 3}
+      headers: {X-Old: old, X-Plain: loses}
+    model_info: {note: os.environ/LITELLM_MASTER_KEY}
+`;
+    const env = {
+      TEAM_KEY: 'sk-team-key',
+      TEAM_BASE: 'http://proxy-user:proxy-pass@10.0.0.5:8000/v1/',
+      TEAM_ORG: 'org-team',
+      TEAM_HEADER: 'header-secret',
+      DATABASE_URL: 'postgresql://u:dbpass@db/x',
+      LITELLM_MASTER_KEY: 'sk-master-key',
+    };
+
+    it('reads them in the fields that take secrets, for the worker that calls the deployment', () => {
+      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      expect(d).toMatchObject({ apiKey: 'sk-team-key', apiBase: 'http://proxy-user:proxy-pass@10.0.0.5:8000/v1' });
+      expect(d.headers).toEqual({ 'openai-organization': 'org-team', 'x-old': 'old', 'x-plain': 'plain-value', 'x-team': 'header-secret', 'x-count': '3' });
+    });
+
+    it('leaves them as written everywhere else, so no other value of the environment is read', () => {
+      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      expect(d.extraParams).toEqual({ foo: 'os.environ/DATABASE_URL' });
+      expect(d.modelInfo).toEqual({ note: 'os.environ/LITELLM_MASTER_KEY' });
+      const text = `${entry}router_settings:\n  redis_password: os.environ/NOPE\nlitellm_settings:\n  cache_params: {password: os.environ/NOPE}\n`;
+      expect(load(text.replace('foo: os.environ/DATABASE_URL', 'foo: os.environ/NOPE'), env, [Provider.OpenAI]).deployments).toHaveLength(1);
+    });
+
+    it('gives a process that does not call the deployment none of its credentials', () => {
+      const [d] = load(entry, env, [Provider.Ollama]).deployments;
+      expect(d.apiKey).toBeUndefined();
+      expect(d.headers).toEqual({});
+      expect(load(entry, { TEAM_BASE: env.TEAM_BASE }, []).deployments).toHaveLength(1);
+      expect(problemsOf(() => load(entry, { TEAM_BASE: env.TEAM_BASE }, [Provider.OpenAI]))).toEqual([
+        'config.yaml model_list[0].litellm_params.api_key: environment variable TEAM_KEY is not set',
+        'config.yaml model_list[0].litellm_params.organization: environment variable TEAM_ORG is not set',
+        'config.yaml model_list[0].litellm_params.extra_headers.X-Team: environment variable TEAM_HEADER is not set',
+      ]);
+    });
+
+    it('keeps what may be shown: references as written, literal secrets masked, never a resolved value', () => {
+      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      expect(d.shownParams).toEqual({
+        api_base: 'os.environ/TEAM_BASE',
+        organization: 'os.environ/TEAM_ORG',
+        extra_headers: { 'X-Team': 'os.environ/TEAM_HEADER', 'X-Plain': '****', 'X-Count': '****' },
+        headers: { 'X-Old': '****', 'X-Plain': '****' },
+      });
+      const literal = load(`model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a, api_base: "http://u:pw@h:11434?token=abc"}\n`).deployments[0];
+      expect(literal.shownParams).toEqual({ api_base: 'http://****@h:11434?token=****' });
+    });
+
+    it.each([
+      ['Host', 'extra_headers.Host: is set by the gateway'],
+      ['content-type', 'extra_headers.content-type: is set by the gateway'],
+      ['Transfer-Encoding', 'extra_headers.Transfer-Encoding: is set by the gateway'],
+      ['"bad header"', 'extra_headers.bad header: is not a valid header name'],
+    ])('refuses a header %s, naming it', (name, expected) => {
+      const text = `model_list:\n  - model_name: a\n    litellm_params:\n      model: ollama/a\n      extra_headers: {${name}: x}\n`;
+      expect(problemsOf(() => load(text)).join('\n')).toContain(`model_list[0].litellm_params.${expected}`);
+    });
+
+    it('refuses a header value with a line break', () => {
+      const text = `model_list:\n  - model_name: a\n    litellm_params:\n      model: ollama/a\n      headers: {X-A: "one\\r\\nX-B: two"}\n`;
+      expect(problemsOf(() => load(text)).join('\n')).toContain('litellm_params.headers.X-A: must not contain line breaks');
+    });
+  });
+
   describe('call defaults', () => {
     const entries = `model_list:
   - model_name: own

@@ -13,10 +13,11 @@ import {
   routerSettingsSchema,
 } from './call-settings';
 import { ConfigError } from './config-error';
+import { ENV_REF, isEnvRef } from './credential-mask';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
+import { deploymentHeaders, headerProblems, resolveSecretParams, shownSecretParams } from './secret-params';
 
-const ENV_REF = 'os.environ/';
 const DEFAULT_OPENAI_BASE = 'https://api.openai.com/v1';
 const DEFAULT_OLLAMA_BASE = 'http://localhost:11434';
 
@@ -30,10 +31,16 @@ const PREFIXES: Record<string, { provider: Provider; needsApiBase: boolean }> = 
   ollama_chat: { provider: Provider.Ollama, needsApiBase: false },
 };
 
+/** Header values as YAML or JSON may write them; sent as text. */
+const headerMapSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
 const litellmParamsSchema = z.looseObject({
   model: z.string().min(1),
   api_key: z.string().optional(),
   api_base: z.url().optional(),
+  organization: z.string().optional(),
+  extra_headers: headerMapSchema.optional(),
+  headers: headerMapSchema.optional(),
   ...deploymentLimitsSchema.shape,
 });
 const entrySchema = z.object({
@@ -69,9 +76,13 @@ export interface ModelConfig {
   ignoredSections: string[];
 }
 
-/** Replaces every `os.environ/NAME` string, at any depth, by the variable's value. */
+/**
+ * Replaces every `os.environ/NAME` string, at any depth, by the variable's value. Used only on
+ * settings that are read and never shown (the settings sections' known fields, `master_key`);
+ * model entries resolve their secret fields alone ({@link resolveSecretParams}).
+ */
 function resolveEnvRefs(value: unknown, env: EnvSource, path: string, missing: EntryProblem[]): unknown {
-  if (typeof value === 'string' && value.startsWith(ENV_REF)) {
+  if (isEnvRef(value)) {
     const name = value.slice(ENV_REF.length);
     const resolved = env[name];
     if (resolved === undefined || resolved === '') {
@@ -109,8 +120,9 @@ function deploymentId(entry: unknown): string {
 export interface LoadModelConfigOptions {
   env: EnvSource;
   /**
-   * Providers whose secrets this process needs. A missing `os.environ/` variable in an
-   * `api_key` only stops processes that will call that provider; any other missing one stops all.
+   * Providers whose deployments this process calls: only for them are `api_key`, `organization`
+   * and header values read (and a missing `os.environ/` variable there stops the process);
+   * `api_base` is read by every process.
    */
   needsSecretsOf: Provider[];
   /** Defaults from the file's settings sections; stored models get the same ones. */
@@ -128,10 +140,12 @@ export interface EntryProblem {
  * that stop it. `source` names the entry in later messages.
  */
 export function parseModelEntry(raw: unknown, source: string, options: LoadModelConfigOptions): { deployment?: Deployment; problems: EntryProblem[] } {
-  const problems: EntryProblem[] = [];
+  const written = isRecord(raw) && isRecord(raw.litellm_params) ? raw.litellm_params : undefined;
+  const writtenKind = typeof written?.model === 'string' ? providerOf(written.model) : undefined;
+  const needsSecrets = writtenKind !== undefined && 'provider' in writtenKind && options.needsSecretsOf.includes(writtenKind.provider);
   const missing: EntryProblem[] = [];
-  const resolved = resolveEnvRefs(raw, options.env, '', missing);
-  const entry = entrySchema.safeParse(resolved);
+  const params = written && resolveSecretParams(written, options.env, needsSecrets, missing);
+  const entry = entrySchema.safeParse(params ? { ...(raw as object), litellm_params: params } : raw);
   if (!entry.success) {
     return { problems: entry.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) };
   }
@@ -141,21 +155,20 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
     const message = `provider "${kind.unknownPrefix}" is not supported (use one of: ${Object.keys(PREFIXES).join(', ')}, or no prefix for OpenAI)`;
     return { problems: [{ field: 'litellm_params.model', message }] };
   }
-  const needsSecrets = options.needsSecretsOf.includes(kind.provider);
+  const problems: EntryProblem[] = [...missing, ...headerProblems('headers', litellm_params.headers), ...headerProblems('extra_headers', litellm_params.extra_headers)];
   const missingKey = missing.some((p) => p.field === 'litellm_params.api_key');
-  for (const problem of missing) {
-    if (needsSecrets || problem.field !== 'litellm_params.api_key') problems.push(problem);
-  }
   if (kind.needsApiBase && !litellm_params.api_base) {
     problems.push({ field: 'litellm_params.api_base', message: `required for ${kind.prefix}/ models` });
   }
-  const { model: _model, api_key, api_base, rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
-  const apiKey = api_key ?? (kind.provider === Provider.OpenAI ? options.env.OPENAI_API_KEY || undefined : undefined);
+  const { model: _model, api_key, api_base, organization, headers, extra_headers, rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
+  // Only a process that calls this deployment holds its credentials.
+  const apiKey = needsSecrets ? (api_key ?? (kind.provider === Provider.OpenAI ? options.env.OPENAI_API_KEY || undefined : undefined)) : undefined;
   if (needsSecrets && kind.provider === Provider.OpenAI && !apiKey && !api_base && !missingKey) {
     problems.push({ field: 'litellm_params.api_key', message: 'no key for api.openai.com (set api_key or OPENAI_API_KEY)' });
   }
   if (problems.length) return { problems };
   const openaiBase = options.env.OPENAI_API_BASE || DEFAULT_OPENAI_BASE;
+  const apiBase = (api_base ?? (kind.provider === Provider.Ollama ? DEFAULT_OLLAMA_BASE : openaiBase)).replace(/\/+$/, '');
   return {
     problems,
     deployment: {
@@ -164,14 +177,20 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
       provider: kind.provider,
       litellmModel: litellm_params.model,
       upstreamModel: kind.upstreamModel,
-      apiBase: (api_base ?? (kind.provider === Provider.Ollama ? DEFAULT_OLLAMA_BASE : openaiBase)).replace(/\/+$/, ''),
+      apiBase,
       apiKey,
+      headers: needsSecrets ? deploymentHeaders(kind.provider, organization, [headers, extra_headers]) : {},
+      shownParams: shownSecretParams(written ?? {}, apiBase),
       ...resolveCallSettings({ rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries }, kind.provider, options.defaults ?? NO_CALL_DEFAULTS),
       modelInfo: model_info ?? {},
       extraParams,
       source,
     },
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function parseModelConfig(text: string, fileLabel: string, options: LoadModelConfigOptions): ModelConfig {
@@ -204,10 +223,9 @@ export function parseModelConfig(text: string, fileLabel: string, options: LoadM
   }
   if (problems.length) throw new ConfigError(problems);
 
-  const general = resolveEnvRefs(file.data.general_settings ?? {}, options.env, 'general_settings', []) as {
-    master_key?: string;
-  };
-  return { deployments, masterKey: general.master_key, defaults, ignoredSections: ignoredSettings(file.data) };
+  // The one general setting Switchyard reads; the others stay as written.
+  const masterKey = resolveEnvRefs(file.data.general_settings?.master_key, options.env, 'general_settings.master_key', []) as string | undefined;
+  return { deployments, masterKey, defaults, ignoredSections: ignoredSettings(file.data) };
 }
 
 /** `['fallbacks', 0, 'a']` → `fallbacks[0].a`. */
@@ -219,7 +237,7 @@ function fieldPath(path: readonly PropertyKey[]): string {
 function parseCallDefaults(doc: Record<string, unknown>, fileLabel: string, env: EnvSource, problems: string[]): CallDefaults {
   const read = <K extends keyof typeof SETTINGS_SECTIONS>(section: K): z.infer<(typeof SETTINGS_SECTIONS)[K]> => {
     const missing: EntryProblem[] = [];
-    const resolved = resolveEnvRefs(doc[section] ?? {}, env, section, missing);
+    const resolved = resolveKnownFields(doc[section] ?? {}, SETTINGS_SECTIONS[section], env, section, missing);
     problems.push(...missing.map((p) => `${fileLabel} ${p.field}: ${p.message}`));
     const parsed = SETTINGS_SECTIONS[section].safeParse(resolved);
     if (parsed.success) return parsed.data as z.infer<(typeof SETTINGS_SECTIONS)[K]>;
@@ -227,6 +245,19 @@ function parseCallDefaults(doc: Record<string, unknown>, fileLabel: string, env:
     return {} as z.infer<(typeof SETTINGS_SECTIONS)[K]>;
   };
   return { providers: read('provider_settings'), router: read('router_settings'), litellm: read('litellm_settings') };
+}
+
+/**
+ * A settings section with `os.environ/` references read in the settings Switchyard reads (numbers,
+ * a strategy; not the model names of `fallbacks`); the others (LiteLLM's
+ * `redis_password: os.environ/…`, say) stay as written, so an unset variable there stops nothing.
+ */
+function resolveKnownFields(section: unknown, schema: z.ZodObject, env: EnvSource, path: string, missing: EntryProblem[]): unknown {
+  if (!isRecord(section)) return section;
+  const read = (field: string, value: unknown) => field in schema.shape && !Array.isArray(value);
+  return Object.fromEntries(
+    Object.entries(section).map(([field, value]) => [field, read(field, value) ? resolveEnvRefs(value, env, `${path}.${field}`, missing) : value]),
+  );
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {

@@ -42,4 +42,22 @@ describe('SecretBox', () => {
     expect(box.openParams(sealed)).toEqual(params);
     expect(withoutSecrets(params)).toEqual({ model: 'm', max_tokens: 512, extra_headers: { 'x-trace': 'on' }, list: [{}] });
   });
+
+  it('seals every header value, organization, and an api_base that carries credentials; opens them all', () => {
+    const params = {
+      model: 'openai/gpt-4o',
+      api_base: 'https://u:url-password@10.0.0.5/v1?api-key=url-query-key',
+      organization: 'org-secret-1',
+      extra_headers: { 'X-Team': 'team-billing', 'X-Count': 3, 'X-Ref': 'os.environ/REF' },
+      headers: { 'X-Old': 'old-header' },
+    };
+    const sealed = box.sealParams(params) as Record<string, any>;
+    for (const value of [sealed.api_base, sealed.organization, sealed.extra_headers['X-Team'], sealed.extra_headers['X-Count'], sealed.headers['X-Old']]) {
+      expect(SecretBox.isSealed(value)).toBe(true);
+    }
+    expect(sealed.extra_headers['X-Ref']).toBe('os.environ/REF');
+    expect(JSON.stringify(sealed)).not.toMatch(/url-password|url-query-key|org-secret-1|team-billing|old-header/);
+    expect(box.openParams(sealed)).toEqual({ ...params, extra_headers: { ...params.extra_headers, 'X-Count': '3' } });
+    expect(box.sealParams({ model: 'm', api_base: 'http://10.0.0.5:8000/v1' }).api_base).toBe('http://10.0.0.5:8000/v1');
+  });
 });

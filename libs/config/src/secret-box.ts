@@ -1,4 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { isEnvRef, urlCredentials } from './credential-mask';
+import { HEADER_FIELDS } from './secret-params';
 
 /**
  * Provider credentials of models stored in the database are kept as `sy-enc:v1:<base64url>`
@@ -10,11 +12,17 @@ const PREFIX = 'sy-enc:v1:';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+const SECRET_NAME = /(key|secret|password|passwd|credentials?|authorization|token)$/i;
+/** Prices, not secrets: `input_cost_per_token`. */
+const PER_TOKEN = /per_token$/i;
+
 /**
- * litellm_params fields treated as secrets, at any depth (`extra_headers.Authorization` too):
- * encrypted at rest, never shown. By the end of the name, so `max_tokens` is not one.
+ * Whether a field name says it holds a secret, at any depth: encrypted at rest, never shown. By the
+ * end of the name, so `max_tokens` and `input_cost_per_token` are not ones.
  */
-export const SECRET_PARAM = /(key|secret|password|passwd|credentials?|authorization|token)$/i;
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) && !PER_TOKEN.test(name);
+}
 
 export class SecretBox {
   private readonly key: Buffer;
@@ -42,9 +50,24 @@ export class SecretBox {
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   }
 
-  /** Seals every secret-named string param, at any depth, except `os.environ/` references (resolved by the worker) and values already sealed. */
+  /**
+   * Seals every secret a stored model's `litellm_params` hold: secret-named strings at any depth
+   * (`api_key`), `organization`, every value of `extra_headers` and `headers`, and `api_base` when
+   * it carries credentials (`user:password@`, `?api-key=`). `os.environ/` references (read by the
+   * worker) and values already sealed stay as they are.
+   */
   sealParams(params: Record<string, unknown>): Record<string, unknown> {
-    return mapParams(params, (name, value) => (isPlainSecret(name, value) ? this.seal(value as string) : value));
+    const seal = (value: unknown) => (isPlain(value) ? this.seal(String(value)) : value);
+    const sealed = mapParams(params, (name, value) => (isSecretName(name) && typeof value === 'string' ? seal(value) : value));
+    if (typeof sealed.api_base === 'string' && urlCredentials(sealed.api_base).length) sealed.api_base = seal(sealed.api_base);
+    if (sealed.organization !== undefined) sealed.organization = seal(sealed.organization);
+    for (const field of HEADER_FIELDS) {
+      const headers = sealed[field];
+      if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
+        sealed[field] = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, seal(value)]));
+      }
+    }
+    return sealed;
   }
 
   openParams(params: Record<string, unknown>): Record<string, unknown> {
@@ -62,8 +85,18 @@ function mapParams(params: Record<string, unknown>, change: (name: string, value
   return walk(params) as Record<string, unknown>;
 }
 
-function isPlainSecret(name: string, value: unknown): boolean {
-  return SECRET_PARAM.test(name) && typeof value === 'string' && !value.startsWith('os.environ/') && !SecretBox.isSealed(value);
+/** A value to seal: text (or a number or flag, as header values may be written) that is neither an `os.environ/` reference nor sealed already. */
+function isPlain(value: unknown): boolean {
+  if (typeof value === 'number' || typeof value === 'boolean') return true;
+  return typeof value === 'string' && !isEnvRef(value) && !SecretBox.isSealed(value);
+}
+
+/** Whether any value, at any depth, is sealed. */
+export function containsSealed(value: unknown): boolean {
+  if (SecretBox.isSealed(value)) return true;
+  if (Array.isArray(value)) return value.some(containsSealed);
+  if (value && typeof value === 'object') return Object.values(value).some(containsSealed);
+  return false;
 }
 
 /** litellm_params as callers may see them: secret-named fields removed at any depth, whatever their form. */
@@ -71,7 +104,7 @@ export function withoutSecrets(params: Record<string, unknown>): Record<string, 
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).filter(([name]) => !SECRET_PARAM.test(name)).map(([name, v]) => [name, walk(v)]));
+      return Object.fromEntries(Object.entries(value).filter(([name]) => !isSecretName(name)).map(([name, v]) => [name, walk(v)]));
     }
     return value;
   };

@@ -63,6 +63,22 @@ describe('app logger', () => {
     expect(out.json()[0]).toMatchObject({ headers: { authorization: '[redacted]' }, litellm_params: { api_key: '[redacted]' } });
   });
 
+  it('masks credentials inside URLs in messages, fields, stacks and errors, whoever logs them', () => {
+    const out = capture();
+    const logger = createLogger('worker-openai', 'log', 'json', { destination: out.stream });
+    const url = 'http://proxy-user:url-password@10.0.0.5:8000/v1?api-key=url-query-key';
+    const error = new Error(`cannot reach ${url}`);
+    logger.warn(`calling ${url} failed`, 'ChatWorkerHost');
+    logger.error('job failed', error.stack, 'ChatWorkerHost');
+    logger.error(error);
+    logger.log({ msg: 'structured', target: url });
+    logger.child('HTTP').info({ route: url }, `request to ${url}`);
+    const text = out.lines.join('\n');
+    expect(text).not.toMatch(/url-password|url-query-key|proxy-user/);
+    expect(out.json()[0].msg).toBe('calling http://****@10.0.0.5:8000/v1?api-key=**** failed');
+    expect(out.lines).toHaveLength(5);
+  });
+
   it('writes pretty text when LOG_FORMAT=text', () => {
     const out = capture();
     const logger = createLogger('worker-ollama', 'log', 'text', { destination: out.stream });

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { maskUrlsIn } from '@app/config';
 
 export type LogFormat = 'text' | 'json';
 
@@ -48,12 +49,24 @@ export function createLogger(appName: string, level: string, format: LogFormat, 
       level: PINO_LEVEL[level] ?? 'info',
       base: { app: appName },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: withMaskedUrls },
       redact: { paths: REDACTED, censor: '[redacted]' },
+      // Credentials inside URLs (`https://user:pass@…`, `?api-key=…`) are masked in every message and error.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskUrlsIn(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
+      serializers: { err: (err: Error) => withMaskedUrls(pino.stdSerializers.err(err) as unknown as Record<string, unknown>) },
     },
     destination as DestinationStream,
   );
   return new AppLogger(root);
+}
+
+/** A line's fields with credentials in URLs masked in its text values. */
+function withMaskedUrls(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, typeof value === 'string' ? maskUrlsIn(value) : value]));
 }
 
 const STACK = /\n\s+at /;

@@ -1,4 +1,5 @@
 import { type Provider, SwitchyardError } from '@app/contracts';
+import { type Deployment, urlCredentials } from '@app/config';
 import type { ChatCallContext } from './chat-provider.adapter';
 import {
   malformedAnswerError,
@@ -16,13 +17,53 @@ import {
   UpstreamTransportError,
 } from './upstream-http.client';
 
+/** What a call takes from its deployment: where it goes and the credentials it carries. */
+export type UpstreamTarget = Pick<Deployment, 'apiBase' | 'apiKey' | 'headers'>;
+
 export interface UpstreamCall {
   provider: Provider;
-  url: string;
+  deployment: UpstreamTarget;
+  /** Appended to the deployment's base path, before its query: `/chat/completions`. */
+  path: string;
   body: unknown;
-  /** Sent as `Authorization: Bearer` when set, and redacted from upstream messages. */
-  apiKey?: string;
   context: ChatCallContext;
+}
+
+/** `http://h/v1?api-version=1` + `/chat/completions` → `http://h/v1/chat/completions?api-version=1`. */
+export function upstreamUrl(apiBase: string, path: string): string {
+  const url = new URL(apiBase);
+  url.pathname = url.pathname.replace(/\/+$/, '') + path;
+  return url.toString();
+}
+
+/**
+ * The headers of every call of a deployment: Basic auth from credentials in its URL
+ * (`user:password@`, as LiteLLM's HTTP client sends them), `Bearer <api_key>` over that, then
+ * its `extra_headers`/`headers` over both (they may set `authorization`; names the gateway
+ * controls were refused when the deployment was read).
+ */
+export function upstreamHeaders(deployment: UpstreamTarget): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const { username, password } = new URL(deployment.apiBase);
+  if (username || password) {
+    headers.authorization = `Basic ${Buffer.from(`${decoded(username)}:${decoded(password)}`).toString('base64')}`;
+  }
+  if (deployment.apiKey) headers.authorization = `Bearer ${deployment.apiKey}`;
+  return { ...headers, ...deployment.headers };
+}
+
+/** Percent-decoded, or as written when it is not valid percent-encoding. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Everything of a deployment's that must never show in a message: its key, header values, credentials in its URL. */
+export function deploymentSecrets(deployment: UpstreamTarget): string[] {
+  return [deployment.apiKey ?? '', ...Object.values(deployment.headers), ...urlCredentials(deployment.apiBase)].filter(Boolean);
 }
 
 /**
@@ -30,17 +71,18 @@ export interface UpstreamCall {
  * body. Every failure leaves as a `SwitchyardError`.
  */
 export async function callUpstream(http: UpstreamHttpClient, call: UpstreamCall): Promise<unknown> {
-  const { provider, apiKey } = call;
+  const { provider } = call;
+  const secrets = deploymentSecrets(call.deployment);
   let response: UpstreamResponse;
   const options = postOptions(call);
   try {
-    response = await http.postJson(call.url, call.body, options);
+    response = await http.postJson(upstreamUrl(call.deployment.apiBase, call.path), call.body, options);
   } catch (error) {
     throw toSwitchyardError(provider, error, upstreamConnectionError);
   }
 
   if (response.status < 200 || response.status >= 300) {
-    throw mapUpstreamError({ provider, status: response.status, body: response.text, headers: response.headers, apiKey });
+    throw mapUpstreamError({ provider, status: response.status, body: response.text, headers: response.headers, secrets });
   }
   try {
     return JSON.parse(response.text);
@@ -56,16 +98,17 @@ export async function callUpstream(http: UpstreamHttpClient, call: UpstreamCall)
  * bounds the whole stream. Stop iterating (or `close()`) to hang up.
  */
 export async function openUpstreamStream(http: UpstreamHttpClient, call: UpstreamCall): Promise<UpstreamLines> {
-  const { provider, apiKey } = call;
+  const { provider } = call;
+  const secrets = deploymentSecrets(call.deployment);
   let response: UpstreamStreamResponse;
   const options = postOptions(call);
   try {
-    response = await http.postStream(call.url, call.body, options);
+    response = await http.postStream(upstreamUrl(call.deployment.apiBase, call.path), call.body, options);
   } catch (error) {
     throw toSwitchyardError(provider, error, upstreamConnectionError);
   }
   if (!response.ok) {
-    throw mapUpstreamError({ provider, status: response.status, body: response.text, headers: response.headers, apiKey });
+    throw mapUpstreamError({ provider, status: response.status, body: response.text, headers: response.headers, secrets });
   }
   const { lines } = response;
   return {
@@ -86,8 +129,7 @@ async function* mapTransportErrors(provider: Provider, lines: UpstreamLines): As
 function postOptions(call: UpstreamCall): PostJsonOptions {
   const timeoutMs = call.context.deadline - Date.now();
   if (timeoutMs <= 0) throw new SwitchyardError('timeout', `${call.provider} upstream not called: the request's deadline had passed`);
-  const headers: Record<string, string> = call.apiKey ? { authorization: `Bearer ${call.apiKey}` } : {};
-  return { headers, signal: call.context.signal, timeoutMs };
+  return { headers: upstreamHeaders(call.deployment), signal: call.context.signal, timeoutMs };
 }
 
 function toSwitchyardError(

@@ -51,7 +51,7 @@ describe('mapUpstreamError', () => {
       status: 401,
       body: openaiError(upstreamMessage),
       headers: {},
-      apiKey: 'my-private-token-42',
+      secrets: ['my-private-token-42'],
     });
     expect(error.message).not.toContain(secret);
     expect(error.message).toContain('[redacted]');
@@ -66,7 +66,7 @@ describe('redactSecrets', () => {
     ['short sk-abc stays', undefined, 'short sk-abc stays'],
     ['nothing to hide', '', 'nothing to hide'],
   ])('%j', (text, apiKey, expected) => {
-    expect(redactSecrets(text, apiKey)).toBe(expected);
+    expect(redactSecrets(text, apiKey ? [apiKey] : [])).toBe(expected);
   });
 });
 

@@ -1,4 +1,5 @@
 import { type Provider, SwitchyardError } from '@app/contracts';
+import { maskUrlsIn } from '@app/config';
 import { isRecord } from './is-record';
 
 export interface UpstreamErrorAnswer {
@@ -7,8 +8,8 @@ export interface UpstreamErrorAnswer {
   body: string;
   /** Lower-case names, as {@link UpstreamHttpClient} returns them. */
   headers: Readonly<Record<string, string | undefined>>;
-  /** The deployment's key: redacted wherever the upstream echoes it. */
-  apiKey?: string;
+  /** The deployment's credentials (key, header values, those in its URL): redacted wherever the upstream echoes them. */
+  secrets?: readonly string[];
   /** Epoch milliseconds, to turn a `retry-after` date into a delay. */
   now?: number;
 }
@@ -25,7 +26,7 @@ const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 export function mapUpstreamError(answer: UpstreamErrorAnswer): SwitchyardError {
   const { provider, status } = answer;
   const detail = readErrorDetail(answer.body);
-  const said = detail.message ? truncate(redactSecrets(detail.message, answer.apiKey)) : undefined;
+  const said = detail.message ? truncate(redactSecrets(detail.message, answer.secrets)) : undefined;
   const message = said ? `${provider} upstream: ${said}` : `${provider} upstream answered HTTP ${status}`;
   const param = detail.param;
   const retryAfterMs = parseRetryAfterMs(answer.headers, answer.now);
@@ -53,9 +54,9 @@ export function mapUpstreamError(answer: UpstreamErrorAnswer): SwitchyardError {
  * An error object the upstream sent inside a 2xx stream (OpenAI's `data: {"error":{...}}`,
  * Ollama's `{"error":"..."}` line): its message kept, minus any secret.
  */
-export function mapUpstreamStreamError(provider: Provider, body: unknown, apiKey?: string): SwitchyardError {
+export function mapUpstreamStreamError(provider: Provider, body: unknown, secrets?: readonly string[]): SwitchyardError {
   const detail = readErrorDetailOf(body);
-  const said = detail.message ? truncate(redactSecrets(detail.message, apiKey)) : undefined;
+  const said = detail.message ? truncate(redactSecrets(detail.message, secrets)) : undefined;
   return new SwitchyardError('upstream_error', said ? `${provider} upstream: ${said}` : `${provider} upstream failed while streaming its answer`);
 }
 
@@ -88,10 +89,18 @@ export function malformedAnswerError(provider: Provider, expected: string): Swit
   return new SwitchyardError('upstream_error', `${provider} upstream answered with something that is not ${expected}`);
 }
 
-export function redactSecrets(text: string, apiKey?: string): string {
-  let redacted = apiKey ? text.split(apiKey).join('[redacted]') : text;
+/** Shorter values are too likely to be ordinary words of the message to be cut out of it. */
+const MIN_REDACTED_LENGTH = 6;
+
+/** Upstream text minus the deployment's credentials, anything shaped like a key, and credentials in URLs. */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+  let redacted = text;
+  // Longest first, so a secret that contains another is removed whole.
+  for (const secret of [...secrets].filter((s) => s.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length)) {
+    redacted = redacted.split(secret).join('[redacted]');
+  }
   for (const [pattern, replacement] of SECRET_PATTERNS) redacted = redacted.replace(pattern, replacement);
-  return redacted;
+  return maskUrlsIn(redacted);
 }
 
 /** From OpenAI's `retry-after-ms`, else the standard `retry-after` (seconds or an HTTP date). */

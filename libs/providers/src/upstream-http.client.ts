@@ -62,7 +62,8 @@ export class UpstreamHttpClient {
     try {
       const response = await this.agent.request({
         ...call.request,
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
+        // The caller's headers never replace the two that say how the body is framed and read.
+        headers: { ...options.headers, 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
       });
       const text = await response.body.text();
@@ -82,7 +83,7 @@ export class UpstreamHttpClient {
     try {
       const response = await this.agent.request({
         ...call.request,
-        headers: { 'content-type': 'application/json', accept: '*/*', ...options.headers },
+        headers: { ...options.headers, 'content-type': 'application/json', accept: '*/*' },
         body: JSON.stringify(body),
       });
       const status = response.statusCode;

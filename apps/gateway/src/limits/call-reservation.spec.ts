@@ -12,6 +12,8 @@ const deployment = (fields: Partial<Deployment>): Deployment => ({
   apiBase: 'http://ollama:11434',
   modelInfo: {},
   extraParams: {},
+  headers: {},
+  shownParams: {},
   source: 'test',
   ...fields,
 });

@@ -46,15 +46,19 @@ export class ModelAdminController {
     return this.admin.delete(parseBody(deleteModelSchema, body).id);
   }
 
-  /** Every deployment the caller may use, config.yaml and stored, without secrets. */
+  /** Every deployment the caller may use, config.yaml and stored: settings (masked) for the master key, names and model_info for a virtual key. */
   @Get(['model/info', 'v1/model/info'])
-  @ApiOperation({ summary: 'Deployments this key may use, config.yaml and stored, without secrets' })
+  @ApiOperation({
+    summary: 'Deployments this key may use, config.yaml and stored',
+    description: 'A virtual key sees `model_name`, `litellm_params.model` and `model_info`; the master key also the other `litellm_params`, with credentials masked. Nothing read from the environment is ever returned.',
+  })
   @ApiQuery({ name: 'litellm_model_id', required: false })
   info(@Auth() auth: AuthContext, @Query('litellm_model_id') id?: string) {
+    const viewer = auth.kind === 'master' ? 'admin' : 'key';
     const data = this.catalog.models
       .deployments()
       .filter((d) => mayUseModel(auth, d.modelName) && (!id || d.id === id))
-      .map((d) => modelInfoView(d, this.catalog.isStored(d.id)));
+      .map((d) => modelInfoView(d, this.catalog.isStored(d.id), viewer));
     return { data };
   }
 }

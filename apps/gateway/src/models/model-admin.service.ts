@@ -18,15 +18,14 @@ function invalid(problems: EntryProblem[]): SwitchyardError {
 /** Models stored in the database (STORE_MODEL_IN_DB): LiteLLM's /model/* endpoints. */
 @Injectable()
 export class ModelAdminService {
-  private readonly box: SecretBox;
-
   constructor(
     @InjectRepository(ModelDeploymentEntity) private readonly rows: Repository<ModelDeploymentEntity>,
     private readonly catalog: ModelCatalog,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
-  ) {
-    // SALT_KEY always has a value: it falls back to the master key.
-    this.box = new SecretBox(config.env.SALT_KEY ?? config.env.MASTER_KEY);
+  ) {}
+
+  private get box(): SecretBox {
+    return this.catalog.box;
   }
 
   async create(request: NewModelRequest) {
@@ -36,7 +35,7 @@ export class ModelAdminService {
       throw new SwitchyardError('invalid_request', `a model with id "${id}" already exists`, { param: 'model_info.id' });
     }
     const entry = { id, model_name: request.model_name, litellm_params: request.litellm_params, model_info: withoutId(request.model_info) };
-    const { problems } = storedDeployment(entry, { env: this.config.source, defaults: this.config.defaults });
+    const { problems } = storedDeployment(entry, { env: this.config.source, defaults: this.config.defaults }, this.box);
     if (problems.length) throw invalid(problems);
     const row = this.rows.create({ id, modelName: entry.model_name, litellmParams: this.box.sealParams(entry.litellm_params), modelInfo: entry.model_info });
     await orUnavailable(this.rows.insert(row as QueryDeepPartialEntity<ModelDeploymentEntity>));
@@ -54,7 +53,7 @@ export class ModelAdminService {
       litellm_params: { ...row.litellmParams, ...request.litellm_params },
       model_info: { ...row.modelInfo, ...withoutId(request.model_info) },
     };
-    const { problems } = storedDeployment(entry, { env: this.config.source, defaults: this.config.defaults });
+    const { problems } = storedDeployment(entry, { env: this.config.source, defaults: this.config.defaults }, this.box);
     if (problems.length) throw invalid(problems);
     row.modelName = entry.model_name;
     row.litellmParams = this.box.sealParams(entry.litellm_params);
@@ -84,7 +83,7 @@ export class ModelAdminService {
   private view(id: string) {
     const deployment = this.catalog.models.deployment(id);
     if (!deployment) throw new SwitchyardError('internal_error', `model ${id} was saved but is not served; see the gateway log`);
-    return modelInfoView(deployment, true);
+    return modelInfoView(deployment, true, 'admin');
   }
 
   private assertStoreEnabled(): void {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { DeploymentSpec } from '@app/contracts';
-import { type Deployment, GatewayConfig, ModelRegistry, storedDeployment } from '@app/config';
+import { type Deployment, GatewayConfig, ModelRegistry, SecretBox, storedDeployment } from '@app/config';
 import { ModelDeploymentEntity } from '@app/database';
 import { ChangeNotices } from '../cluster/change-notices.service';
 
@@ -31,6 +31,8 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
   private specs = new Map<string, DeploymentSpec>();
   private generation = 0;
   private timer?: NodeJS.Timeout;
+  /** Opens the sealed `api_base` of stored models, to check and show it masked; other secrets stay sealed. */
+  readonly box: SecretBox;
 
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
@@ -38,6 +40,8 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly notices: ChangeNotices,
   ) {
     this.current = config.models;
+    // SALT_KEY always has a value: it falls back to the master key.
+    this.box = new SecretBox(config.env.SALT_KEY ?? config.env.MASTER_KEY);
   }
 
   get storeEnabled(): boolean {
@@ -85,7 +89,7 @@ export class ModelCatalog implements OnApplicationBootstrap, OnApplicationShutdo
     const specs = new Map<string, DeploymentSpec>();
     for (const row of rows) {
       const spec = specOf(row);
-      const { deployment, problems } = storedDeployment(spec, { env: this.config.source, defaults: this.config.defaults });
+      const { deployment, problems } = storedDeployment(spec, { env: this.config.source, defaults: this.config.defaults }, this.box);
       if (deployment) {
         stored.push(deployment);
         specs.set(row.id, spec);

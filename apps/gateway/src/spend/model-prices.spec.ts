@@ -9,6 +9,8 @@ const deployment = (fields: Partial<Deployment>): Deployment => ({
   litellmModel: 'gpt-4o-mini',
   upstreamModel: 'gpt-4o-mini',
   apiBase: 'https://api.openai.com/v1',
+  headers: {},
+  shownParams: {},
   modelInfo: {},
   extraParams: {},
   source: 'test',

@@ -17,6 +17,8 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
     litellmModel: 'ollama/llama3.2',
     upstreamModel: 'llama3.2',
     apiBase: fake.url,
+    headers: {},
+    shownParams: {},
     modelInfo: {},
     extraParams: {},
     source: 'test',
@@ -65,6 +67,13 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
   it('sends a Bearer key when the deployment has one', async () => {
     await adapter.complete(deployment({ apiKey: 'proxy-key' }), request(), context());
     expect(fake.received[0].headers.authorization).toBe('Bearer proxy-key');
+  });
+
+  it('sends the deployment headers on every call, streamed or not', async () => {
+    const headers = { 'x-team': 'team-header-value' };
+    await adapter.complete(deployment({ headers }), request(), context());
+    for await (const _chunk of adapter.stream(deployment({ headers }), request(), context())) void _chunk;
+    expect(fake.received.map((r) => r.headers['x-team'])).toEqual(['team-header-value', 'team-header-value']);
   });
 
   it('round-trips a tool call', async () => {

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { ChatCallContext, ChatProviderAdapter } from '../chat-provider.adapter';
-import { callUpstream, openUpstreamStream } from '../upstream-call';
+import { callUpstream, deploymentSecrets, openUpstreamStream } from '../upstream-call';
 import { malformedAnswerError } from '../upstream-error.mapper';
 import { UpstreamHttpClient } from '../upstream-http.client';
 import { fromOllamaChatResponse, isOllamaChatResponse, toOllamaChatRequest, toOllamaChatStreamRequest } from './ollama-chat.mapper';
@@ -19,9 +19,9 @@ export class OllamaChatAdapter implements ChatProviderAdapter {
   async complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatCompletion> {
     const answer = await callUpstream(this.http, {
       provider: this.provider,
-      url: `${deployment.apiBase}/api/chat`,
+      deployment,
+      path: '/api/chat',
       body: toOllamaChatRequest(request, deployment.upstreamModel),
-      apiKey: deployment.apiKey,
       context,
     });
     if (!isOllamaChatResponse(answer)) throw malformedAnswerError(this.provider, 'an Ollama chat answer');
@@ -31,12 +31,12 @@ export class OllamaChatAdapter implements ChatProviderAdapter {
   async *stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     const lines = await openUpstreamStream(this.http, {
       provider: this.provider,
-      url: `${deployment.apiBase}/api/chat`,
+      deployment,
+      path: '/api/chat',
       body: toOllamaChatStreamRequest(request, deployment.upstreamModel),
-      apiKey: deployment.apiKey,
       context,
     });
-    const chunks = createOllamaStreamMapper({ id: newCompletionId(), created: Math.floor(Date.now() / 1000), apiKey: deployment.apiKey });
+    const chunks = createOllamaStreamMapper({ id: newCompletionId(), created: Math.floor(Date.now() / 1000), secrets: deploymentSecrets(deployment) });
     try {
       // After the final line the rest of the body is still read, so the connection can be reused.
       for await (const line of lines) {

@@ -27,7 +27,7 @@ const usage = (prompt: number, completion: number) => ({
 });
 
 function run(lines: unknown[], apiKey?: string): ChatCompletionChunk[] {
-  const mapper = createOllamaStreamMapper({ id: ID, created: CREATED, apiKey });
+  const mapper = createOllamaStreamMapper({ id: ID, created: CREATED, secrets: apiKey ? [apiKey] : [] });
   return [...lines.flatMap((part) => mapper.push(part)), ...mapper.end()];
 }
 

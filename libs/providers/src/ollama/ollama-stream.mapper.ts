@@ -21,8 +21,8 @@ export interface OllamaStreamMapperOptions {
   id: string;
   /** Epoch seconds, the same on every chunk. */
   created: number;
-  /** The deployment's key, redacted from upstream error messages. */
-  apiKey?: string;
+  /** The deployment's credentials, redacted from upstream error messages. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -44,7 +44,7 @@ export function createOllamaStreamMapper(options: OllamaStreamMapperOptions): Ol
     },
     push(part) {
       if (done) return [];
-      if (isRecord(part) && part.error !== undefined && part.error !== null) throw mapUpstreamStreamError(Provider.Ollama, part, options.apiKey);
+      if (isRecord(part) && part.error !== undefined && part.error !== null) throw mapUpstreamStreamError(Provider.Ollama, part, options.secrets);
       if (!isOllamaChatResponse(part)) throw malformedAnswerError(Provider.Ollama, 'an Ollama chat stream line');
 
       const model = part.model;

@@ -21,6 +21,8 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     upstreamModel: 'gpt-4o-mini',
     apiBase: fake.url,
     apiKey: API_KEY,
+    headers: {},
+    shownParams: {},
     modelInfo: {},
     extraParams: {},
     source: 'test',
@@ -66,6 +68,31 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
   it('sends no Authorization header when the deployment has no key', async () => {
     await adapter.complete(deployment({ apiKey: undefined }), request(), context());
     expect(fake.received[0].headers.authorization).toBeUndefined();
+  });
+
+  it('sends the deployment headers on every call, streamed or not, after the key, and never in place of its own content-type', async () => {
+    const headers = { 'x-team': 'team-header-value', authorization: 'Bearer from-extra-headers' };
+    await adapter.complete(deployment({ headers }), request(), context());
+    for await (const _chunk of adapter.stream(deployment({ headers }), request(), context())) void _chunk;
+    expect(fake.received).toHaveLength(2);
+    for (const received of fake.received) {
+      expect(received.headers).toMatchObject({ 'x-team': 'team-header-value', authorization: 'Bearer from-extra-headers', 'content-type': 'application/json' });
+    }
+  });
+
+  it('keeps the query of an api_base after the path, and sends its user:password as Basic auth', async () => {
+    const apiBase = fake.url.replace('http://', 'http://proxy-user:proxy%40pass@') + '?api-version=2024-06-01';
+    await adapter.complete(deployment({ apiBase, apiKey: undefined }), request(), context());
+    expect(fake.received[0].url).toBe('/v1/chat/completions?api-version=2024-06-01');
+    expect(fake.received[0].headers.authorization).toBe(`Basic ${Buffer.from('proxy-user:proxy@pass').toString('base64')}`);
+  });
+
+  it("never quotes the deployment's credentials from an upstream message", async () => {
+    const apiBase = fake.url.replace('http://', 'http://proxy-user:url-password@') + '?api-key=url-query-key';
+    fake.failNext(1, 400, `bad call to ${apiBase} with header team-header-value and key ${API_KEY}`);
+    const error = await failure(adapter.complete(deployment({ apiBase, headers: { 'x-team': 'team-header-value' } }), request(), context()));
+    expect(error?.message).toContain('bad call to http://****@127.0.0.1:');
+    for (const secret of ['url-password', 'url-query-key', 'team-header-value', API_KEY]) expect(error?.message).not.toContain(secret);
   });
 
   it('passes tools through and returns the tool call', async () => {

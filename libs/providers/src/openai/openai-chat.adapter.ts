@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { ChatCallContext, ChatProviderAdapter } from '../chat-provider.adapter';
-import { callUpstream, openUpstreamStream } from '../upstream-call';
+import { callUpstream, deploymentSecrets, openUpstreamStream } from '../upstream-call';
 import { malformedAnswerError } from '../upstream-error.mapper';
 import { UpstreamHttpClient } from '../upstream-http.client';
 import { fromOpenAIChatResponse, toOpenAIChatRequest, toOpenAIChatStreamRequest } from './openai-chat.mapper';
@@ -18,9 +18,9 @@ export class OpenAIChatAdapter implements ChatProviderAdapter {
   async complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatCompletion> {
     const answer = await callUpstream(this.http, {
       provider: this.provider,
-      url: `${deployment.apiBase}/chat/completions`,
+      deployment,
+      path: '/chat/completions',
       body: toOpenAIChatRequest(request, deployment.upstreamModel),
-      apiKey: deployment.apiKey,
       context,
     });
     const completion = fromOpenAIChatResponse(answer);
@@ -31,13 +31,13 @@ export class OpenAIChatAdapter implements ChatProviderAdapter {
   async *stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
     const lines = await openUpstreamStream(this.http, {
       provider: this.provider,
-      url: `${deployment.apiBase}/chat/completions`,
+      deployment,
+      path: '/chat/completions',
       body: toOpenAIChatStreamRequest(request, deployment.upstreamModel),
-      apiKey: deployment.apiKey,
       context,
     });
     const events = createSseDecoder();
-    const chunks = createOpenAIStreamMapper({ apiKey: deployment.apiKey });
+    const chunks = createOpenAIStreamMapper({ secrets: deploymentSecrets(deployment) });
     try {
       // After `[DONE]` the rest of the body is still read, so the connection can be reused.
       for await (const line of lines) {

@@ -65,7 +65,7 @@ describe('createOpenAIStreamMapper', () => {
 
   /** Every event's output, then end()'s, in order. */
   function run(events: string[], apiKey?: string): ChatCompletionChunk[] {
-    const mapper = createOpenAIStreamMapper({ apiKey });
+    const mapper = createOpenAIStreamMapper({ secrets: apiKey ? [apiKey] : [] });
     return [...events.flatMap((event) => mapper.push(event)), ...mapper.end()];
   }
   function failureOf(events: string[], apiKey?: string): unknown {

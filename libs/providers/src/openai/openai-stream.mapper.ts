@@ -52,8 +52,8 @@ export interface OpenAIStreamMapper {
 }
 
 export interface OpenAIStreamMapperOptions {
-  /** The deployment's key, redacted from upstream error messages. */
-  apiKey?: string;
+  /** The deployment's credentials, redacted from upstream error messages. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -89,7 +89,7 @@ export function createOpenAIStreamMapper(options: OpenAIStreamMapperOptions = {}
         throw malformedAnswerError(Provider.OpenAI, 'a chat completion chunk');
       }
       if (isRecord(parsed) && parsed.error !== undefined && parsed.error !== null) {
-        throw mapUpstreamStreamError(Provider.OpenAI, parsed, options.apiKey);
+        throw mapUpstreamStreamError(Provider.OpenAI, parsed, options.secrets);
       }
       const chunk = fromOpenAIChatChunk(parsed);
       if (!chunk) throw malformedAnswerError(Provider.OpenAI, 'a chat completion chunk');
