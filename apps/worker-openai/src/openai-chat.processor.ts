@@ -1,21 +1,25 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import { OpenAIChatAdapter, UpstreamHttpClient } from '@app/providers';
+import { OpenAIChatAdapter, type PreparedChatCall, UpstreamHttpClient } from '@app/providers';
 import type { ChatJobContext, ChatJobProcessor } from '@app/queue';
 
 /** The one thing this worker does: call OpenAI for a job. */
 @Injectable()
-export class OpenAIChatProcessor implements ChatJobProcessor, OnApplicationShutdown {
+export class OpenAIChatProcessor implements ChatJobProcessor<PreparedChatCall>, OnApplicationShutdown {
   private readonly http = new UpstreamHttpClient();
   private readonly adapter = new OpenAIChatAdapter(this.http);
 
-  complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatJobContext): Promise<ChatCompletion> {
-    return this.adapter.complete(deployment, request, context);
+  prepare(deployment: Deployment, request: ChatCompletionRequest, stream: boolean): PreparedChatCall {
+    return this.adapter.prepare(deployment, request, stream);
   }
 
-  stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatJobContext): AsyncIterable<ChatCompletionChunk> {
-    return this.adapter.stream(deployment, request, context);
+  complete(call: PreparedChatCall, context: ChatJobContext): Promise<ChatCompletion> {
+    return this.adapter.complete(call, context);
+  }
+
+  stream(call: PreparedChatCall, context: ChatJobContext): AsyncIterable<ChatCompletionChunk> {
+    return this.adapter.stream(call, context);
   }
 
   onApplicationShutdown() {

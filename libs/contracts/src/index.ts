@@ -3,3 +3,4 @@ export * from './openai-wire';
 export * from './switchyard-error';
 export * from './chat-job';
 export * from './chat-stream';
+export * from './provider-capabilities';

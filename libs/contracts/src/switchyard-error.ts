@@ -1,36 +1,50 @@
 import type { CompletionUsage, OpenAIErrorBody } from './openai-wire';
 
 /**
+ * Whose doing a failure is. It decides what happens next, in one place for every code:
+ * - `caller`: the request or the caller's key (bad shape, unknown model, limits, an upstream 4xx
+ *   about the request). The caller gets it; no other deployment is tried; it never counts against one.
+ * - `deployment`: the deployment failed or is saturated (upstream 5xx, 429, timeouts, connection
+ *   errors, rejected credentials, no worker). Another deployment is tried; it counts toward cooldown.
+ * - `capacity`: the deployment is healthy but has no room for this call (its queue is full, the call
+ *   needs more than its tpm). Another deployment is tried; it does not count toward cooldown.
+ * - `gateway`: Switchyard itself (a bug, Redis unreachable). Neither tried elsewhere nor counted.
+ */
+export type Fault = 'caller' | 'deployment' | 'capacity' | 'gateway';
+const FAULTS: readonly string[] = ['caller', 'deployment', 'capacity', 'gateway'] satisfies Fault[];
+
+/**
  * The one error vocabulary of Switchyard. Every failure the gateway answers, and every
- * failure a worker hands back through the queue, is one of these codes.
+ * failure a worker hands back through the queue, is one of these codes. `fault` is the usual
+ * one for the code; an error may say otherwise (e.g. a key's own rate limit is the caller's).
  */
 export const ERROR_TABLE = {
-  invalid_request: { status: 400, type: 'invalid_request_error' },
-  invalid_api_key: { status: 401, type: 'authentication_error' },
-  missing_api_key: { status: 401, type: 'authentication_error' },
-  expired_api_key: { status: 401, type: 'authentication_error' },
-  blocked_api_key: { status: 401, type: 'authentication_error' },
-  model_not_allowed: { status: 403, type: 'permission_error' },
-  admin_only: { status: 403, type: 'permission_error' },
-  model_not_found: { status: 404, type: 'not_found_error' },
-  not_found: { status: 404, type: 'not_found_error' },
-  request_too_large: { status: 413, type: 'invalid_request_error' },
-  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
-  rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
+  invalid_request: { status: 400, type: 'invalid_request_error', fault: 'caller' },
+  invalid_api_key: { status: 401, type: 'authentication_error', fault: 'caller' },
+  missing_api_key: { status: 401, type: 'authentication_error', fault: 'caller' },
+  expired_api_key: { status: 401, type: 'authentication_error', fault: 'caller' },
+  blocked_api_key: { status: 401, type: 'authentication_error', fault: 'caller' },
+  model_not_allowed: { status: 403, type: 'permission_error', fault: 'caller' },
+  admin_only: { status: 403, type: 'permission_error', fault: 'caller' },
+  model_not_found: { status: 404, type: 'not_found_error', fault: 'caller' },
+  not_found: { status: 404, type: 'not_found_error', fault: 'caller' },
+  request_too_large: { status: 413, type: 'invalid_request_error', fault: 'caller' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error', fault: 'caller' },
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error', fault: 'deployment' },
   // Retrying does not help until the budget resets or is raised: clients are told not to (x-should-retry: false).
-  budget_exceeded: { status: 429, type: 'budget_exceeded' },
-  queue_full: { status: 429, type: 'rate_limit_error' },
+  budget_exceeded: { status: 429, type: 'budget_exceeded', fault: 'caller' },
+  queue_full: { status: 429, type: 'rate_limit_error', fault: 'capacity' },
   // The call alone needs more tokens than the deployment's tpm: it can never run there.
-  tokens_over_limit: { status: 429, type: 'rate_limit_error' },
+  tokens_over_limit: { status: 429, type: 'rate_limit_error', fault: 'capacity' },
   // Never sent: the client is gone. Logged and counted with nginx's status for it.
-  client_closed: { status: 499, type: 'client_closed' },
-  internal_error: { status: 500, type: 'api_error' },
-  upstream_error: { status: 502, type: 'api_error' },
-  upstream_unavailable: { status: 503, type: 'api_error' },
-  service_unavailable: { status: 503, type: 'api_error' },
-  no_worker_available: { status: 503, type: 'api_error' },
-  timeout: { status: 504, type: 'timeout_error' },
-} as const satisfies Record<string, { status: number; type: string }>;
+  client_closed: { status: 499, type: 'client_closed', fault: 'caller' },
+  internal_error: { status: 500, type: 'api_error', fault: 'gateway' },
+  upstream_error: { status: 502, type: 'api_error', fault: 'deployment' },
+  upstream_unavailable: { status: 503, type: 'api_error', fault: 'deployment' },
+  service_unavailable: { status: 503, type: 'api_error', fault: 'gateway' },
+  no_worker_available: { status: 503, type: 'api_error', fault: 'deployment' },
+  timeout: { status: 504, type: 'timeout_error', fault: 'deployment' },
+} as const satisfies Record<string, { status: number; type: string; fault: Fault }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
@@ -44,6 +58,10 @@ export interface WireError {
   retryAfterMs?: number;
   /** What a call that failed after part of its answer went out had used: the upstream's count, else an estimate. */
   usage?: CompletionUsage | null;
+  /** Absent from workers older than this field: the code's usual fault applies. */
+  fault?: Fault;
+  /** The HTTP status the upstream answered, when this error is its answer; absent when no upstream saw the call. */
+  upstreamStatus?: number;
 }
 
 export interface SwitchyardErrorOptions {
@@ -56,6 +74,9 @@ export interface SwitchyardErrorOptions {
   usage?: CompletionUsage | null;
   /** Extra response headers (e.g. x-ratelimit-*); never sent through the queue. */
   headers?: Record<string, string>;
+  /** Overrides the code's usual fault. */
+  fault?: Fault;
+  upstreamStatus?: number;
 }
 
 export class SwitchyardError extends Error {
@@ -67,6 +88,8 @@ export class SwitchyardError extends Error {
   readonly retryAfterMs?: number;
   readonly usage?: CompletionUsage | null;
   readonly headers?: Record<string, string>;
+  readonly fault: Fault;
+  readonly upstreamStatus?: number;
 
   constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
     super(message);
@@ -79,6 +102,8 @@ export class SwitchyardError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.usage = options.usage;
     this.headers = options.headers;
+    this.fault = options.fault ?? ERROR_TABLE[code].fault;
+    this.upstreamStatus = options.upstreamStatus;
   }
 
   toBody(): OpenAIErrorBody {
@@ -94,6 +119,8 @@ export class SwitchyardError extends Error {
       retryable: this.retryable,
       retryAfterMs: this.retryAfterMs,
       ...(this.usage ? { usage: this.usage } : {}),
+      fault: this.fault,
+      upstreamStatus: this.upstreamStatus,
     };
   }
 
@@ -105,6 +132,8 @@ export class SwitchyardError extends Error {
       retryable: wire.retryable,
       retryAfterMs: wire.retryAfterMs,
       usage: wire.usage,
+      fault: FAULTS.includes(wire.fault as string) ? wire.fault : undefined,
+      upstreamStatus: wire.upstreamStatus,
     });
   }
 }

@@ -9,15 +9,29 @@ export interface ChatCallContext {
   deadline: number;
 }
 
+/** A call turned into its upstream's request, ready to send. */
+export interface PreparedChatCall {
+  deployment: Deployment;
+  /** The upstream's request body. */
+  body: unknown;
+  stream: boolean;
+}
+
 /**
- * One per provider. Takes the client's OpenAI-shaped request and the deployment it was
- * routed to, calls the upstream, and returns an OpenAI `chat.completion`.
+ * One per provider. Turns the client's OpenAI-shaped request into the upstream's, calls the
+ * upstream, and returns an OpenAI `chat.completion` (or its chunks).
  * Failures are thrown as `SwitchyardError` with `retryable` set for 5xx, timeouts and
  * connection errors, `retryAfterMs` for upstream 429s, and never any secret in the message.
  */
 export interface ChatProviderAdapter {
   readonly provider: Provider;
-  complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatCompletion>;
+  /**
+   * The upstream's request for this call, without any I/O. Throws `invalid_request` naming the
+   * field for what the upstream cannot take. The worker prepares a call before it takes a slot
+   * of the deployment's limits, so a call the provider cannot take never holds one.
+   */
+  prepare(deployment: Deployment, request: ChatCompletionRequest, stream: boolean): PreparedChatCall;
+  complete(call: PreparedChatCall, context: ChatCallContext): Promise<ChatCompletion>;
   /**
    * The same call streamed: OpenAI `chat.completion.chunk`s in upstream order. The last chunk
    * before the end is a usage chunk (`choices: []`, `usage` set) whenever the upstream can
@@ -25,5 +39,5 @@ export interface ChatProviderAdapter {
    * from the first `next()`; errors later are thrown mid-iteration, as `SwitchyardError`.
    * Breaking out of the loop or aborting `context.signal` closes the upstream connection.
    */
-  stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): AsyncIterable<ChatCompletionChunk>;
+  stream(call: PreparedChatCall, context: ChatCallContext): AsyncIterable<ChatCompletionChunk>;
 }

@@ -13,22 +13,23 @@ const openaiError = (message: string, fields: { param?: string; code?: string } 
 const ollamaError = (message: string) => JSON.stringify({ error: message });
 
 describe('mapUpstreamError', () => {
+  // The request's own 4xx are the caller's; the deployment's credentials, limits and failures are the deployment's.
   it.each([
     // [provider, status, body, headers, expected]
-    [Provider.OpenAI, 400, openaiError('bad temperature', { param: 'temperature' }), {}, { code: 'invalid_request', status: 400, param: 'temperature', retryable: false, message: 'openai upstream: bad temperature' }],
-    [Provider.OpenAI, 422, openaiError('unprocessable'), {}, { code: 'invalid_request', status: 400, retryable: false }],
-    [Provider.Ollama, 404, ollamaError('model "x" not found, try pulling it first'), {}, { code: 'model_not_found', status: 404, message: 'ollama upstream: model "x" not found, try pulling it first' }],
-    [Provider.OpenAI, 401, openaiError('Incorrect API key provided'), {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 401): Incorrect API key provided" }],
-    [Provider.OpenAI, 403, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 403)" }],
-    [Provider.Ollama, 408, ollamaError('slow'), {}, { code: 'timeout', status: 504, retryable: true }],
-    [Provider.OpenAI, 429, openaiError('Rate limit reached'), { 'retry-after-ms': '1500' }, { code: 'rate_limit_exceeded', status: 429, retryable: true, retryAfterMs: 1500 }],
-    [Provider.OpenAI, 429, openaiError('You exceeded your current quota', { code: 'insufficient_quota' }), {}, { code: 'rate_limit_exceeded', status: 429, retryable: false }],
-    [Provider.Ollama, 503, ollamaError('server busy'), { 'retry-after': '3' }, { code: 'upstream_unavailable', status: 503, retryable: true, retryAfterMs: 3000 }],
-    [Provider.Ollama, 500, ollamaError('llama runner process has terminated'), {}, { code: 'upstream_error', status: 502, retryable: true, message: 'ollama upstream: llama runner process has terminated' }],
-    [Provider.OpenAI, 502, '<html>Bad Gateway</html>', {}, { code: 'upstream_error', status: 502, retryable: true, message: 'openai upstream answered HTTP 502' }],
-    [Provider.OpenAI, 413, openaiError('too large', { param: 'messages' }), {}, { code: 'invalid_request', status: 413, param: 'messages', retryable: false }],
-    [Provider.OpenAI, 302, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: 'openai upstream answered HTTP 302' }],
-    [Provider.OpenAI, 400, JSON.stringify({ detail: 'not an error shape' }), {}, { code: 'invalid_request', message: 'openai upstream answered HTTP 400' }],
+    [Provider.OpenAI, 400, openaiError('bad temperature', { param: 'temperature' }), {}, { code: 'invalid_request', status: 400, param: 'temperature', retryable: false, message: 'openai upstream: bad temperature', fault: 'caller', upstreamStatus: 400 }],
+    [Provider.OpenAI, 422, openaiError('unprocessable'), {}, { code: 'invalid_request', status: 400, retryable: false, fault: 'caller', upstreamStatus: 422 }],
+    [Provider.Ollama, 404, ollamaError('model "x" not found, try pulling it first'), {}, { code: 'model_not_found', status: 404, message: 'ollama upstream: model "x" not found, try pulling it first', fault: 'caller', upstreamStatus: 404 }],
+    [Provider.OpenAI, 401, openaiError('Incorrect API key provided'), {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 401): Incorrect API key provided", fault: 'deployment', upstreamStatus: 401 }],
+    [Provider.OpenAI, 403, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 403)", fault: 'deployment', upstreamStatus: 403 }],
+    [Provider.Ollama, 408, ollamaError('slow'), {}, { code: 'timeout', status: 504, retryable: true, fault: 'deployment', upstreamStatus: 408 }],
+    [Provider.OpenAI, 429, openaiError('Rate limit reached'), { 'retry-after-ms': '1500' }, { code: 'rate_limit_exceeded', status: 429, retryable: true, retryAfterMs: 1500, fault: 'deployment', upstreamStatus: 429 }],
+    [Provider.OpenAI, 429, openaiError('You exceeded your current quota', { code: 'insufficient_quota' }), {}, { code: 'rate_limit_exceeded', status: 429, retryable: false, fault: 'deployment', upstreamStatus: 429 }],
+    [Provider.Ollama, 503, ollamaError('server busy'), { 'retry-after': '3' }, { code: 'upstream_unavailable', status: 503, retryable: true, retryAfterMs: 3000, fault: 'deployment', upstreamStatus: 503 }],
+    [Provider.Ollama, 500, ollamaError('llama runner process has terminated'), {}, { code: 'upstream_error', status: 502, retryable: true, message: 'ollama upstream: llama runner process has terminated', fault: 'deployment', upstreamStatus: 500 }],
+    [Provider.OpenAI, 502, '<html>Bad Gateway</html>', {}, { code: 'upstream_error', status: 502, retryable: true, message: 'openai upstream answered HTTP 502', fault: 'deployment', upstreamStatus: 502 }],
+    [Provider.OpenAI, 413, openaiError('too large', { param: 'messages' }), {}, { code: 'invalid_request', status: 413, param: 'messages', retryable: false, fault: 'caller', upstreamStatus: 413 }],
+    [Provider.OpenAI, 302, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: 'openai upstream answered HTTP 302', fault: 'deployment', upstreamStatus: 302 }],
+    [Provider.OpenAI, 400, JSON.stringify({ detail: 'not an error shape' }), {}, { code: 'invalid_request', message: 'openai upstream answered HTTP 400', fault: 'caller', upstreamStatus: 400 }],
   ])('%s %i %s', (provider, status, body, headers, expected) => {
     const error = mapUpstreamError({ provider, status, body, headers });
     expect(error).toMatchObject(expected);

@@ -31,23 +31,26 @@ export function mapUpstreamError(answer: UpstreamErrorAnswer): SwitchyardError {
   const param = detail.param;
   const retryAfterMs = parseRetryAfterMs(answer.headers, answer.now);
 
-  if (status === 400 || status === 422) return new SwitchyardError('invalid_request', message, { param });
-  if (status === 404) return new SwitchyardError('model_not_found', message, { param });
+  // Every one carries the upstream's status: the gateway knows the upstream saw the call.
+  const seen = { upstreamStatus: status };
+  // About the request itself (bad field, unknown model, too large, unprocessable): the caller's, never the deployment's.
+  if (status === 400 || status === 422) return new SwitchyardError('invalid_request', message, { param, ...seen });
+  if (status === 404) return new SwitchyardError('model_not_found', message, { param, ...seen });
   if (status === 401 || status === 403) {
     // The client's virtual key was fine; the deployment's credentials are an operator problem.
     const rejected = `${provider} upstream rejected the deployment's credentials (HTTP ${status})`;
-    return new SwitchyardError('upstream_error', said ? `${rejected}: ${said}` : rejected);
+    return new SwitchyardError('upstream_error', said ? `${rejected}: ${said}` : rejected, seen);
   }
-  if (status === 408) return new SwitchyardError('timeout', message, { retryable: true });
+  if (status === 408) return new SwitchyardError('timeout', message, { retryable: true, ...seen });
   if (status === 429) {
     // A spent quota does not come back by waiting a few seconds.
     const retryable = detail.code !== 'insufficient_quota';
-    return new SwitchyardError('rate_limit_exceeded', message, { retryable, retryAfterMs });
+    return new SwitchyardError('rate_limit_exceeded', message, { retryable, retryAfterMs, ...seen });
   }
-  if (status === 503) return new SwitchyardError('upstream_unavailable', message, { retryable: true, retryAfterMs });
-  if (status >= 500) return new SwitchyardError('upstream_error', message, { retryable: true });
-  if (status >= 400) return new SwitchyardError('invalid_request', message, { param, status });
-  return new SwitchyardError('upstream_error', message);
+  if (status === 503) return new SwitchyardError('upstream_unavailable', message, { retryable: true, retryAfterMs, ...seen });
+  if (status >= 500) return new SwitchyardError('upstream_error', message, { retryable: true, ...seen });
+  if (status >= 400) return new SwitchyardError('invalid_request', message, { param, status, ...seen });
+  return new SwitchyardError('upstream_error', message, seen);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type ChatJobResult,
   type ChatStreamEvent,
   SwitchyardError,
+  providerRefusal,
 } from '@app/contracts';
 import { type Deployment, GatewayConfig } from '@app/config';
 import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle, PRIORITY } from '@app/queue';
@@ -18,7 +19,8 @@ import { GatewayDrain } from '../lifecycle/gateway-drain.service';
 import { reserveCall } from '../limits/call-reservation';
 import { type Admission, KeyLimits } from '../limits/key-limits.service';
 import { ModelCatalog } from '../models/model-catalog.service';
-import { type Attempt, Router, isDeploymentFailure } from '../routing/router.service';
+import { refusedBeforeUpstream, worthAnotherDeployment } from '../routing/failure-policy';
+import { type Attempt, Router } from '../routing/router.service';
 import { BudgetResets } from '../spend/budget-resets.service';
 import { type CallOutcome, SpendService } from '../spend/spend.service';
 import { chatRequestSchema } from './chat-request.schema';
@@ -94,7 +96,8 @@ export class ChatService {
     // `priority` is Switchyard's (and LiteLLM's), not the upstream's: it never leaves the gateway.
     const { priority, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number };
     const models = this.catalog.models;
-    if (models.group(request.model).length === 0) {
+    const deployments = models.group(request.model);
+    if (deployments.length === 0) {
       const visible = models.modelNames().filter((m) => mayUseModel(auth, m));
       throw new SwitchyardError('model_not_found', `model "${request.model}" does not exist; available: ${visible.join(', ') || 'none'}`, { param: 'model' });
     }
@@ -104,6 +107,9 @@ export class ChatService {
       const allowed = auth.kind === 'virtual' ? auth.key.models.join(', ') : '';
       throw new SwitchyardError('model_not_allowed', `this key may not use model "${request.model}"; it may use: ${allowed}`, { param: 'model' });
     }
+    // A call none of the model's deployments can take (e.g. `n: 2` for Ollama) is refused before it takes any slot.
+    const refusals = deployments.map((d) => providerRefusal(d.provider, request));
+    if (refusals.every(Boolean)) throw refusals[0];
     return { auth, request, ...ids, stream: request.stream === true, priority: jobPriority(auth, priority), startedAt: Date.now(), facts };
   }
 
@@ -113,7 +119,7 @@ export class ChatService {
       call.attempts = this.plan(call);
     } catch (err) {
       const error = asSwitchyardError(err);
-      this.finish(call, NOT_ADMITTED, { usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
+      this.failed(call, NOT_ADMITTED, error);
       throw error;
     }
     return this.limits.admit({
@@ -144,14 +150,14 @@ export class ChatService {
           const error = asSwitchyardError(err);
           done(error);
           last = { attempt, error };
-          if (!isDeploymentFailure(error)) break;
+          if (!worthAnotherDeployment(error)) break;
         }
       }
     } catch (err) {
       last = { error: asSwitchyardError(err) };
     }
     const { attempt, error } = last!;
-    this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
+    this.failed(call, admission, error, attempt);
     throw error;
   }
 
@@ -181,7 +187,7 @@ export class ChatService {
           const error = asSwitchyardError(err);
           done(error);
           last = { attempt, error };
-          if (!isDeploymentFailure(error)) break;
+          if (!worthAnotherDeployment(error)) break;
           continue;
         }
         if (hungUp?.aborted) {
@@ -195,7 +201,7 @@ export class ChatService {
           await iterator.return?.(undefined);
           done(error);
           last = { attempt, error };
-          if (isDeploymentFailure(error)) continue;
+          if (worthAnotherDeployment(error)) continue;
           break;
         }
         const delivery = new StreamDelivery();
@@ -208,7 +214,7 @@ export class ChatService {
       last = { error: asSwitchyardError(err) };
     }
     const { attempt, error } = last!;
-    this.finish(call, admission, { servedBy: attempt, usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code });
+    this.failed(call, admission, error, attempt);
     throw error;
   }
 
@@ -245,11 +251,17 @@ export class ChatService {
     this.metrics.firstChunk(call.request.model, (Date.now() - call.startedAt) / 1000);
   }
 
+  /** A call that ended in `error` before any answer: a refused one gives its key's request back. */
+  private failed(call: ChatCall, admission: Admission, error: SwitchyardError, servedBy?: Attempt) {
+    const outcome = { servedBy, usage: null, status: 'failure', httpStatus: error.status, errorCode: error.code } as const;
+    this.finish(call, admission, outcome, refusedBeforeUpstream(error));
+  }
+
   /** Logs the call and gives the key's slot back, counting its tokens and cost. Never throws. */
-  private finish(call: ChatCall, admission: Admission, outcome: Pick<CallOutcome, 'usage' | 'status' | 'httpStatus' | 'errorCode'> & { servedBy?: Attempt }) {
+  private finish(call: ChatCall, admission: Admission, outcome: Pick<CallOutcome, 'usage' | 'status' | 'httpStatus' | 'errorCode'> & { servedBy?: Attempt }, refund = false) {
     try {
       const used = this.spend.record({ ...outcome, requestId: call.requestId, auth: call.auth, modelGroup: call.request.model, stream: call.stream, startedAt: call.startedAt });
-      void admission.release(used);
+      void admission.release({ ...used, refund });
       const provider = outcome.servedBy?.deployment.provider ?? '';
       const promptTokens = outcome.usage?.prompt_tokens ?? 0;
       const completionTokens = outcome.usage?.completion_tokens ?? 0;
@@ -281,9 +293,13 @@ export class ChatService {
     };
   }
 
-  /** The router's plan for this call: only model groups the key may use. */
+  /** The router's plan for this call: only model groups the key may use, and deployments that can take the call. */
   private plan(call: ChatCall): Attempt[] {
-    return this.router.plan(call.request.model, (group) => mayUseModel(call.auth, group));
+    return this.router.plan(
+      call.request.model,
+      (group) => mayUseModel(call.auth, group),
+      (deployment) => !providerRefusal(deployment.provider, call.request),
+    );
   }
 
   private jobOptions(call: ChatCall, attempt: Attempt): ChatJobOptions {

@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { SwitchyardError } from '@app/contracts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '@app/observability';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from './json-depth';
 import { renderError } from './render-error';
 
 function hasBody(req: Request): boolean {
@@ -9,8 +10,22 @@ function hasBody(req: Request): boolean {
 }
 
 /**
- * What runs before any route: request id, content-type check, JSON parsing, and the
- * rendering of parser failures in the OpenAI error shape (they never reach Nest's filters).
+ * Before a JSON body is parsed: UTF-8 only (as RFC 8259 and OpenAI require; other encodings could
+ * hide brackets from the depth check), and no deeper than {@link MAX_JSON_DEPTH} levels.
+ */
+function checkJsonBody(_req: Request, _res: Response, body: Buffer, encoding: string | null): void {
+  if (encoding !== null && encoding !== 'utf-8') {
+    throw new SwitchyardError('unsupported_media_type', `JSON bodies must be UTF-8 (got charset ${encoding})`);
+  }
+  if (exceedsJsonDepth(body, MAX_JSON_DEPTH)) {
+    throw new SwitchyardError('invalid_request', `request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+}
+
+/**
+ * What runs before any route: request id, content-type check, JSON parsing (UTF-8, at most
+ * {@link MAX_JSON_DEPTH} levels deep), and the rendering of parser failures in the OpenAI error
+ * shape (they never reach Nest's filters).
  */
 export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes: number): void {
   app.disable('x-powered-by');
@@ -28,6 +43,6 @@ export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes:
     }
     next();
   });
-  app.use(express.json({ limit: bodyLimitBytes, strict: true }));
+  app.use(express.json({ limit: bodyLimitBytes, strict: true, verify: checkJsonBody }));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => renderError(err, req, res));
 }

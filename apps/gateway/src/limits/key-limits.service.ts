@@ -79,16 +79,31 @@ return 1
 
 type Verdict = [outcome: string, rpm: number, tpm: number, heldTokens: number, spent?: string, heldUsd?: string];
 
+/** A call refused as invalid before any upstream saw it gives back the request it counted in its minute. */
+const REFUND = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 1
+`;
+
 type LimitRedis = IORedis & {
   admitKey(...args: Array<string | number>): Promise<Verdict>;
   releaseKey(...args: Array<string | number>): Promise<number>;
+  refundKey(...args: Array<string | number>): Promise<number>;
 };
+
+/** What a call used, reported when it ends. */
+export interface CallUsage {
+  tokens: number;
+  cost: number;
+  /** The call was refused as invalid before any upstream saw it: its request does not count against rpm_limit. */
+  refund?: boolean;
+}
 
 /** A call let in by the key's limits. `release` gives the slot back and counts what the call used. */
 export interface Admission {
   /** x-ratelimit-* headers for the answer; empty for keys without limits. */
   headers: Record<string, string>;
-  release(used: { tokens: number; cost: number }): Promise<void>;
+  release(used: CallUsage): Promise<void>;
 }
 
 const UNLIMITED: Admission = { headers: {}, release: async () => undefined };
@@ -129,6 +144,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     this.redis.on('error', () => undefined);
     this.redis.defineCommand('admitKey', { numberOfKeys: 4, lua: ADMIT });
     this.redis.defineCommand('releaseKey', { numberOfKeys: 3, lua: RELEASE });
+    this.redis.defineCommand('refundKey', { numberOfKeys: 1, lua: REFUND });
   }
 
   /** Connected before the gateway serves, so the first calls of a limited key are not refused; gives up waiting after 10 s. */
@@ -174,22 +190,26 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     const headers = this.headers(key, outcome === 'rpm' ? Number.MAX_SAFE_INTEGER : rpm, tpm + heldTokens, resetS);
     switch (outcome) {
       case 'rpm':
-        throw new SwitchyardError('rate_limit_exceeded', `this key may make ${key.rpmLimit} requests per minute (rpm_limit); retry in ${resetS} s`, { retryAfterMs: resetS * 1000, headers });
+        throw new SwitchyardError('rate_limit_exceeded', `this key may make ${key.rpmLimit} requests per minute (rpm_limit); retry in ${resetS} s`, { retryAfterMs: resetS * 1000, headers, fault: 'caller' });
       case 'tpm':
         throw this.overTpm(key.tpmLimit!, tpm, heldTokens, reservation, resetS, headers);
       case 'parallel':
-        throw new SwitchyardError('rate_limit_exceeded', `this key already has ${key.maxParallelRequests} requests in flight (max_parallel_requests)`, { retryAfterMs: 1000, headers });
+        throw new SwitchyardError('rate_limit_exceeded', `this key already has ${key.maxParallelRequests} requests in flight (max_parallel_requests)`, { retryAfterMs: 1000, headers, fault: 'caller' });
       case 'budget':
         throw this.overBudget(key.maxBudget!, Number(spent), Number(heldUsd), reservation, headers);
     }
     let released = false;
     return {
       headers,
-      release: async (used) => {
+      release: async ({ tokens, cost, refund }) => {
         if (released) return;
         released = true;
         const end = this.keysOf(key.token, Math.floor(Date.now() / WINDOW_MS));
-        await this.redis.releaseKey(end.inFlight, end.tpm, end.spend, member, key.tpmLimit === null ? 0 : used.tokens, key.maxBudget === null ? 0 : used.cost, WINDOW_TTL_S).catch(() => undefined);
+        await Promise.all([
+          this.redis.releaseKey(end.inFlight, end.tpm, end.spend, member, key.tpmLimit === null ? 0 : tokens, key.maxBudget === null ? 0 : cost, WINDOW_TTL_S).catch(() => undefined),
+          // Counted in the minute it was admitted in.
+          refund && key.rpmLimit !== null ? this.redis.refundKey(keys.rpm).catch(() => undefined) : undefined,
+        ]);
       },
     };
   }
@@ -198,7 +218,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
   private tooLarge(tpmLimit: number, reservation: CallReservation): SwitchyardError {
     const fits = reservation.maxTokensWithin({ tokens: tpmLimit });
     const advice = fits > 0 ? `set max_tokens to at most ${fits}` : 'shorten the prompt';
-    return new SwitchyardError('tokens_over_limit', `this call may use ${reservation.tokens} tokens (${this.describe(reservation)}), more than this key's tpm_limit of ${tpmLimit}; ${advice}`, { param: 'max_tokens' });
+    return new SwitchyardError('tokens_over_limit', `this call may use ${reservation.tokens} tokens (${this.describe(reservation)}), more than this key's tpm_limit of ${tpmLimit}; ${advice}`, { param: 'max_tokens', fault: 'caller' });
   }
 
   private overTpm(tpmLimit: number, used: number, held: number, reservation: CallReservation, resetS: number, headers: Record<string, string>): SwitchyardError {
@@ -207,7 +227,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     const fits = reservation.maxTokensWithin({ tokens: tpmLimit - used - held });
     const smaller = fits > 0 ? `, or set max_tokens to at most ${fits}` : '';
     const message = `this key may use ${tpmLimit} tokens per minute (tpm_limit): ${used} used this minute and ${held} reserved by calls in flight leave no room for this call's ${reservation.tokens} (${this.describe(reservation)}); retry in ${retryS} s${smaller}`;
-    return new SwitchyardError('rate_limit_exceeded', message, { retryAfterMs: retryS * 1000, headers });
+    return new SwitchyardError('rate_limit_exceeded', message, { retryAfterMs: retryS * 1000, headers, fault: 'caller' });
   }
 
   private overBudget(maxBudget: number, spent: number, held: number, reservation: CallReservation, headers: Record<string, string>): SwitchyardError {

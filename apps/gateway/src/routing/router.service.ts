@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SwitchyardError } from '@app/contracts';
 import { type Deployment, GatewayConfig, type RouterSettings } from '@app/config';
 import { ModelCatalog } from '../models/model-catalog.service';
+import { countsAgainstDeployment } from './failure-policy';
 
 const FAILURE_WINDOW_MS = 60_000;
 
@@ -9,20 +10,6 @@ const FAILURE_WINDOW_MS = 60_000;
 export interface Attempt {
   modelGroup: string;
   deployment: Deployment;
-}
-
-/** Failures another deployment or a fallback model may not have: the next attempt is worth a try. */
-export function isDeploymentFailure(error: SwitchyardError): boolean {
-  return error.status === 429 || error.status >= 500;
-}
-
-/**
- * Failures that count towards a deployment's cooldown: it failed or is saturated. Not a call too
- * big for its tpm, nor a full queue: those say something about the call or the provider's
- * backlog, and a few of them must not take every deployment of a model out of service.
- */
-export function countsAgainstDeployment(error: SwitchyardError): boolean {
-  return error.status >= 500 || error.code === 'rate_limit_exceeded';
 }
 
 /** How strongly simple-shuffle favours a deployment: `weight`, else `rpm`, else `tpm`, else 1. */
@@ -52,15 +39,16 @@ export class Router {
 
   /**
    * Deployments to try in order: the requested group's healthy ones (the strategy's pick
-   * first), then each fallback group's. 429 with Retry-After when every one is cooling down.
+   * first), then each fallback group's; only those that `canTake` the call. 429 with
+   * Retry-After when every one is cooling down.
    */
-  plan(modelName: string, mayUse: (modelGroup: string) => boolean = () => true, now = Date.now()): Attempt[] {
+  plan(modelName: string, mayUse: (modelGroup: string) => boolean = () => true, canTake: (d: Deployment) => boolean = () => true, now = Date.now()): Attempt[] {
     // A key is served only by fallbacks it may use itself: fallbacks never widen its model list.
     const groups = [modelName, ...(this.settings.fallbacks.get(modelName) ?? []).filter(mayUse)];
     const attempts: Attempt[] = [];
     let soonest = Infinity;
     for (const modelGroup of new Set(groups)) {
-      const deployments = this.catalog.models.group(modelGroup);
+      const deployments = this.catalog.models.group(modelGroup).filter(canTake);
       const healthy = deployments.filter((d) => {
         const until = this.coolingUntil.get(d.id) ?? 0;
         if (until > now) soonest = Math.min(soonest, until);

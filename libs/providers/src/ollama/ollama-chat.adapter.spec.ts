@@ -9,6 +9,13 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
   const fake = new FakeOllamaServer({ models: ['llama3.2'] });
   const http = new UpstreamHttpClient();
   const adapter = new OllamaChatAdapter(http);
+  // Prepared and sent in one step, as the worker does.
+  const send = {
+    complete: async (d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
+    async *stream(d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) {
+      yield* adapter.stream(adapter.prepare(d, r, true), c);
+    },
+  };
 
   const deployment = (fields: Partial<Deployment> = {}): Deployment => ({
     id: 'd1',
@@ -45,7 +52,7 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
   });
 
   it('posts the mapped body to /api/chat without auth and returns a chat.completion', async () => {
-    const completion = await adapter.complete(deployment(), request({ max_tokens: 20 }), context());
+    const completion = await send.complete(deployment(), request({ max_tokens: 20 }), context());
 
     expect(fake.received[0]).toMatchObject({
       method: 'POST',
@@ -65,20 +72,20 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
   });
 
   it('sends a Bearer key when the deployment has one', async () => {
-    await adapter.complete(deployment({ apiKey: 'proxy-key' }), request(), context());
+    await send.complete(deployment({ apiKey: 'proxy-key' }), request(), context());
     expect(fake.received[0].headers.authorization).toBe('Bearer proxy-key');
   });
 
   it('sends the deployment headers on every call, streamed or not', async () => {
     const headers = { 'x-team': 'team-header-value' };
-    await adapter.complete(deployment({ headers }), request(), context());
-    for await (const _chunk of adapter.stream(deployment({ headers }), request(), context())) void _chunk;
+    await send.complete(deployment({ headers }), request(), context());
+    for await (const _chunk of send.stream(deployment({ headers }), request(), context())) void _chunk;
     expect(fake.received.map((r) => r.headers['x-team'])).toEqual(['team-header-value', 'team-header-value']);
   });
 
   it('round-trips a tool call', async () => {
     const tools = [{ type: 'function', function: { name: 'lookup', description: 'Look up', parameters: { type: 'object' } } }];
-    const first = await adapter.complete(deployment(), request({ tools }), context());
+    const first = await send.complete(deployment(), request({ tools }), context());
     const call = first.choices[0].message.tool_calls?.[0];
     expect(first.choices[0].finish_reason).toBe('tool_calls');
     expect(call).toMatchObject({ id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'lookup', arguments: '{"text":"hello there"}' } });
@@ -87,7 +94,7 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
       tools,
       messages: [...request().messages, first.choices[0].message, { role: 'tool', tool_call_id: call?.id, content: '42' }],
     });
-    const second = await adapter.complete(deployment(), history, context());
+    const second = await send.complete(deployment(), history, context());
     expect(fake.received[1].body).toMatchObject({
       messages: [{}, {}, { role: 'assistant', tool_calls: [{ function: { name: 'lookup', arguments: { text: 'hello there' } } }] }, { role: 'tool', content: '42', tool_name: 'lookup' }],
     });
@@ -95,7 +102,7 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
   });
 
   it('reports a model Ollama has not pulled as model_not_found', async () => {
-    const error = await failure(adapter.complete(deployment({ upstreamModel: 'qwen3' }), request(), context()));
+    const error = await failure(send.complete(deployment({ upstreamModel: 'qwen3' }), request(), context()));
     expect(error).toMatchObject({ code: 'model_not_found', status: 404, message: 'ollama upstream: model "qwen3" not found, try pulling it first' });
   });
 
@@ -105,26 +112,26 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
     [400, { code: 'invalid_request', status: 400, retryable: false }],
   ])('maps an upstream %i', async (status, expected) => {
     fake.failNext(1, status, 'nope');
-    const error = await failure(adapter.complete(deployment(), request(), context()));
+    const error = await failure(send.complete(deployment(), request(), context()));
     expect(error).toMatchObject({ ...expected, message: 'ollama upstream: nope' });
   });
 
   it('refuses an image link before calling Ollama', async () => {
     const messages: ChatCompletionRequest['messages'] = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }];
-    const error = await failure(adapter.complete(deployment(), request({ messages }), context()));
+    const error = await failure(send.complete(deployment(), request({ messages }), context()));
     expect(error).toMatchObject({ code: 'invalid_request', param: 'messages[0].content[0].image_url' });
     expect(fake.total).toBe(0);
   });
 
   it('fails clearly when a 200 is not a chat answer', async () => {
     fake.failNext(1, 200, { models: [] });
-    const error = await failure(adapter.complete(deployment(), request(), context()));
+    const error = await failure(send.complete(deployment(), request(), context()));
     expect(error).toMatchObject({ code: 'upstream_error', status: 502, message: 'ollama upstream answered with something that is not an Ollama chat answer' });
   });
 
   it('stops at the deadline with a retryable timeout', async () => {
     fake.delayMs = 1000;
-    const error = await failure(adapter.complete(deployment(), request(), context({ deadline: Date.now() + 100 })));
+    const error = await failure(send.complete(deployment(), request(), context({ deadline: Date.now() + 100 })));
     expect(error).toMatchObject({ code: 'timeout', status: 504, retryable: true });
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import type { ChatCallContext, ChatProviderAdapter } from '../chat-provider.adapter';
+import type { ChatCallContext, ChatProviderAdapter, PreparedChatCall } from '../chat-provider.adapter';
 import { callUpstream, deploymentSecrets, openUpstreamStream } from '../upstream-call';
 import { malformedAnswerError } from '../upstream-error.mapper';
 import { UpstreamHttpClient } from '../upstream-http.client';
@@ -16,24 +16,31 @@ export class OllamaChatAdapter implements ChatProviderAdapter {
 
   constructor(private readonly http: UpstreamHttpClient) {}
 
-  async complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatCompletion> {
+  prepare(deployment: Deployment, request: ChatCompletionRequest, stream: boolean): PreparedChatCall {
+    const body = stream ? toOllamaChatStreamRequest(request, deployment.upstreamModel) : toOllamaChatRequest(request, deployment.upstreamModel);
+    return { deployment, body, stream };
+  }
+
+  async complete(call: PreparedChatCall, context: ChatCallContext): Promise<ChatCompletion> {
+    const { deployment, body } = call;
     const answer = await callUpstream(this.http, {
       provider: this.provider,
       deployment,
       path: '/api/chat',
-      body: toOllamaChatRequest(request, deployment.upstreamModel),
+      body,
       context,
     });
     if (!isOllamaChatResponse(answer)) throw malformedAnswerError(this.provider, 'an Ollama chat answer');
     return fromOllamaChatResponse(answer, { id: newCompletionId() });
   }
 
-  async *stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  async *stream(call: PreparedChatCall, context: ChatCallContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    const { deployment, body } = call;
     const lines = await openUpstreamStream(this.http, {
       provider: this.provider,
       deployment,
       path: '/api/chat',
-      body: toOllamaChatStreamRequest(request, deployment.upstreamModel),
+      body,
       context,
     });
     const chunks = createOllamaStreamMapper({ id: newCompletionId(), created: Math.floor(Date.now() / 1000), secrets: deploymentSecrets(deployment) });

@@ -91,6 +91,11 @@ describe('toOllamaChatRequest', () => {
       { messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: 'nope' } }] }] },
       'messages[0].tool_calls[0].function.arguments',
     ],
+    [
+      'a custom tool call',
+      { messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'custom', custom: { name: 'f', input: 'x' } }] as never }] },
+      'messages[0].tool_calls[0].type',
+    ],
   ])('refuses %s as invalid_request naming the param', (_name, fields, param) => {
     let thrown: unknown;
     try {

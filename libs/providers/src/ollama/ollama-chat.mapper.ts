@@ -4,7 +4,9 @@ import {
   type ChatCompletionChoice,
   type ChatCompletionRequest,
   type ChatMessage,
+  Provider,
   SwitchyardError,
+  providerRefusal,
   type ToolCall,
 } from '@app/contracts';
 import { isRecord } from '../is-record';
@@ -14,9 +16,8 @@ const BASE64_IMAGE_URL = /^data:image\/[\w.+-]+;base64,(.+)$/s;
 
 /** The client's OpenAI-shaped request as an Ollama `/api/chat` body. Throws `invalid_request` for what Ollama cannot do. */
 export function toOllamaChatRequest(request: ChatCompletionRequest, upstreamModel: string): OllamaChatRequest {
-  if (typeof request.n === 'number' && request.n > 1) {
-    throw new SwitchyardError('invalid_request', 'ollama returns a single choice; n must be 1', { param: 'n' });
-  }
+  const refusal = providerRefusal(Provider.Ollama, request);
+  if (refusal) throw refusal;
   // Tool messages name their call by id; Ollama wants the function name, known from the assistant turn before.
   const toolNames = new Map<string, string>();
   const body: OllamaChatRequest = {
@@ -71,6 +72,9 @@ function toOllamaMessage(message: ChatMessage, i: number, toolNames: Map<string,
   const mapped: OllamaMessage = { role: message.role === 'developer' ? 'system' : message.role, ...toOllamaContent(message.content, i) };
   if (message.tool_calls?.length) {
     mapped.tool_calls = message.tool_calls.map((call, k) => {
+      if ((call as { type?: unknown }).type !== 'function') {
+        throw new SwitchyardError('invalid_request', 'ollama takes only function tool calls', { param: `messages[${i}].tool_calls[${k}].type` });
+      }
       toolNames.set(call.id, call.function.name);
       const args = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${k}].function.arguments`);
       return { function: { name: call.function.name, arguments: args } };

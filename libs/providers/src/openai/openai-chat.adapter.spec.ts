@@ -12,6 +12,13 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
   const fake = new FakeOpenAIServer();
   const http = new UpstreamHttpClient();
   const adapter = new OpenAIChatAdapter(http);
+  // Prepared and sent in one step, as the worker does.
+  const send = {
+    complete: async (d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
+    async *stream(d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) {
+      yield* adapter.stream(adapter.prepare(d, r, true), c);
+    },
+  };
 
   const deployment = (fields: Partial<Deployment> = {}): Deployment => ({
     id: 'd1',
@@ -49,7 +56,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
   });
 
   it("sends the client's body with the upstream model, no streaming and the key, and returns the completion", async () => {
-    const completion = await adapter.complete(deployment(), request({ stream: true, temperature: 0, custom_field: 'kept' }), context());
+    const completion = await send.complete(deployment(), request({ stream: true, temperature: 0, custom_field: 'kept' }), context());
 
     expect(fake.received).toHaveLength(1);
     expect(fake.received[0]).toMatchObject({
@@ -66,14 +73,14 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
   });
 
   it('sends no Authorization header when the deployment has no key', async () => {
-    await adapter.complete(deployment({ apiKey: undefined }), request(), context());
+    await send.complete(deployment({ apiKey: undefined }), request(), context());
     expect(fake.received[0].headers.authorization).toBeUndefined();
   });
 
   it('sends the deployment headers on every call, streamed or not, after the key, and never in place of its own content-type', async () => {
     const headers = { 'x-team': 'team-header-value', authorization: 'Bearer from-extra-headers' };
-    await adapter.complete(deployment({ headers }), request(), context());
-    for await (const _chunk of adapter.stream(deployment({ headers }), request(), context())) void _chunk;
+    await send.complete(deployment({ headers }), request(), context());
+    for await (const _chunk of send.stream(deployment({ headers }), request(), context())) void _chunk;
     expect(fake.received).toHaveLength(2);
     for (const received of fake.received) {
       expect(received.headers).toMatchObject({ 'x-team': 'team-header-value', authorization: 'Bearer from-extra-headers', 'content-type': 'application/json' });
@@ -82,7 +89,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
 
   it('keeps the query of an api_base after the path, and sends its user:password as Basic auth', async () => {
     const apiBase = fake.url.replace('http://', 'http://proxy-user:proxy%40pass@') + '?api-version=2024-06-01';
-    await adapter.complete(deployment({ apiBase, apiKey: undefined }), request(), context());
+    await send.complete(deployment({ apiBase, apiKey: undefined }), request(), context());
     expect(fake.received[0].url).toBe('/v1/chat/completions?api-version=2024-06-01');
     expect(fake.received[0].headers.authorization).toBe(`Basic ${Buffer.from('proxy-user:proxy@pass').toString('base64')}`);
   });
@@ -90,14 +97,14 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
   it("never quotes the deployment's credentials from an upstream message", async () => {
     const apiBase = fake.url.replace('http://', 'http://proxy-user:url-password@') + '?api-key=url-query-key';
     fake.failNext(1, 400, `bad call to ${apiBase} with header team-header-value and key ${API_KEY}`);
-    const error = await failure(adapter.complete(deployment({ apiBase, headers: { 'x-team': 'team-header-value' } }), request(), context()));
+    const error = await failure(send.complete(deployment({ apiBase, headers: { 'x-team': 'team-header-value' } }), request(), context()));
     expect(error?.message).toContain('bad call to http://****@127.0.0.1:');
     for (const secret of ['url-password', 'url-query-key', 'team-header-value', API_KEY]) expect(error?.message).not.toContain(secret);
   });
 
   it('passes tools through and returns the tool call', async () => {
     const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
-    const completion = await adapter.complete(deployment(), request({ tools, tool_choice: 'auto' }), context());
+    const completion = await send.complete(deployment(), request({ tools, tool_choice: 'auto' }), context());
     expect(fake.received[0].body).toMatchObject({ tools, tool_choice: 'auto' });
     expect(completion.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
@@ -107,7 +114,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
 
   it('reports rejected deployment credentials as a 502 without the key', async () => {
     fake.requireApiKey = 'sk-the-right-key-000000';
-    const error = await failure(adapter.complete(deployment(), request(), context()));
+    const error = await failure(send.complete(deployment(), request(), context()));
     expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: false });
     expect(error?.message).toMatch(/^openai upstream rejected the deployment's credentials \(HTTP 401\): Incorrect API key provided: sk-\[redacted\]/);
     expect(error?.message).not.toContain(API_KEY.slice(-4));
@@ -120,28 +127,28 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     [500, {}, { code: 'upstream_error', status: 502, retryable: true }],
   ])('maps an upstream %i', async (status, headers, expected) => {
     fake.failNext(1, status, 'upstream says no', headers);
-    const error = await failure(adapter.complete(deployment(), request(), context()));
+    const error = await failure(send.complete(deployment(), request(), context()));
     expect(error).toBeInstanceOf(SwitchyardError);
     expect(error).toMatchObject({ ...expected, message: 'openai upstream: upstream says no' });
   });
 
   it('fails clearly when a 200 is not a chat completion', async () => {
     fake.failNext(1, 200, { object: 'list', data: [] });
-    const error = await failure(adapter.complete(deployment(), request(), context()));
+    const error = await failure(send.complete(deployment(), request(), context()));
     expect(error).toMatchObject({ code: 'upstream_error', status: 502, message: 'openai upstream answered with something that is not a chat completion' });
   });
 
   it('gives up at the deadline with a retryable timeout and hangs up', async () => {
     fake.delayMs = 1000;
     const closed = once(fake, 'closedEarly');
-    const error = await failure(adapter.complete(deployment(), request(), context({ deadline: Date.now() + 100 })));
+    const error = await failure(send.complete(deployment(), request(), context({ deadline: Date.now() + 100 })));
     expect(error).toMatchObject({ code: 'timeout', status: 504, retryable: true });
     expect(error?.message).toMatch(/^openai upstream did not answer within \d+ ms$/);
     await closed;
   });
 
   it('does not call the upstream once the deadline has passed', async () => {
-    const error = await failure(adapter.complete(deployment(), request(), context({ deadline: Date.now() - 1 })));
+    const error = await failure(send.complete(deployment(), request(), context({ deadline: Date.now() - 1 })));
     expect(error).toMatchObject({ code: 'timeout', retryable: false });
     expect(fake.total).toBe(0);
   });
@@ -150,7 +157,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     const gone = new FakeOpenAIServer();
     const port = await gone.start();
     await gone.stop();
-    const error = await failure(adapter.complete(deployment({ apiBase: gone.url }), request(), context()));
+    const error = await failure(send.complete(deployment({ apiBase: gone.url }), request(), context()));
     expect(error).toMatchObject({
       code: 'upstream_error',
       status: 502,
@@ -183,7 +190,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     it('sends the upstream model, stream: true and include_usage, everything else untouched, with the key', async () => {
       const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
       const fields = { temperature: 0, custom_field: 'kept', tools, tool_choice: 'auto', parallel_tool_calls: false, response_format: { type: 'text' } };
-      await collect(adapter.stream(deployment(), request({ ...fields, stream: true, stream_options: { include_usage: false } }), context()));
+      await collect(send.stream(deployment(), request({ ...fields, stream: true, stream_options: { include_usage: false } }), context()));
       expect(fake.received).toHaveLength(1);
       expect(fake.received[0]).toMatchObject({ path: '/v1/chat/completions', headers: { authorization: `Bearer ${API_KEY}` } });
       expect(fake.received[0].body).toEqual({
@@ -196,8 +203,8 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     });
 
     it('streams exactly the text complete() answers, the usage chunk last and only there', async () => {
-      const completion = await adapter.complete(deployment(), request(), context());
-      const chunks = await collect(adapter.stream(deployment(), request(), context()));
+      const completion = await send.complete(deployment(), request(), context());
+      const chunks = await collect(send.stream(deployment(), request(), context()));
 
       expect(textOf(chunks)).toBe(completion.choices[0].message.content);
       expect(chunks.length).toBeGreaterThan(4);
@@ -210,7 +217,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     });
 
     it('does not call the upstream before the first next()', async () => {
-      const chunks = adapter.stream(deployment(), request(), context());
+      const chunks = send.stream(deployment(), request(), context());
       expect(fake.total).toBe(0);
       await collect(chunks);
       expect(fake.total).toBe(1);
@@ -218,7 +225,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
 
     it('streams a tool call whose deltas assemble into parseable arguments', async () => {
       const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
-      const chunks = await collect(adapter.stream(deployment(), request({ tools }), context()));
+      const chunks = await collect(send.stream(deployment(), request({ tools }), context()));
       const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
       expect(deltas[0]).toEqual({ index: 0, id: expect.any(String), type: 'function', function: { name: 'lookup', arguments: '' } });
       expect(deltas.every((d) => d.index === 0)).toBe(true);
@@ -235,7 +242,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     ])('throws an upstream %i before the stream from the first next(), mapped as for complete()', async (status, headers, expected) => {
       fake.failNext(1, status, 'upstream says no', headers);
       const seen: ChatCompletionChunk[] = [];
-      const error = await streamFailure(adapter.stream(deployment(), request(), context()), seen);
+      const error = await streamFailure(send.stream(deployment(), request(), context()), seen);
       expect(error).toBeInstanceOf(SwitchyardError);
       expect(error).toMatchObject({ ...expected, message: 'openai upstream: upstream says no' });
       expect(seen).toEqual([]);
@@ -243,7 +250,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
 
     it('reports rejected credentials without the key', async () => {
       fake.requireApiKey = 'sk-the-right-key-000000';
-      const error = await streamFailure(adapter.stream(deployment(), request(), context()));
+      const error = await streamFailure(send.stream(deployment(), request(), context()));
       expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: false });
       expect(error?.message).not.toContain(API_KEY.slice(-4));
     });
@@ -252,7 +259,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       fake.chunkDelayMs = 300;
       const hungUp = hangUpWithin(1000);
       let seen = 0;
-      for await (const chunk of adapter.stream(deployment(), request(), context())) {
+      for await (const chunk of send.stream(deployment(), request(), context())) {
         expect(chunk.choices[0].delta.role).toBe('assistant');
         seen++;
         break;
@@ -267,7 +274,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       const controller = new AbortController();
       const hungUp = hangUpWithin(1000);
       const seen: ChatCompletionChunk[] = [];
-      const chunks = adapter.stream(deployment(), request(), context({ signal: controller.signal, deadline: Date.now() + 10_000 }));
+      const chunks = send.stream(deployment(), request(), context({ signal: controller.signal, deadline: Date.now() + 10_000 }));
       const failed = streamFailure(chunks, seen);
       setTimeout(() => controller.abort(), 100);
       const error = await failed;
@@ -281,14 +288,14 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       fake.chunkDelayMs = 100;
       const hungUp = hangUpWithin(1000);
       const seen: ChatCompletionChunk[] = [];
-      const error = await streamFailure(adapter.stream(deployment(), request(), context({ deadline: Date.now() + 250 })), seen);
+      const error = await streamFailure(send.stream(deployment(), request(), context({ deadline: Date.now() + 250 })), seen);
       expect(error).toMatchObject({ code: 'timeout', status: 504, retryable: true });
       expect(seen.length).toBeGreaterThan(0);
       await hungUp;
     });
 
     it('does not call the upstream once the deadline has passed', async () => {
-      const error = await streamFailure(adapter.stream(deployment(), request(), context({ deadline: Date.now() - 1 })));
+      const error = await streamFailure(send.stream(deployment(), request(), context({ deadline: Date.now() - 1 })));
       expect(error).toMatchObject({ code: 'timeout', retryable: false });
       expect(fake.total).toBe(0);
     });
@@ -296,7 +303,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     it('throws an error object that arrives mid-stream as upstream_error, secrets redacted', async () => {
       fake.breakNextStream(2, `The server had an error processing your request with key ${API_KEY}.`);
       const seen: ChatCompletionChunk[] = [];
-      const error = await streamFailure(adapter.stream(deployment(), request(), context()), seen);
+      const error = await streamFailure(send.stream(deployment(), request(), context()), seen);
       expect(seen).toHaveLength(2);
       expect(error).toBeInstanceOf(SwitchyardError);
       expect(error).toMatchObject({ code: 'upstream_error', status: 502, message: 'openai upstream: The server had an error processing your request with key [redacted].' });
@@ -306,7 +313,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       fake.chunkDelayMs = 20;
       fake.breakNextStream(3);
       const seen: ChatCompletionChunk[] = [];
-      const error = await streamFailure(adapter.stream(deployment(), request(), context()), seen);
+      const error = await streamFailure(send.stream(deployment(), request(), context()), seen);
       expect(seen).toHaveLength(3);
       expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true });
       expect(error?.message).toMatch(new RegExp(`^openai upstream at ${new URL(fake.origin).host} broke off its streamed answer \\(\\w+\\)$`));
@@ -316,7 +323,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       const gone = new FakeOpenAIServer();
       const port = await gone.start();
       await gone.stop();
-      const error = await streamFailure(adapter.stream(deployment({ apiBase: gone.url }), request(), context()));
+      const error = await streamFailure(send.stream(deployment({ apiBase: gone.url }), request(), context()));
       expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true, message: `openai upstream at 127.0.0.1:${port} could not be reached (ECONNREFUSED)` });
     });
   });

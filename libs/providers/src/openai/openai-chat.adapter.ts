@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import type { ChatCallContext, ChatProviderAdapter } from '../chat-provider.adapter';
+import type { ChatCallContext, ChatProviderAdapter, PreparedChatCall } from '../chat-provider.adapter';
 import { callUpstream, deploymentSecrets, openUpstreamStream } from '../upstream-call';
 import { malformedAnswerError } from '../upstream-error.mapper';
 import { UpstreamHttpClient } from '../upstream-http.client';
@@ -15,12 +15,18 @@ export class OpenAIChatAdapter implements ChatProviderAdapter {
 
   constructor(private readonly http: UpstreamHttpClient) {}
 
-  async complete(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatCompletion> {
+  prepare(deployment: Deployment, request: ChatCompletionRequest, stream: boolean): PreparedChatCall {
+    const body = stream ? toOpenAIChatStreamRequest(request, deployment.upstreamModel) : toOpenAIChatRequest(request, deployment.upstreamModel);
+    return { deployment, body, stream };
+  }
+
+  async complete(call: PreparedChatCall, context: ChatCallContext): Promise<ChatCompletion> {
+    const { deployment, body } = call;
     const answer = await callUpstream(this.http, {
       provider: this.provider,
       deployment,
       path: '/chat/completions',
-      body: toOpenAIChatRequest(request, deployment.upstreamModel),
+      body,
       context,
     });
     const completion = fromOpenAIChatResponse(answer);
@@ -28,12 +34,13 @@ export class OpenAIChatAdapter implements ChatProviderAdapter {
     return completion;
   }
 
-  async *stream(deployment: Deployment, request: ChatCompletionRequest, context: ChatCallContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  async *stream(call: PreparedChatCall, context: ChatCallContext): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+    const { deployment, body } = call;
     const lines = await openUpstreamStream(this.http, {
       provider: this.provider,
       deployment,
       path: '/chat/completions',
-      body: toOpenAIChatStreamRequest(request, deployment.upstreamModel),
+      body,
       context,
     });
     const events = createSseDecoder();

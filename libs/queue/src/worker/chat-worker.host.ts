@@ -22,6 +22,7 @@ import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
 import { StreamWriter } from '../stream/stream-writer';
 import type { ChatJobContext, ChatJobProcessor } from './chat-job.processor';
+import { type PreparedCall, prepareCall } from './prepared-call';
 
 export interface ChatWorkerHostOptions {
   provider: Provider;
@@ -172,12 +173,15 @@ export class ChatWorkerHost {
         throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
       }
       const deployment = this.options.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName);
+      const prepared = prepareCall(this.options.processor, deployment, payload, (err) =>
+        this.logger.warn(`job ${payload.requestId}: could not turn the request into a ${this.options.provider} request: ${(err as Error)?.stack ?? String(err)}`),
+      );
       const context: ChatJobContext = {
         requestId: payload.requestId,
         deadline: payload.deadline,
         signal: AbortSignal.any([AbortSignal.timeout(remainingMs), cancel.signal]),
       };
-      const result = await this.callWithinLimits(job, token, deployment, context, cancel.signal);
+      const result = await this.callWithinLimits(job, token, deployment, prepared, context, cancel.signal);
       outcome = result.cancelled ? 'cancelled' : 'completed';
       return result;
     } catch (err) {
@@ -231,13 +235,20 @@ export class ChatWorkerHost {
    * back to the delayed set (freeing this worker's slot) until its deployment can take it;
    * one that could only start after its deadline fails now with 429 and `Retry-After`.
    */
-  private async callWithinLimits(job: Job<ChatJobPayload>, token: string | undefined, deployment: Deployment, context: ChatJobContext, cancelled: AbortSignal): Promise<ChatJobResult> {
+  private async callWithinLimits(
+    job: Job<ChatJobPayload>,
+    token: string | undefined,
+    deployment: Deployment,
+    prepared: PreparedCall,
+    context: ChatJobContext,
+    cancelled: AbortSignal,
+  ): Promise<ChatJobResult> {
     const payload = job.data;
     const admission = await this.limiter.acquire({
       deploymentId: deployment.id,
       limits: deployment,
       jobId: payload.requestId,
-      estimate: estimateTokens(payload.request),
+      estimate: prepared.estimate,
       deadline: payload.deadline,
     });
     if (admission.kind !== 'admitted') return this.postpone(job, token, admission);
@@ -249,9 +260,9 @@ export class ChatWorkerHost {
     try {
       let result: ChatJobResult;
       if (payload.stream) {
-        result = await this.relayStream(job, deployment, context, cancelled);
+        result = await this.relayStream(job, prepared.call, context, cancelled);
       } else {
-        const completion = await this.options.processor.complete(deployment, payload.request, context);
+        const completion = await this.options.processor.complete(prepared.call, context);
         result = { v: CHAT_JOB_VERSION, completion, usage: completion.usage, upstreamLatencyMs: Date.now() - started };
       }
       metrics.upstreamCall(model, 'success', (Date.now() - started) / 1000);
@@ -262,6 +273,8 @@ export class ChatWorkerHost {
       if (err instanceof UnrecoverableError) usedTokens = decodeWireError(err.message)?.usage?.total_tokens;
       metrics.upstreamCall(model, 'error', (Date.now() - started) / 1000);
       if (err instanceof SwitchyardError && err.status === 429) metrics.upstreamRateLimited(model);
+      // The upstream refused the request itself: it generated nothing, so no tokens count against the deployment.
+      if (err instanceof SwitchyardError && err.fault === 'caller') usedTokens = 0;
       if (err instanceof SwitchyardError && err.code === 'rate_limit_exceeded' && err.retryable) {
         // The upstream's own limit: pause this deployment only, and wait without spending an attempt.
         const until = await this.limiter.pause(deployment.id, Date.now() + (err.retryAfterMs ?? DEFAULT_UPSTREAM_PAUSE_MS));
@@ -324,7 +337,7 @@ export class ChatWorkerHost {
    * failure before the first chunk may be retried; after it, the client already has part of
    * the answer, so the failure is written to the stream and the job ends for good.
    */
-  private async relayStream(job: Job<ChatJobPayload>, deployment: Deployment, context: ChatJobContext, cancelled: AbortSignal): Promise<ChatJobResult> {
+  private async relayStream(job: Job<ChatJobPayload>, call: unknown, context: ChatJobContext, cancelled: AbortSignal): Promise<ChatJobResult> {
     const { prefix } = this.options;
     const payload = job.data;
     const writer = new StreamWriter(this.connection, streamKeys.events(prefix, this.worker.name, payload.requestId));
@@ -351,7 +364,7 @@ export class ChatWorkerHost {
     let usage: CompletionUsage | null = null;
     let generatedChars = 0;
     try {
-      for await (const chunk of this.options.processor.stream(deployment, payload.request, context)) {
+      for await (const chunk of this.options.processor.stream(call, context)) {
         if (chunk.choices.length === 0 && chunk.usage) {
           usage = chunk.usage;
           continue;

@@ -1,0 +1,51 @@
+import { CHAT_JOB_VERSION, type ChatJobPayload, Provider, SwitchyardError } from '@app/contracts';
+import type { Deployment } from '@app/config';
+import type { ChatJobProcessor } from './chat-job.processor';
+import { prepareCall } from './prepared-call';
+
+const deployment = { id: 'd1', provider: Provider.Ollama } as Deployment;
+const payload = (request: Record<string, unknown> = {}): ChatJobPayload => ({
+  v: CHAT_JOB_VERSION,
+  requestId: 'r1',
+  deploymentId: 'd1',
+  modelName: 'm',
+  request: { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }], ...request },
+  stream: false,
+  deadline: Date.now() + 1000,
+  enqueuedAt: Date.now(),
+});
+const processor = (prepare: ChatJobProcessor['prepare']): ChatJobProcessor => ({ prepare, complete: jest.fn(), stream: jest.fn() });
+const thrownBy = (run: () => unknown): unknown => {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
+
+describe('prepareCall', () => {
+  it("returns the provider's request and the call's token estimate", () => {
+    const prepared = prepareCall(processor((_d, request, stream) => ({ body: request.messages, stream })), deployment, payload({ max_tokens: 5 }), jest.fn());
+    expect(prepared).toEqual({ call: { body: [{ role: 'user', content: 'x'.repeat(40) }], stream: false }, estimate: 15 });
+  });
+
+  it("passes on the mapper's own refusal, naming the field", () => {
+    const refusal = new SwitchyardError('invalid_request', 'ollama takes images only as base64 data URLs', { param: 'messages[0].content[0].image_url' });
+    const unexpected = jest.fn();
+    expect(thrownBy(() => prepareCall(processor(() => { throw refusal; }), deployment, payload(), unexpected))).toBe(refusal);
+    expect(unexpected).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a mapper that did not expect the shape', processor(() => { throw new TypeError("Cannot read properties of undefined (reading 'name')"); }), payload()],
+    ['a token estimate that did not expect the shape', processor(() => ({})), payload({ messages: [{ role: 'assistant', content: 'x', tool_calls: 5 }] })],
+  ])("turns %s into the caller's 400, reported once, not a 500 of the deployment", (_case, mapper, job) => {
+    const unexpected = jest.fn();
+    const error = thrownBy(() => prepareCall(mapper, deployment, job, unexpected));
+    expect(error).toBeInstanceOf(SwitchyardError);
+    expect(error).toMatchObject({ code: 'invalid_request', status: 400, fault: 'caller', upstreamStatus: undefined });
+    expect((error as Error).message).toContain('ollama');
+    expect(unexpected).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,26 @@
+import { type ChatJobPayload, SwitchyardError } from '@app/contracts';
+import type { Deployment } from '@app/config';
+import { estimateTokens } from '../limits/token-estimate';
+import type { ChatJobProcessor } from './chat-job.processor';
+
+/** A call in its provider's form, and the tokens it counts against its deployment's `tpm` before it is sent. */
+export interface PreparedCall {
+  call: unknown;
+  estimate: number;
+}
+
+/**
+ * Turns a job's request into its provider's, before the call takes any slot of its deployment.
+ * Whatever fails here is the request's doing, whatever the exception: a 400 for its caller
+ * (fault `caller`), never counted against the deployment. An exception that is not already a
+ * `SwitchyardError` is a mapper that did not expect this shape: `onUnexpected` logs it.
+ */
+export function prepareCall(processor: ChatJobProcessor, deployment: Deployment, payload: ChatJobPayload, onUnexpected: (err: unknown) => void): PreparedCall {
+  try {
+    return { call: processor.prepare(deployment, payload.request, payload.stream), estimate: estimateTokens(payload.request) };
+  } catch (err) {
+    if (err instanceof SwitchyardError) throw err;
+    onUnexpected(err);
+    throw new SwitchyardError('invalid_request', `this request cannot be sent to ${deployment.provider}: one of its fields has a shape the provider does not take`);
+  }
+}
