@@ -52,6 +52,11 @@ export interface SwitchyardErrorOptions {
   retryAfterMs?: number;
   /** Extra response headers (e.g. x-ratelimit-*); never sent through the queue. */
   headers?: Record<string, string>;
+  /**
+   * What went wrong inside (a driver's message, an address, an error name), for the log: never
+   * rendered, never sent through the queue. Build errors that have one with `internalFailure`.
+   */
+  detail?: string;
 }
 
 export class SwitchyardError extends Error {
@@ -62,6 +67,7 @@ export class SwitchyardError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly headers?: Record<string, string>;
+  readonly detail?: string;
 
   constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
     super(message);
@@ -73,6 +79,7 @@ export class SwitchyardError extends Error {
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
     this.headers = options.headers;
+    this.detail = options.detail;
   }
 
   toBody(): OpenAIErrorBody {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
 import type IORedis from 'ioredis';
 import {
@@ -9,6 +10,8 @@ import {
   type Provider,
   SwitchyardError,
   decodeWireError,
+  dependencyUnavailable,
+  internalFailure,
 } from '@app/contracts';
 import type { QueueJobCounts } from '@app/observability';
 import { type ChatJobOptions, chatJobOptions } from './chat-job.options';
@@ -51,6 +54,7 @@ const CANCEL_MARKER_TTL_S = 600;
  * request of this process; waiters are looked up by job id, so no request adds a listener or polls.
  */
 export class ChatDispatcher {
+  private readonly logger = new Logger(ChatDispatcher.name);
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly workersSeenAt = new Map<Provider, number>();
 
@@ -124,7 +128,11 @@ export class ChatDispatcher {
       buffer.push(...events);
       notify?.();
     };
-    const fail = (error: SwitchyardError) => push([{ t: 'error', error: error.toWire() }]);
+    const fail = (error: SwitchyardError) => {
+      // The event carries no detail of a failure inside the system: the log keeps it.
+      if (error.detail) this.logger.warn(`job ${payload.requestId}: ${error.message}: ${error.detail}`);
+      push([{ t: 'error', error: error.toWire() }]);
+    };
 
     let settleResult!: (r: ChatJobResult | SwitchyardError) => void;
     const result = new Promise<ChatJobResult | SwitchyardError>((r) => (settleResult = r));
@@ -236,7 +244,7 @@ export class ChatDispatcher {
     try {
       counts = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'paused');
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${(err as Error).message}`);
+      throw dependencyUnavailable('queue', err);
     }
     const depth = Object.values(counts).reduce((sum, n) => sum + n, 0);
     if (depth >= limit) {
@@ -273,7 +281,7 @@ export class ChatDispatcher {
     this.waiters.set(key, set);
 
     queue.add('chat', payload, chatJobOptions(payload.requestId, options)).catch((err: Error) => {
-      own.reject(new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${err.message}`));
+      own.reject(dependencyUnavailable('queue', err));
     });
     return stop;
   }
@@ -289,7 +297,7 @@ export class ChatDispatcher {
     try {
       count = await queue.getWorkersCount();
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${(err as Error).message}`);
+      throw dependencyUnavailable('queue', err);
     }
     if (count === 0) {
       throw new SwitchyardError('no_worker_available', `no ${provider} worker is running: start worker-${provider} (queue ${queue.name})`);
@@ -315,5 +323,5 @@ function failureToError(reason: string | undefined): SwitchyardError {
   const wire = decodeWireError(reason);
   if (wire) return SwitchyardError.fromWire(wire);
   // Not a worker-encoded error: BullMQ itself failed the job (e.g. stalled too often).
-  return new SwitchyardError('upstream_error', `the worker could not complete the call: ${reason ?? 'unknown reason'}`);
+  return internalFailure('upstream_error', 'the worker could not complete the call', reason ?? 'unknown reason');
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { SwitchyardError } from '@app/contracts';
+import { SwitchyardError, dependencyUnavailable } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { VirtualKeyEntity } from '@app/database';
 import { GatewayMetrics } from '@app/observability';
@@ -87,7 +87,8 @@ export class KeyCacheService {
     try {
       row = await this.keys.findOne({ where: { token } });
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `database unavailable (Postgres): ${(err as Error).message}`);
+      // Whatever went wrong, the key could not be checked: never a 401, never the driver's words.
+      throw err instanceof SwitchyardError ? err : dependencyUnavailable('database', err);
     }
     const record = row ? toRecord(row) : null;
     if (epoch === this.epoch) {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type IORedis from 'ioredis';
-import { SwitchyardError } from '@app/contracts';
+import { SwitchyardError, dependencyUnavailable } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { closeRedis, createRedisConnection } from '@app/queue';
 import type { KeyRecord } from '../auth/auth-context';
@@ -135,7 +135,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
         now, member, request.deadline, String(key.spend), WINDOW_TTL_S,
       );
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `rate limiter unavailable (Redis): ${(err as Error).message}`);
+      throw dependencyUnavailable('rate limiter', err);
     }
     const [outcome, rpm, tpm, spent] = verdict;
     const headers = this.headers(key, outcome === 'rpm' ? Number.MAX_SAFE_INTEGER : rpm, tpm, resetS);

@@ -10,6 +10,7 @@ import {
   type Provider,
   SwitchyardError,
   encodeWireError,
+  internalFailure,
 } from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
 import type { JobOutcome, QueueJobCounts, WorkerMetrics } from '@app/observability';
@@ -369,10 +370,16 @@ export class ChatWorkerHost {
         ? new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again')
         : err instanceof SwitchyardError
           ? err
-          : new SwitchyardError('internal_error', 'the worker failed while streaming the answer');
+          : internalFailure('internal_error', 'the worker failed while streaming the answer', err);
+      this.logDetail(job, error);
       await writer.write({ t: 'error', error: error.toWire() }).catch(() => undefined);
       throw new UnrecoverableError(encodeWireError(error.toWire()));
     }
+  }
+
+  /** The address and driver words of a failure stay here: the client's error carries neither. */
+  private logDetail(job: Job<ChatJobPayload>, error: SwitchyardError): void {
+    if (error.detail) this.logger.warn(`job ${job.id}: ${error.message}: ${error.detail}`);
   }
 
   /**
@@ -384,6 +391,7 @@ export class ChatWorkerHost {
     const error =
       err instanceof SwitchyardError ? err : new SwitchyardError('internal_error', 'the worker failed while handling the call');
     if (!(err instanceof SwitchyardError)) this.logger.error(`job ${job.id}: ${(err as Error)?.stack ?? String(err)}`);
+    this.logDetail(job, error);
     const encoded = encodeWireError(error.toWire());
     const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
     if (!error.retryable || attemptsLeft <= 0) return new UnrecoverableError(encoded);
