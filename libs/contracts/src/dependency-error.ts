@@ -26,6 +26,16 @@ export function dependencyUnavailable(dependency: Dependency, cause: unknown): S
   return internalFailure('service_unavailable', UNAVAILABLE[dependency], cause);
 }
 
+/**
+ * Any thrown value where a SwitchyardError is needed: itself if it is one, else a plain 503 for
+ * a connection failure and a plain 500 for anything else, the cause kept as the detail.
+ */
+export function asSwitchyardError(err: unknown): SwitchyardError {
+  if (err instanceof SwitchyardError) return err;
+  if (isConnectionFailure(err)) return internalFailure('service_unavailable', 'a service the gateway depends on is unavailable; retry shortly', err);
+  return internalFailure('internal_error', 'internal error', err);
+}
+
 /** `Name: message (code)` of a thrown value, for the log only. */
 export function describeCause(cause: unknown): string {
   if (typeof cause === 'string') return cause;

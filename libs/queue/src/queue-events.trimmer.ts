@@ -32,8 +32,9 @@ export class QueueEventsTrimmer {
   /** Removes the events older than `seconds`; resolves with how many went. */
   async trim(seconds: number = RETENTION.queueEventsSeconds): Promise<number> {
     let removed = 0;
+    // Redis away: the next turn trims (a command now would wait in the connection's queue).
+    if (this.redis.status !== 'ready') return removed;
     for (const key of this.eventStreams) {
-      // Redis away: the next turn trims.
       removed += await this.redis.eval(TRIM_OLDER_THAN, 1, key, seconds).then(Number, () => 0);
     }
     return removed;

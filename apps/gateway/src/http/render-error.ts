@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { type ErrorCode, type OpenAIErrorBody, SwitchyardError, internalFailure, isConnectionFailure } from '@app/contracts';
+import { type ErrorCode, type OpenAIErrorBody, SwitchyardError, asSwitchyardError, internalFailure, isConnectionFailure } from '@app/contracts';
 
 const logger = new Logger('Errors');
 
@@ -51,9 +51,8 @@ export function toSwitchyardError(err: unknown, req: Request): SwitchyardError {
   }
   const parserError = err && typeof err === 'object' ? fromBodyParser(err as { type?: string }) : undefined;
   if (parserError) return parserError;
-  if (isConnectionFailure(err)) return internalFailure('service_unavailable', 'a service the gateway depends on is unavailable; retry shortly', err);
-  logger.error(`request ${req.requestId}: ${(err as Error)?.stack ?? String(err)}`);
-  return internalFailure('internal_error', 'internal error', err);
+  if (!isConnectionFailure(err)) logger.error(`request ${req.requestId}: ${(err as Error)?.stack ?? String(err)}`);
+  return asSwitchyardError(err);
 }
 
 /**
