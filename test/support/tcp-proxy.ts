@@ -17,6 +17,11 @@ export class TcpProxy {
   ) {}
 
   async start(): Promise<number> {
+    await this.listen(0);
+    return this.port;
+  }
+
+  private async listen(port: number): Promise<void> {
     this.server = createServer((client) => {
       if (!this.open) {
         client.destroy();
@@ -32,9 +37,8 @@ export class TcpProxy {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
-    return this.port;
   }
 
   /** Drops every connection and refuses new ones. */
@@ -43,12 +47,20 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
   }
 
-  restore(): void {
+  /** Drops every connection and stops listening, so new ones are refused (`ECONNREFUSED`) as by a stopped server. */
+  async refuse(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    this.server = undefined;
+  }
+
+  /** Accepts connections again (on the same port after `refuse()`). */
+  async restore(): Promise<void> {
     this.open = true;
+    if (!this.server) await this.listen(this.port);
   }
 
   async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.refuse();
   }
 }

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { Provider } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { ENTITIES, dataSourceOptions, runMigrationsWithLock } from '@app/database';
-import { ChatDispatcher, RedisHealthIndicator } from '@app/queue';
+import { ChatDispatcher, PingHealthIndicator } from '@app/queue';
 import { GatewayMetrics, createMetricsRegistry, registerQueueDepthGauge } from '@app/observability';
 import { AdminUiController } from './admin-ui/admin-ui.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -107,7 +107,7 @@ export class GatewayModule {
         SpendService,
         BudgetResets,
         ChatService,
-        RedisHealthIndicator,
+        PingHealthIndicator,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: OpenAIExceptionFilter },
       ],

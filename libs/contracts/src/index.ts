@@ -1,6 +1,7 @@
 export * from './providers';
 export * from './openai-wire';
 export * from './switchyard-error';
+export * from './dependency-error';
 export * from './chat-job';
 export * from './chat-stream';
 export * from './provider-capabilities';

@@ -77,6 +77,11 @@ export interface SwitchyardErrorOptions {
   /** Overrides the code's usual fault. */
   fault?: Fault;
   upstreamStatus?: number;
+  /**
+   * What went wrong inside (a driver's message, an address, an error name), for the log: never
+   * rendered, never sent through the queue. Build errors that have one with `internalFailure`.
+   */
+  detail?: string;
 }
 
 export class SwitchyardError extends Error {
@@ -90,6 +95,7 @@ export class SwitchyardError extends Error {
   readonly headers?: Record<string, string>;
   readonly fault: Fault;
   readonly upstreamStatus?: number;
+  readonly detail?: string;
 
   constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
     super(message);
@@ -104,6 +110,7 @@ export class SwitchyardError extends Error {
     this.headers = options.headers;
     this.fault = options.fault ?? ERROR_TABLE[code].fault;
     this.upstreamStatus = options.upstreamStatus;
+    this.detail = options.detail;
   }
 
   toBody(): OpenAIErrorBody {

@@ -99,13 +99,16 @@ describe('transport failures', () => {
     });
   });
 
-  it('a connection failure is a retryable 502 naming host:port', () => {
-    expect(upstreamConnectionError(Provider.OpenAI, 'api.openai.com:443', 'ENOTFOUND')).toMatchObject({
+  it('a connection failure is a retryable 502 whose message names no host; the detail (for the log) does', () => {
+    const error = upstreamConnectionError(Provider.OpenAI, 'api.openai.com:443', 'ENOTFOUND');
+    expect(error).toMatchObject({
       code: 'upstream_error',
       status: 502,
       retryable: true,
-      message: 'openai upstream at api.openai.com:443 could not be reached (ENOTFOUND)',
+      message: 'openai upstream could not be reached',
+      detail: 'api.openai.com:443: ENOTFOUND',
     });
+    expect(JSON.stringify(error.toWire())).not.toContain('api.openai.com');
   });
 
   it('a 2xx answer of the wrong shape is a 502', () => {

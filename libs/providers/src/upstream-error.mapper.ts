@@ -1,4 +1,4 @@
-import { type Provider, SwitchyardError } from '@app/contracts';
+import { type Provider, SwitchyardError, internalFailure } from '@app/contracts';
 import { maskUrlsIn } from '@app/config';
 import { isRecord } from './is-record';
 
@@ -68,11 +68,9 @@ export function incompleteStreamError(provider: Provider): SwitchyardError {
   return new SwitchyardError('upstream_error', `${provider} upstream ended its streamed answer before it was complete`, { retryable: true });
 }
 
-/** The connection broke while a streamed answer was arriving; `target` is `host:port`. */
+/** The connection broke while a streamed answer was arriving; `target` (`host:port`) and `reason` are for the log only. */
 export function upstreamStreamBrokenError(provider: Provider, target: string, reason: string): SwitchyardError {
-  return new SwitchyardError('upstream_error', `${provider} upstream at ${target} broke off its streamed answer (${reason})`, {
-    retryable: true,
-  });
+  return internalFailure('upstream_error', `${provider} upstream broke off its streamed answer`, `${target}: ${reason}`, { retryable: true });
 }
 
 /** The upstream gave no HTTP answer in time (or the call was stopped). */
@@ -80,11 +78,9 @@ export function upstreamTimeoutError(provider: Provider, timeoutMs: number): Swi
   return new SwitchyardError('timeout', `${provider} upstream did not answer within ${timeoutMs} ms`, { retryable: true });
 }
 
-/** The upstream could not be reached; `target` is `host:port`, never the URL with its credentials. */
+/** The upstream could not be reached; `target` (`host:port`, never the URL with its credentials) and `reason` are for the log only. */
 export function upstreamConnectionError(provider: Provider, target: string, reason: string): SwitchyardError {
-  return new SwitchyardError('upstream_error', `${provider} upstream at ${target} could not be reached (${reason})`, {
-    retryable: true,
-  });
+  return internalFailure('upstream_error', `${provider} upstream could not be reached`, `${target}: ${reason}`, { retryable: true });
 }
 
 /** The upstream answered 2xx with something the adapter cannot use. */

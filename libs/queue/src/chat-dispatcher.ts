@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
 import type IORedis from 'ioredis';
 import {
@@ -9,9 +10,12 @@ import {
   type Provider,
   SwitchyardError,
   decodeWireError,
+  dependencyUnavailable,
+  internalFailure,
 } from '@app/contracts';
 import type { QueueJobCounts } from '@app/observability';
-import { type ChatJobOptions, chatJobOptions } from './chat-job.options';
+import { CHAT_QUEUE_OPTIONS, type ChatJobOptions, RETENTION, chatJobOptions } from './chat-job.options';
+import { QueueEventsTrimmer } from './queue-events.trimmer';
 import { readJobCounts } from './queue-job-counts';
 import { closeRedis, createRedisConnection } from './redis-connection.factory';
 import { streamKeys } from './stream/stream-keys';
@@ -43,7 +47,6 @@ export interface ChatStreamHandle {
 const PRESENCE_TTL_MS = 2_000;
 /** `Retry-After` of a `queue_full` answer. */
 export const QUEUE_FULL_RETRY_AFTER_MS = 2_000;
-const CANCEL_MARKER_TTL_S = 600;
 
 /**
  * The gateway's side of the queues: puts chat jobs on the provider's queue and waits for
@@ -51,6 +54,7 @@ const CANCEL_MARKER_TTL_S = 600;
  * request of this process; waiters are looked up by job id, so no request adds a listener or polls.
  */
 export class ChatDispatcher {
+  private readonly logger = new Logger(ChatDispatcher.name);
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly workersSeenAt = new Map<Provider, number>();
 
@@ -62,6 +66,7 @@ export class ChatDispatcher {
     private readonly ownConnections: IORedis[],
     private readonly reader: StreamReader,
     private readonly maxQueueDepth: (provider: Provider) => number,
+    private readonly trimmer: QueueEventsTrimmer,
   ) {}
 
   static async start(options: ChatDispatcherOptions): Promise<ChatDispatcher> {
@@ -77,16 +82,20 @@ export class ChatDispatcher {
     };
     for (const provider of options.providers) {
       const name = QUEUE_BY_PROVIDER[provider];
-      queues.set(provider, new Queue(name, { connection, prefix: options.prefix }));
+      queues.set(provider, new Queue(name, { connection, prefix: options.prefix, ...CHAT_QUEUE_OPTIONS }));
       events.push(new QueueEvents(name, { connection: blocking('switchyard:gateway-events'), prefix: options.prefix }));
     }
     const reader = new StreamReader(blocking('switchyard:gateway-streams'), connection);
-    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader, options.maxQueueDepth ?? (() => 0));
+    const trimmer = new QueueEventsTrimmer(connection, [...queues.values()].map((q) => q.keys.events));
+    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader, options.maxQueueDepth ?? (() => 0), trimmer);
     for (const listener of events) {
       const queueName = listener.name;
-      listener.on('completed', ({ jobId, returnvalue }) =>
-        dispatcher.settle(queueName, jobId, (w) => w.resolve(returnvalue as unknown as ChatJobResult)),
-      );
+      listener.on('completed', ({ jobId, returnvalue }, eventId) => {
+        // Delivered: the answer it carries need not wait in Redis for the trimmer.
+        if (dispatcher.settle(queueName, jobId, (w) => w.resolve(returnvalue as unknown as ChatJobResult))) {
+          connection.xdel(listener.keys.events, eventId).catch(() => undefined);
+        }
+      });
       listener.on('failed', ({ jobId, failedReason }) =>
         dispatcher.settle(queueName, jobId, (w) => w.reject(failureToError(failedReason))),
       );
@@ -94,6 +103,7 @@ export class ChatDispatcher {
     await Promise.all([...queues.values()].map((q) => q.waitUntilReady()));
     await Promise.all(events.map((e) => e.waitUntilReady()));
     reader.start();
+    trimmer.start();
     return dispatcher;
   }
 
@@ -124,7 +134,11 @@ export class ChatDispatcher {
       buffer.push(...events);
       notify?.();
     };
-    const fail = (error: SwitchyardError) => push([{ t: 'error', error: error.toWire() }]);
+    const fail = (error: SwitchyardError) => {
+      // The event carries no detail of a failure inside the system: the log keeps it.
+      if (error.detail) this.logger.warn(`job ${payload.requestId}: ${error.message}: ${error.detail}`);
+      push([{ t: 'error', error: error.toWire() }]);
+    };
 
     let settleResult!: (r: ChatJobResult | SwitchyardError) => void;
     const result = new Promise<ChatJobResult | SwitchyardError>((r) => (settleResult = r));
@@ -188,7 +202,7 @@ export class ChatDispatcher {
     const removed = await queue.remove(requestId).catch(() => 0);
     await this.connection
       .multi()
-      .set(streamKeys.cancelled(this.prefix, queue.name, requestId), '1', 'EX', CANCEL_MARKER_TTL_S)
+      .set(streamKeys.cancelled(this.prefix, queue.name, requestId), '1', 'EX', RETENTION.cancelMarkerSeconds)
       .publish(streamKeys.cancelChannel(this.prefix), `${queue.name}:${requestId}`)
       .del(streamKeys.events(this.prefix, queue.name, requestId))
       .exec()
@@ -211,6 +225,7 @@ export class ChatDispatcher {
       for (const w of set) w.reject(new SwitchyardError('service_unavailable', 'gateway is shutting down'));
     }
     this.waiters.clear();
+    this.trimmer.stop();
     await this.reader.close();
     await Promise.all(this.events.map((e) => e.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
@@ -236,7 +251,7 @@ export class ChatDispatcher {
     try {
       counts = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'paused');
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${(err as Error).message}`);
+      throw dependencyUnavailable('queue', err);
     }
     const depth = Object.values(counts).reduce((sum, n) => sum + n, 0);
     if (depth >= limit) {
@@ -273,7 +288,7 @@ export class ChatDispatcher {
     this.waiters.set(key, set);
 
     queue.add('chat', payload, chatJobOptions(payload.requestId, options)).catch((err: Error) => {
-      own.reject(new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${err.message}`));
+      own.reject(dependencyUnavailable('queue', err));
     });
     return stop;
   }
@@ -289,7 +304,7 @@ export class ChatDispatcher {
     try {
       count = await queue.getWorkersCount();
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `queue unavailable (Redis): ${(err as Error).message}`);
+      throw dependencyUnavailable('queue', err);
     }
     if (count === 0) {
       throw new SwitchyardError('no_worker_available', `no ${provider} worker is running: start worker-${provider} (queue ${queue.name})`);
@@ -297,10 +312,12 @@ export class ChatDispatcher {
     this.workersSeenAt.set(provider, Date.now());
   }
 
-  private settle(queueName: string, jobId: string, action: (w: Waiter) => void): void {
+  /** True when this process was waiting for the job. */
+  private settle(queueName: string, jobId: string, action: (w: Waiter) => void): boolean {
     const set = this.waiters.get(`${queueName}:${jobId}`);
-    if (!set) return;
+    if (!set) return false;
     for (const w of [...set]) action(w);
+    return true;
   }
 
   private forget(key: string, waiter: Waiter): void {
@@ -315,5 +332,5 @@ function failureToError(reason: string | undefined): SwitchyardError {
   const wire = decodeWireError(reason);
   if (wire) return SwitchyardError.fromWire(wire);
   // Not a worker-encoded error: BullMQ itself failed the job (e.g. stalled too often).
-  return new SwitchyardError('upstream_error', `the worker could not complete the call: ${reason ?? 'unknown reason'}`);
+  return internalFailure('upstream_error', 'the worker could not complete the call', reason ?? 'unknown reason');
 }

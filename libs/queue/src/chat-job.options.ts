@@ -1,11 +1,12 @@
-import type { BackoffStrategy, JobsOptions, WorkerOptions } from 'bullmq';
+import type { BackoffStrategy, JobsOptions, QueueOptions, WorkerOptions } from 'bullmq';
 
 /**
  * Attempts, backoff, priority and retention of chat jobs, and the worker timings that go
  * with them, in one place.
  *
- * Finished jobs are removed at once: the answer travels in the queue's event stream, and
- * a request id may be reused by a later call once the earlier one has finished.
+ * Finished jobs (completed, failed, also after stalling, and cancelled) are removed at once:
+ * the answer travels in the queue's event stream, and a request id may be reused by a later
+ * call once the earlier one has finished.
  */
 export const DEFAULT_NUM_RETRIES = 2;
 
@@ -21,6 +22,42 @@ export const RETRY_BACKOFF = { baseMs: 500, maxMs: 8_000 } as const;
 
 /** Named in every chat job; the worker's {@link chatBackoffStrategy} computes the delay. */
 export const CHAT_BACKOFF_TYPE = 'switchyard';
+
+/**
+ * How long anything of a call stays in Redis once it is over, answer text above all; the README
+ * ("How calls travel") states these bounds.
+ */
+export const RETENTION = {
+  /**
+   * Seconds a call's own stream (`…:events:<id>`) outlives its last write. Each write sets it, in
+   * the same round trip, so a write after the gateway deleted the stream (the client hung up)
+   * leaves a key that expires. The gateway reads as the worker writes: it never needs more.
+   */
+  callStreamSeconds: 60,
+  /** Events a call's stream holds at most. */
+  callStreamMaxEvents: 10_000,
+  /** Seconds a cancel marker (`…:cancelled:<id>`, no content) waits for a worker that takes the job after the notice. */
+  cancelMarkerSeconds: 600,
+  /**
+   * Seconds the queue's event stream (`<prefix>:<queue>:events`) keeps an event. Completed events
+   * carry the answer: the gateway that delivers one deletes it at once, so this bounds the
+   * completions nobody took (the caller timed out, its gateway died) and how late a gateway's
+   * reader may be after a reconnection and still deliver its answers.
+   */
+  queueEventsSeconds: 60,
+  /**
+   * Events the queue's event stream holds at most, whatever their age: about 1 000 calls (5 events
+   * each), a second or more of one queue's peak rate on the bench machine. A reader further behind
+   * than that at such a rate loses answers (its calls end at their deadline), so keep it above a
+   * second of the busiest queue's events.
+   */
+  queueEventsMaxLen: 5_000,
+  /** How often every app trims the event streams of its queues to `queueEventsSeconds`. */
+  trimEveryMs: 5_000,
+} as const;
+
+/** What every Queue of a chat queue is opened with: BullMQ stores it in the queue's meta key for all. */
+export const CHAT_QUEUE_OPTIONS = { streams: { events: { maxLen: RETENTION.queueEventsMaxLen } } } as const satisfies Pick<QueueOptions, 'streams'>;
 
 export interface ChatJobOptions {
   numRetries?: number;

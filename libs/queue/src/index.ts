@@ -1,7 +1,7 @@
 export * from './redis-connection.factory';
 export * from './chat-job.options';
 export * from './chat-dispatcher';
-export * from './health/redis-health.indicator';
+export * from './health/ping-health.indicator';
 export * from './health/health-response';
 export * from './worker/chat-job.processor';
 export * from './worker/chat-worker.host';
@@ -13,3 +13,4 @@ export * from './stream/stream-reader';
 export * from './limits/deployment-limiter';
 export * from './limits/token-estimate';
 export * from './queue-job-counts';
+export * from './queue-events.trimmer';

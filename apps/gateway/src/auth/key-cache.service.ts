@@ -1,21 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import { SwitchyardError } from '@app/contracts';
+import { In, type Repository } from 'typeorm';
+import { dependencyUnavailable } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { VirtualKeyEntity } from '@app/database';
 import { GatewayMetrics } from '@app/observability';
-import { ChangeNotices } from '../cluster/change-notices.service';
+import { ChangeNotices, EVERY_ITEM } from '../cluster/change-notices.service';
 import type { KeyRecord } from './auth-context';
+import { BatchLoader } from './batch-loader';
+import { ExpiringLru } from './expiring-lru';
 
-// Unknown keys are remembered briefly so a flood of bad keys does not become a flood of queries.
-const NEGATIVE_TTL_MS = 5_000;
-const MAX_ENTRIES = 50_000;
-
-interface Entry {
-  record: KeyRecord | null;
-  expiresAt: number;
-}
+/** The bounds of the key cache, which the README states. */
+export const KEY_CACHE_BOUNDS = {
+  /** Keys kept in memory; unknown keys are kept apart, so a flood of them never pushes these out. */
+  maxKeys: 50_000,
+  /** Hashes known to be no key: a flood of made-up keys costs memory up to this, then evicts only its own entries. */
+  maxUnknown: 10_000,
+  /** How long "no such key" is believed (at most KEY_CACHE_TTL); a key created meanwhile is announced and works at once. */
+  unknownTtlMs: 5_000,
+  /**
+   * Postgres queries for keys: at most 2 at once and one every 10 ms per gateway (100 a second,
+   * each for up to 500 keys), however many lookups miss; lookups that miss meanwhile wait (10 ms
+   * at most while Postgres answers quickly) and share the next query.
+   */
+  maxQueriesInFlight: 2,
+  minQueryGapMs: 10,
+  maxKeysPerQuery: 500,
+} as const;
 
 export function toRecord(row: VirtualKeyEntity): KeyRecord {
   return {
@@ -37,17 +48,22 @@ export function toRecord(row: VirtualKeyEntity): KeyRecord {
 }
 
 /**
- * Virtual keys by hash, in memory, so the hot path does not query Postgres. A change to a key
- * is announced to every gateway, which drops its copy; after a lost subscription (Redis
- * restart) the whole cache is dropped, since notices may have been missed.
+ * Virtual keys by hash, in memory, so the hot path does not query Postgres. Known keys and
+ * unknown hashes live in separate bounded caches; misses are read in batches. A change to a key
+ * is announced to every gateway, which drops its copy. While this gateway cannot hear those
+ * notices (its Redis subscription is down) it trusts no cached entry and asks Postgres, and when
+ * it hears them again it drops everything, since notices may have been missed. Without any
+ * notice an entry lives at most KEY_CACHE_TTL.
  */
 @Injectable()
 export class KeyCacheService {
-  private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<KeyRecord | null>>();
-  /** Bumped by every invalidation: a lookup that started before one must not cache its result. */
+  private readonly known = new ExpiringLru<KeyRecord>(KEY_CACHE_BOUNDS.maxKeys);
+  private readonly unknown = new ExpiringLru<true>(KEY_CACHE_BOUNDS.maxUnknown);
+  private readonly loader: BatchLoader<KeyRecord>;
+  /** Bumped by every invalidation: a query that started before one must not cache its result. */
   private epoch = 0;
   private readonly ttlMs: number;
+  private readonly unknownTtlMs: number;
 
   constructor(
     @InjectRepository(VirtualKeyEntity) private readonly keys: Repository<VirtualKeyEntity>,
@@ -56,23 +72,31 @@ export class KeyCacheService {
     @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
   ) {
     this.ttlMs = config.env.KEY_CACHE_TTL * 1000;
-    notices.on('keys', (token) => this.drop(token));
+    this.unknownTtlMs = Math.min(this.ttlMs, KEY_CACHE_BOUNDS.unknownTtlMs);
+    this.loader = new BatchLoader((tokens) => this.read(tokens), {
+      maxInFlight: KEY_CACHE_BOUNDS.maxQueriesInFlight,
+      maxBatch: KEY_CACHE_BOUNDS.maxKeysPerQuery,
+      minGapMs: KEY_CACHE_BOUNDS.minQueryGapMs,
+    });
+    notices.on('keys', (token) => (token === EVERY_ITEM ? this.dropAll() : this.drop(token)));
     notices.onResync(() => this.dropAll());
   }
 
   /** The key for this hash, or null when there is none. Throws 503 when Postgres cannot be asked. */
   async lookup(token: string): Promise<KeyRecord | null> {
-    const hit = this.entries.get(token);
-    if (hit && hit.expiresAt > Date.now()) {
-      this.metrics.keyLookup('hit');
-      return hit.record;
+    if (this.notices.listening) {
+      const hit = this.known.get(token);
+      if (hit) {
+        this.metrics.keyLookup('hit');
+        return hit;
+      }
+      if (this.unknown.get(token)) {
+        this.metrics.keyLookup('unknown');
+        return null;
+      }
     }
     this.metrics.keyLookup('miss');
-    const pending = this.loading.get(token);
-    if (pending) return pending;
-    const load = this.load(token).finally(() => this.loading.delete(token));
-    this.loading.set(token, load);
-    return load;
+    return (await this.loader.load(token)) ?? null;
   }
 
   /** Drops the key here and on every other gateway. */
@@ -81,29 +105,38 @@ export class KeyCacheService {
     await this.notices.publish('keys', tokens);
   }
 
-  private async load(token: string): Promise<KeyRecord | null> {
+  /** One query for a batch of hashes; what it found, and what it did not, is cached. */
+  private async read(tokens: string[]): Promise<Map<string, KeyRecord>> {
     const epoch = this.epoch;
-    let row: VirtualKeyEntity | null;
+    this.metrics.keyQuery();
+    let rows: VirtualKeyEntity[];
     try {
-      row = await this.keys.findOne({ where: { token } });
+      rows = await this.keys.find({ where: { token: In(tokens) } });
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `database unavailable (Postgres): ${(err as Error).message}`);
+      // Whatever went wrong, the keys could not be checked: never a 401, never the driver's words.
+      throw dependencyUnavailable('database', err);
     }
-    const record = row ? toRecord(row) : null;
-    if (epoch === this.epoch) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-      this.entries.set(token, { record, expiresAt: Date.now() + (record ? this.ttlMs : Math.min(this.ttlMs, NEGATIVE_TTL_MS)) });
+    const found = new Map(rows.map((row) => [row.token, toRecord(row)]));
+    // Kept only if no change was announced while it was read, and notices can be heard.
+    if (epoch === this.epoch && this.notices.listening) {
+      for (const token of tokens) {
+        const record = found.get(token);
+        if (record) this.known.set(token, record, this.ttlMs);
+        else this.unknown.set(token, true, this.unknownTtlMs);
+      }
     }
-    return record;
+    return found;
   }
 
   private drop(token: string): void {
     this.epoch++;
-    this.entries.delete(token);
+    this.known.delete(token);
+    this.unknown.delete(token);
   }
 
   private dropAll(): void {
     this.epoch++;
-    this.entries.clear();
+    this.known.clear();
+    this.unknown.clear();
   }
 }

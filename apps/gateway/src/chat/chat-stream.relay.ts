@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { type ChatCompletionChunk, type ChatStreamEvent, SwitchyardError } from '@app/contracts';
 import type { ChatStreamHandle } from '@app/queue';
+import { errorBody } from '../http/render-error';
 
 export interface RelayOptions {
   /** The name the client asked for; every chunk carries it as `model`. */
@@ -67,7 +68,7 @@ async function relay(events: AsyncIterator<ChatStreamEvent>, req: Request, res: 
         send('[DONE]');
         return;
       } else {
-        send({ error: SwitchyardError.fromWire(event.error).toBody().error });
+        send({ error: errorBody(SwitchyardError.fromWire(event.error), req.requestId).error });
         return;
       }
     }

@@ -8,6 +8,7 @@ import {
   type ChatStreamEvent,
   SwitchyardError,
   providerRefusal,
+  asSwitchyardError,
 } from '@app/contracts';
 import { type Deployment, GatewayConfig } from '@app/config';
 import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle, PRIORITY } from '@app/queue';
@@ -63,10 +64,6 @@ const DELIVERY_WAIT_MS = 10_000;
 
 /** For a call refused before the key's limits were consulted. */
 const NOT_ADMITTED: Admission = { headers: {}, release: async () => undefined };
-
-function asSwitchyardError(err: unknown): SwitchyardError {
-  return err instanceof SwitchyardError ? err : new SwitchyardError('internal_error', (err as Error)?.message ?? String(err));
-}
 
 /**
  * One chat call from admission to spend: the key's limits, the router's plan (the group's

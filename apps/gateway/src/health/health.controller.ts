@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
 import type { Response } from 'express';
-import { ChatDispatcher, LIVENESS_BODY, RedisHealthIndicator, answerHealth } from '@app/queue';
+import { ChatDispatcher, LIVENESS_BODY, PingHealthIndicator, answerHealth } from '@app/queue';
 import { Public } from '../auth/auth.decorators';
 import { GatewayDrain } from '../lifecycle/gateway-drain.service';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -16,8 +17,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly postgres: TypeOrmHealthIndicator,
-    private readonly redis: RedisHealthIndicator,
+    private readonly dataSource: DataSource,
+    private readonly ping: PingHealthIndicator,
     @Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher,
     private readonly indicators: HealthIndicatorService,
     private readonly drain: GatewayDrain,
@@ -38,8 +39,8 @@ export class HealthController {
           const indicator = this.indicators.check('gateway');
           return this.drain.isDraining ? indicator.down({ message: 'shutting down' }) : indicator.up();
         },
-        () => this.postgres.pingCheck('postgres', { timeout: 1500 }),
-        () => this.redis.pingCheck('redis', () => this.dispatcher.ping()),
+        () => this.ping.pingCheck('postgres', () => this.dataSource.query('SELECT 1')),
+        () => this.ping.pingCheck('redis', () => this.dispatcher.ping()),
       ]),
     );
   }

@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { type ErrorCode, SwitchyardError } from '@app/contracts';
+import { type ErrorCode, type OpenAIErrorBody, SwitchyardError, asSwitchyardError, internalFailure, isConnectionFailure } from '@app/contracts';
 
 const logger = new Logger('Errors');
 
@@ -35,23 +35,41 @@ function fromBodyParser(err: { type?: string; message?: string; status?: number 
   }
 }
 
-/** Any thrown value → the OpenAI error shape. Unknown errors are logged with the request id; the client sees only the id. */
+/**
+ * Any thrown value → the OpenAI error shape. A failure inside the system (an unknown exception, a
+ * dependency that cannot be reached) gets a plain message; what went wrong is kept as the error's
+ * `detail` for the log, and an unknown exception's stack is logged with the request id.
+ */
 export function toSwitchyardError(err: unknown, req: Request): SwitchyardError {
   if (err instanceof SwitchyardError) return err;
   if (err instanceof HttpException) {
     const status = err.getStatus();
+    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'invalid_request');
+    if (status >= 500) return internalFailure(code, 'internal error', err, { status });
     const message = status === 404 ? `unknown route: ${req.method} ${req.path}` : err.message;
-    return new SwitchyardError(CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'invalid_request'), message, { status });
+    return new SwitchyardError(code, message, { status });
   }
   const parserError = err && typeof err === 'object' ? fromBodyParser(err as { type?: string }) : undefined;
   if (parserError) return parserError;
-  logger.error(`request ${req.requestId}: ${(err as Error)?.stack ?? String(err)}`);
-  return new SwitchyardError('internal_error', `internal error; quote request id ${req.requestId} when reporting it`);
+  if (!isConnectionFailure(err)) logger.error(`request ${req.requestId}: ${(err as Error)?.stack ?? String(err)}`);
+  return asSwitchyardError(err);
+}
+
+/**
+ * The body a client gets for an error. A 5xx message ends with the request id, which the log
+ * lines of the call carry too; nothing else of the failure is shown.
+ */
+export function errorBody(error: SwitchyardError, requestId: string): OpenAIErrorBody {
+  const body = error.toBody();
+  if (error.status >= 500) body.error.message = `${error.message} (request id ${requestId})`;
+  return body;
 }
 
 export function renderError(err: unknown, req: Request, res: Response): void {
   const error = toSwitchyardError(err, req);
-  (req.facts ??= {}).errorCode = error.code;
+  const facts = (req.facts ??= {});
+  facts.errorCode = error.code;
+  if (error.detail) facts.errorDetail = error.detail;
   for (const [name, value] of Object.entries(error.headers ?? {})) if (!res.headersSent) res.setHeader(name, value);
   if (error.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   // The OpenAI SDKs honour this header: a spent budget, or a call larger than a whole token limit, is not worth retrying.
@@ -60,5 +78,5 @@ export function renderError(err: unknown, req: Request, res: Response): void {
     res.end();
     return;
   }
-  res.status(error.status).json(error.toBody());
+  res.status(error.status).json(errorBody(error, req.requestId));
 }

@@ -13,4 +13,6 @@ export interface RequestFacts {
   completionTokens?: number;
   /** The error code answered, if any. */
   errorCode?: string;
+  /** What went wrong inside (a driver's message, an address), which the answer does not show. */
+  errorDetail?: string;
 }

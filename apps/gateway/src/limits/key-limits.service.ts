@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type IORedis from 'ioredis';
-import { SwitchyardError } from '@app/contracts';
+import { SwitchyardError, dependencyUnavailable } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { closeRedis, createRedisConnection } from '@app/queue';
 import type { KeyRecord } from '../auth/auth-context';
@@ -184,7 +184,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
         now, member, request.deadline + SLOT_GRACE_MS, String(key.spend), WINDOW_TTL_S, tokens, cost,
       );
     } catch (err) {
-      throw new SwitchyardError('service_unavailable', `rate limiter unavailable (Redis): ${(err as Error).message}`);
+      throw dependencyUnavailable('rate limiter', err);
     }
     const [outcome, rpm, tpm, heldTokens, spent, heldUsd] = verdict;
     const headers = this.headers(key, outcome === 'rpm' ? Number.MAX_SAFE_INTEGER : rpm, tpm + heldTokens, resetS);

@@ -33,6 +33,7 @@ export class GatewayMetrics {
   private readonly spend: Counter<'model' | 'provider'>;
   private readonly fallbacks: Counter<'model'>;
   private readonly keyLookups: Counter<'result'>;
+  private readonly keyQueries: Counter;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -83,8 +84,13 @@ export class GatewayMetrics {
     });
     this.keyLookups = new Counter({
       name: 'switchyard_key_cache_lookups_total',
-      help: 'Virtual key lookups: hit (from memory) or miss (Postgres asked)',
+      help: 'Virtual key lookups: hit (a key, from memory), unknown (no such key, from memory) or miss (Postgres asked)',
       labelNames: ['result'],
+      registers,
+    });
+    this.keyQueries = new Counter({
+      name: 'switchyard_key_cache_queries_total',
+      help: 'Postgres queries made for key lookups; one query serves every lookup that missed while the previous ones ran',
       registers,
     });
   }
@@ -111,7 +117,11 @@ export class GatewayMetrics {
     this.fallbacks.inc({ model });
   }
 
-  keyLookup(result: 'hit' | 'miss'): void {
+  keyLookup(result: 'hit' | 'unknown' | 'miss'): void {
     this.keyLookups.inc({ result });
+  }
+
+  keyQuery(): void {
+    this.keyQueries.inc();
   }
 }

@@ -153,7 +153,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     expect(fake.total).toBe(0);
   });
 
-  it('reports an unreachable upstream as a retryable 502 naming host:port', async () => {
+  it('reports an unreachable upstream as a retryable 502, host:port in its detail only', async () => {
     const gone = new FakeOpenAIServer();
     const port = await gone.start();
     await gone.stop();
@@ -162,7 +162,8 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       code: 'upstream_error',
       status: 502,
       retryable: true,
-      message: `openai upstream at 127.0.0.1:${port} could not be reached (ECONNREFUSED)`,
+      message: 'openai upstream could not be reached',
+      detail: `127.0.0.1:${port}: ECONNREFUSED`,
     });
   });
 
@@ -309,22 +310,23 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       expect(error).toMatchObject({ code: 'upstream_error', status: 502, message: 'openai upstream: The server had an error processing your request with key [redacted].' });
     });
 
-    it('reports a connection dropped mid-stream as a retryable upstream_error naming host:port', async () => {
+    it('reports a connection dropped mid-stream as a retryable upstream_error, host:port in its detail only', async () => {
       fake.chunkDelayMs = 20;
       fake.breakNextStream(3);
       const seen: ChatCompletionChunk[] = [];
       const error = await streamFailure(send.stream(deployment(), request(), context()), seen);
       expect(seen).toHaveLength(3);
       expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true });
-      expect(error?.message).toMatch(new RegExp(`^openai upstream at ${new URL(fake.origin).host} broke off its streamed answer \\(\\w+\\)$`));
+      expect(error?.message).toBe('openai upstream broke off its streamed answer');
+      expect(error?.detail).toMatch(new RegExp(`^${new URL(fake.origin).host}: \\w+$`));
     });
 
-    it('reports an unreachable upstream as a retryable 502 naming host:port', async () => {
+    it('reports an unreachable upstream as a retryable 502, host:port in its detail only', async () => {
       const gone = new FakeOpenAIServer();
       const port = await gone.start();
       await gone.stop();
       const error = await streamFailure(send.stream(deployment({ apiBase: gone.url }), request(), context()));
-      expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true, message: `openai upstream at 127.0.0.1:${port} could not be reached (ECONNREFUSED)` });
+      expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true, message: 'openai upstream could not be reached', detail: `127.0.0.1:${port}: ECONNREFUSED` });
     });
   });
 });

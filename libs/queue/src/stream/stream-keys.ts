@@ -7,10 +7,3 @@ export const streamKeys = {
   /** Pub/sub channel on which gateways tell workers to abort a running call: message `<queue>:<requestId>`. */
   cancelChannel: (prefix: string) => `${prefix}:cancel`,
 };
-
-/** Bounds that keep abandoned streams from piling up in Redis. */
-export const STREAM_LIMITS = {
-  maxEvents: 10_000,
-  /** Seconds a stream survives after its last write; a reader that is gone by then lost nothing it wanted. */
-  ttlSeconds: 300,
-};

@@ -1,8 +1,8 @@
 import type IORedis from 'ioredis';
 import type { ChatStreamEvent } from '@app/contracts';
-import { STREAM_LIMITS } from './stream-keys';
+import { RETENTION } from '../chat-job.options';
 
-/** The worker's end of one call's stream: ordered appends, bounded length, refreshed expiry. */
+/** The worker's end of one call's stream: ordered appends, bounded length, an expiry from the first write on. */
 export class StreamWriter {
   private written = 0;
 
@@ -20,14 +20,24 @@ export class StreamWriter {
     return this.redis.xlen(this.key);
   }
 
+  /**
+   * Appends the event and sets the stream's expiry in one transaction: whenever this write is the
+   * one that creates the key (the first, or one after the gateway deleted the stream of a client
+   * that hung up), the key never exists without an expiry.
+   */
   async write(event: ChatStreamEvent): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    pipeline.xadd(this.key, 'MAXLEN', '~', STREAM_LIMITS.maxEvents, '*', 'e', JSON.stringify(event));
-    // Refreshed on the first write and on the terminal one; in between the TTL is long enough.
-    if (this.written === 0 || event.t !== 'chunk') pipeline.expire(this.key, STREAM_LIMITS.ttlSeconds);
-    const results = await pipeline.exec();
+    const results = await this.redis
+      .multi()
+      .xadd(this.key, 'MAXLEN', '~', RETENTION.callStreamMaxEvents, '*', 'e', JSON.stringify(event))
+      .expire(this.key, RETENTION.callStreamSeconds)
+      .exec();
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];
     this.written++;
+  }
+
+  /** The reader is gone (the call was cancelled): what was written is of no use to anyone. */
+  async discard(): Promise<void> {
+    await this.redis.del(this.key);
   }
 }

@@ -11,12 +11,14 @@ import {
   SwitchyardError,
   decodeWireError,
   encodeWireError,
+  internalFailure,
 } from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
 import type { JobOutcome, QueueJobCounts, WorkerMetrics } from '@app/observability';
-import { CHAT_WORKER_TIMINGS, RetryLaterError, chatBackoffStrategy, retryDelayMs } from '../chat-job.options';
+import { CHAT_QUEUE_OPTIONS, CHAT_WORKER_TIMINGS, RetryLaterError, chatBackoffStrategy, retryDelayMs } from '../chat-job.options';
 import { type Admission, DeploymentLimiter, type HeldSlot } from '../limits/deployment-limiter';
 import { chunkChars, estimateTokens, estimatedUsage } from '../limits/token-estimate';
+import { QueueEventsTrimmer } from '../queue-events.trimmer';
 import { readJobCounts } from '../queue-job-counts';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
@@ -66,6 +68,7 @@ export class ChatWorkerHost {
   /** For waking parked jobs. */
   private readonly queue: Queue<ChatJobPayload, ChatJobResult>;
   private readonly limiter: DeploymentLimiter;
+  private readonly trimmer: QueueEventsTrimmer;
   private readonly connection: IORedis;
   private readonly subscriber: IORedis;
   private readonly running = new Map<string, AbortController>();
@@ -84,7 +87,8 @@ export class ChatWorkerHost {
       settings: { backoffStrategy: chatBackoffStrategy },
       ...CHAT_WORKER_TIMINGS,
     });
-    this.queue = new Queue<ChatJobPayload, ChatJobResult>(this.worker.name, { connection: this.connection, prefix: options.prefix });
+    this.queue = new Queue<ChatJobPayload, ChatJobResult>(this.worker.name, { connection: this.connection, prefix: options.prefix, ...CHAT_QUEUE_OPTIONS });
+    this.trimmer = new QueueEventsTrimmer(this.connection, [this.queue.keys.events]);
     this.limiter = new DeploymentLimiter(this.connection, options.prefix);
     this.worker.on('error', (err) => {
       if (this.connection.status === 'ready') {
@@ -110,6 +114,7 @@ export class ChatWorkerHost {
     await this.subscriber.subscribe(streamKeys.cancelChannel(this.options.prefix));
     await this.worker.waitUntilReady();
     void this.worker.run().catch((err: Error) => this.logger.error(`worker stopped: ${err.message}`));
+    this.trimmer.start();
     this.logger.log(`consuming ${this.worker.name} with concurrency ${this.options.concurrency}`);
   }
 
@@ -144,6 +149,7 @@ export class ChatWorkerHost {
     const cutOff = Number.isFinite(graceMs) ? setTimeout(() => this.returnJobsInHand(), graceMs) : undefined;
     await this.worker.close();
     clearTimeout(cutOff);
+    this.trimmer.stop();
     this.limiter.close();
     await this.queue.close();
     await Promise.all([this.subscriber, this.connection].map(closeRedis));
@@ -378,19 +384,28 @@ export class ChatWorkerHost {
     } catch (err) {
       const stopping = cancelled.reason === STOPPING;
       // The upstream reports usage at the end: what a client that left did receive is estimated, so it is still billed.
-      if (cancelled.aborted && !stopping) return done(usage ?? estimatedUsage(payload.request, generatedChars), { cancelled: true });
+      if (cancelled.aborted && !stopping) {
+        await writer.discard().catch(() => undefined);
+        return done(usage ?? estimatedUsage(payload.request, generatedChars), { cancelled: true });
+      }
       // Nothing sent yet: the call can start over elsewhere (a stopping worker puts it back).
       if (writer.eventsWritten === 0) throw err;
       const error = stopping
         ? new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again')
         : err instanceof SwitchyardError
           ? err
-          : new SwitchyardError('internal_error', 'the worker failed while streaming the answer');
+          : internalFailure('internal_error', 'the worker failed while streaming the answer', err);
+      this.logDetail(job, error);
       // Part of the answer went out before the deadline, a stopping worker or the upstream cut it: billed like a cancelled one.
       const wire = { ...error.toWire(), usage: usage ?? estimatedUsage(payload.request, generatedChars) };
       await writer.write({ t: 'error', error: wire }).catch(() => undefined);
       throw new UnrecoverableError(encodeWireError(wire));
     }
+  }
+
+  /** The address and driver words of a failure stay here: the client's error carries neither. */
+  private logDetail(job: Job<ChatJobPayload>, error: SwitchyardError): void {
+    if (error.detail) this.logger.warn(`job ${job.id}: ${error.message}: ${error.detail}`);
   }
 
   /**
@@ -402,6 +417,7 @@ export class ChatWorkerHost {
     const error =
       err instanceof SwitchyardError ? err : new SwitchyardError('internal_error', 'the worker failed while handling the call');
     if (!(err instanceof SwitchyardError)) this.logger.error(`job ${job.id}: ${(err as Error)?.stack ?? String(err)}`);
+    this.logDetail(job, error);
     const encoded = encodeWireError(error.toWire());
     const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
     if (!error.retryable || attemptsLeft <= 0) return new UnrecoverableError(encoded);

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable,
 import { TerminusModule } from '@nestjs/terminus';
 import { WorkerConfig } from '@app/config';
 import { WorkerMetrics, createMetricsRegistry, registerQueueDepthGauge } from '@app/observability';
-import { RedisHealthIndicator } from '../health/redis-health.indicator';
+import { PingHealthIndicator } from '../health/ping-health.indicator';
 import { CHAT_JOB_PROCESSOR, type ChatJobProcessor } from './chat-job.processor';
 import { ChatWorkerHost } from './chat-worker.host';
 import { WorkerHealthController } from './worker-health.controller';
@@ -60,7 +60,7 @@ export class ChatWorkerModule {
           },
         },
         ChatWorkerLifecycle,
-        RedisHealthIndicator,
+        PingHealthIndicator,
       ],
       exports: [WorkerConfig],
     };

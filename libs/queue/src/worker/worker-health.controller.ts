@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { LIVENESS_BODY, answerHealth } from '../health/health-response';
-import { RedisHealthIndicator } from '../health/redis-health.indicator';
+import { PingHealthIndicator } from '../health/ping-health.indicator';
 import { ChatWorkerHost } from './chat-worker.host';
 
 /** Worker probes on HEALTH_PORT: the same paths as the gateway's. */
@@ -10,7 +10,7 @@ import { ChatWorkerHost } from './chat-worker.host';
 export class WorkerHealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly redis: RedisHealthIndicator,
+    private readonly ping: PingHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(ChatWorkerHost) private readonly host: ChatWorkerHost,
   ) {}
@@ -24,7 +24,7 @@ export class WorkerHealthController {
   ready(@Res({ passthrough: true }) res: Response) {
     return answerHealth(res, () =>
       this.health.check([
-        () => this.redis.pingCheck('redis', () => this.host.ping()),
+        () => this.ping.pingCheck('redis', () => this.host.ping()),
         async () => {
           const indicator = this.indicators.check('worker');
           if (this.host.isStopping()) return indicator.down({ message: 'shutting down' });
