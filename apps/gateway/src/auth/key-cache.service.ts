@@ -19,6 +19,7 @@ interface Entry {
 
 export function toRecord(row: VirtualKeyEntity): KeyRecord {
   return {
+    id: row.id,
     token: row.token,
     keyName: row.keyName,
     keyAlias: row.keyAlias,

@@ -5,6 +5,7 @@ import type { KeyRecord } from '../auth/auth-context';
 import { KeyLimits } from './key-limits.service';
 
 const key = (fields: Partial<KeyRecord>): KeyRecord => ({
+  id: 'key-f',
   token: 'f'.repeat(64),
   keyName: 'sk-...ffff',
   keyAlias: null,
@@ -39,14 +40,14 @@ describe('KeyLimits against real Redis', () => {
     const now = Date.now();
     const long = await limits.admit({ key: k, requestId: 'long', deadline: now + 600_000, estimatedCost: 0 }, now);
     const short = await limits.admit({ key: k, requestId: 'short', deadline: now + 2_000, estimatedCost: 0 }, now);
-    const ttl = await redis.pttl(`${prefix}:limits:{${k.token}}:in-flight`);
+    const ttl = await redis.pttl(`${prefix}:limits:{${k.id}}:in-flight`);
     expect(ttl).toBeGreaterThan(590_000);
     await short.release({ tokens: 0, cost: 0 });
     await long.release({ tokens: 0, cost: 0 });
   });
 
   it('refuses the call over max_parallel_requests and takes one again once a slot is released', async () => {
-    const k = key({ token: 'e'.repeat(64), maxParallelRequests: 1 });
+    const k = key({ id: 'key-e', token: 'e'.repeat(64), maxParallelRequests: 1 });
     const first = await limits.admit({ key: k, requestId: 'a', deadline: Date.now() + 60_000, estimatedCost: 0 });
     await expect(limits.admit({ key: k, requestId: 'b', deadline: Date.now() + 60_000, estimatedCost: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded', status: 429 });
     await first.release({ tokens: 0, cost: 0 });
@@ -56,7 +57,7 @@ describe('KeyLimits against real Redis', () => {
 
   it('touches no Redis key for a key without limits', async () => {
     const before = await redis.keys(`${prefix}:*`);
-    const admission = await limits.admit({ key: key({ token: 'd'.repeat(64) }), requestId: 'x', deadline: Date.now() + 1000, estimatedCost: 1 });
+    const admission = await limits.admit({ key: key({ id: 'key-d', token: 'd'.repeat(64) }), requestId: 'x', deadline: Date.now() + 1000, estimatedCost: 1 });
     expect(admission.headers).toEqual({});
     expect(await redis.keys(`${prefix}:*`)).toEqual(before);
   });

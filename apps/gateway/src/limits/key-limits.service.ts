@@ -124,7 +124,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     if (!key || !KeyLimits.hasLimits(key)) return UNLIMITED;
     const window = Math.floor(now / WINDOW_MS);
     const resetS = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
-    const keys = this.keysOf(key.token, window);
+    const keys = this.keysOf(key.id, window);
     const reserve = key.maxBudget === null ? 0 : request.estimatedCost;
     const member = `${request.requestId}|${reserve}`;
     let verdict: [string, number, number, string?];
@@ -155,20 +155,23 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
       release: async ({ tokens, cost }) => {
         if (released) return;
         released = true;
-        const end = this.keysOf(key.token, Math.floor(Date.now() / WINDOW_MS));
+        const end = this.keysOf(key.id, Math.floor(Date.now() / WINDOW_MS));
         await this.redis.releaseKey(end.inFlight, end.tpm, end.spend, member, key.tpmLimit === null ? 0 : tokens, key.maxBudget === null ? 0 : cost, WINDOW_TTL_S).catch(() => undefined);
       },
     };
   }
 
-  /** Forgets the spend Redis holds for these keys (budget reset): the next call reads Postgres again. */
-  async forgetSpend(tokens: string[]): Promise<void> {
-    if (tokens.length) await this.redis.del(...tokens.map((t) => this.keysOf(t, 0).spend));
+  /** Forgets the spend Redis holds for these keys (by id; budget reset): the next call reads Postgres again. */
+  async forgetSpend(keyIds: string[]): Promise<void> {
+    if (keyIds.length) await this.redis.del(...keyIds.map((id) => this.keysOf(id, 0).spend));
   }
 
-  /** Hash-tagged by key, so a Redis Cluster keeps one key's counters in one slot. */
-  private keysOf(token: string, window: number) {
-    const base = `${this.prefix}:limits:{${token}}`;
+  /**
+   * By the key's id, which a regeneration keeps: its counters, calls in flight and spend carry
+   * over to the new secret. Hash-tagged by key, so a Redis Cluster keeps one key's counters in one slot.
+   */
+  private keysOf(keyId: string, window: number) {
+    const base = `${this.prefix}:limits:{${keyId}}`;
     return { rpm: `${base}:rpm:${window}`, tpm: `${base}:tpm:${window}`, inFlight: `${base}:in-flight`, spend: `${base}:spend` };
   }
 
