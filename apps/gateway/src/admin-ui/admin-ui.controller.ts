@@ -1,13 +1,14 @@
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { sameSecret } from '@app/observability';
-import { Public } from '../auth/auth.decorators';
+import { AdminOnly, Public } from '../auth/auth.decorators';
 import { clientAddress } from '../auth/client-address';
 import { FailedAuthAttempts } from '../auth/failed-auth-attempts.service';
+import { keyFromHeaders } from '../auth/key-material';
 import { UiSessions } from '../auth/ui-sessions.service';
 import { openApiSchema } from '../http/api-docs';
 import { parseBody } from '../http/parse-body';
@@ -17,7 +18,7 @@ const loginSchema = z.looseObject({
   password: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
 });
 
-/** The admin UI's only server-side route: its login. The pages are static files under /ui. */
+/** The admin UI's server-side routes: log in and log out. The pages are static files under /ui. */
 @ApiTags('Admin UI')
 @Controller('ui')
 export class AdminUiController {
@@ -48,5 +49,20 @@ export class AdminUiController {
     }
     const { token, expiresAt } = this.sessions.issue();
     return { token, token_type: 'Bearer', expires_at: expiresAt.toISOString(), store_model_in_db: this.config.env.STORE_MODEL_IN_DB };
+  }
+
+  /** Ends the session whose token is in the Authorization header, on every gateway replica. */
+  @Post('logout')
+  @ApiOperation({ summary: 'Admin UI log out: the session token sent as the Bearer key stops working on every gateway' })
+  @ApiBearerAuth()
+  @HttpCode(200)
+  @AdminOnly()
+  async logout(@Req() req: Request) {
+    const token = keyFromHeaders(req.headers) ?? '';
+    if (!UiSessions.isSessionToken(token)) {
+      throw new SwitchyardError('invalid_request', 'log out ends an admin UI session: send its token (sy-ui.…) as the Bearer key');
+    }
+    await this.sessions.revoke(token);
+    return { message: 'logged out' };
   }
 }
