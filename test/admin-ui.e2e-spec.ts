@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { fakeEnv, sdk, startFakes, tutorialConfig } from './support/fixtures';
+import { call, fakeEnv, sdk, startFakes, tutorialConfig } from './support/fixtures';
 import { MASTER_KEY, type Stack, startStack } from './support/stack';
 
 // Debian's Chromium (apt-get install chromium); the flags keep it off the network it cannot reach.
@@ -22,6 +22,8 @@ describe('admin UI at /ui, in headless Chromium', () => {
   let page: Page;
   /** Every URL the pages asked for: nothing may come from another origin. */
   const requested: string[] = [];
+  /** What the browser refused under the pages' Content Security Policy. */
+  const refusedByPolicy: string[] = [];
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const ask = (key: string, model: string) => sdk(stack.url, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
   const keyRow = (alias: string) => page.locator('#keys-table tbody tr', { hasText: alias });
@@ -35,6 +37,9 @@ describe('admin UI at /ui, in headless Chromium', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.url });
     page = await context.newPage();
     page.on('request', (request) => requested.push(request.url()));
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) refusedByPolicy.push(message.text());
+    });
     page.on('dialog', (dialog) => void dialog.accept());
   });
   afterAll(async () => {
@@ -157,21 +162,32 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
-  it('logs out, after which the pages need a new login', async () => {
+  it('logs out, which ends the session on the server too, after which the pages need a new login', async () => {
+    const token = await page.evaluate<string>('JSON.parse(sessionStorage.getItem("switchyard.session")).token');
+    expect((await call(stack.url, '/key/list', { key: token })).status).toBe(200);
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    // A copy of the token (a screenshot, a log, another tab) is of no use any more.
+    expect((await call(stack.url, '/key/list', { key: token })).status).toBe(401);
     await page.goto(`${stack.url}/ui/#/keys`);
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(refusedByPolicy).toEqual([]);
   });
 
-  it('serves the API docs at / from this gateway alone', async () => {
-    await page.goto(`${stack.url}/`);
+  it('serves the API docs at / from this gateway alone, under the same Content Security Policy as the UI', async () => {
+    const docs = await page.goto(`${stack.url}/`);
+    const ui = await call(stack.url, '/ui/', { key: null });
+    expect(ui.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(docs!.headers()['content-security-policy']).toBe(ui.headers.get('content-security-policy'));
+    expect(docs!.headers()['x-content-type-options']).toBe('nosniff');
     await page.locator('.swagger-ui .info').waitFor();
     await page.getByText('/v1/chat/completions', { exact: true }).first().waitFor();
-    await page.getByText('/key/generate', { exact: true }).waitFor();
+    await page.getByText('/key/generate', { exact: true }).click();
+    await page.getByRole('button', { name: 'Try it out' }).waitFor();
     await page.getByText('/health/readiness', { exact: true }).waitFor();
     await shot('06-api-docs');
     const foreign = requested.filter((url) => new URL(url).origin !== stack.url && !url.startsWith('data:'));
     expect(foreign).toEqual([]);
+    expect(refusedByPolicy).toEqual([]);
   });
 });

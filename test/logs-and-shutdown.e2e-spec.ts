@@ -158,7 +158,7 @@ describe('logs and shutdown of real processes', () => {
     // Both calls reached the spend log before the process ended, the stream with its usage.
     const db = new Client({ connectionString: stack.databaseUrl });
     await db.connect();
-    const { rows } = await db.query('SELECT request_id, status, total_tokens FROM spend_logs WHERE request_id = ANY($1) ORDER BY request_id', [ids]);
+    const { rows } = await db.query('SELECT request_id, status, total_tokens::int AS total_tokens FROM spend_logs WHERE request_id = ANY($1) ORDER BY request_id', [ids]);
     await db.end();
     expect(rows).toEqual([
       { request_id: 'drain-call-1', status: 'success', total_tokens: 5 },

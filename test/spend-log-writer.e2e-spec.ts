@@ -5,9 +5,11 @@ import { sleep } from './support/fixtures';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestDatabase } from './support/test-database';
 
+const KEY_ID = '00000000-0000-4000-8000-00000000000a';
 const row = (n: number, fields: Partial<SpendRow> = {}): SpendRow => ({
   requestId: `req-${n}`,
   keyToken: 'a'.repeat(64),
+  keyId: KEY_ID,
   keyAlias: null,
   modelGroup: 'm',
   servedModelGroup: 'm',
@@ -36,7 +38,7 @@ describe('spend log writer against real Postgres', () => {
     database = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
     await runMigrationsWithLock(dataSource);
-    await dataSource.getRepository(VirtualKeyEntity).insert({ token: 'a'.repeat(64), keyName: 'sk-...aaaa', models: [], metadata: {}, blocked: false, spend: 0 });
+    await dataSource.getRepository(VirtualKeyEntity).insert({ id: KEY_ID, token: 'a'.repeat(64), keyName: 'sk-...aaaa', models: [], metadata: {}, blocked: false, spend: 0 });
   });
   afterAll(async () => {
     await dataSource?.destroy();

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type FakeAnswer, FakeUpstream, type ReceivedRequest, answerFor, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+import { type FakeAnswer, FakeUpstream, type ReceivedRequest, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
 
 export interface FakeOllamaOptions {
   /** Models the fake has "pulled"; chat with any other answers 404 like Ollama. */
@@ -49,7 +49,7 @@ export class FakeOllamaServer extends FakeUpstream {
     }
     if (!(await this.beginChat(res))) return;
 
-    const answer = answerFor(body);
+    const answer = this.answerTo(body);
     const createdAt = new Date().toISOString();
     const final = (message: object) => ({ model, created_at: createdAt, message, done_reason: 'stop', done: true, ...stats(answer) });
     // Ollama streams unless told not to.

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type FakeAnswer, FakeUpstream, type ReceivedRequest, answerFor, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+import { type FakeAnswer, FakeUpstream, type ReceivedRequest, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
 
 export interface FakeOpenAIOptions {
   /** Listed by `GET /v1/models`; chat accepts any model. */
@@ -57,7 +57,7 @@ export class FakeOpenAIServer extends FakeUpstream {
     }
     if (!(await this.beginChat(res))) return;
 
-    const answer = answerFor(body);
+    const answer = this.answerTo(body);
     this.answered++;
     const head: CompletionHead = { id: `chatcmpl-fake${this.answered}`, created: Math.floor(Date.now() / 1000), model: body.model };
     const usage = {

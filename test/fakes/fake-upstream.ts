@@ -53,6 +53,8 @@ export abstract class FakeUpstream extends EventEmitter {
   delayMs = 0;
   /** Delay between the pieces of a streamed answer, to leave room for a client to go away mid-stream. */
   chunkDelayMs = 0;
+  /** Token counts to report instead of the word counts (e.g. more than a 32-bit integer holds). */
+  reportedTokens?: { prompt: number; completion: number };
   models: string[];
 
   private server?: Server;
@@ -142,6 +144,7 @@ export abstract class FakeUpstream extends EventEmitter {
     this.received.length = 0;
     this.delayMs = 0;
     this.chunkDelayMs = 0;
+    this.reportedTokens = undefined;
     this.models = [...this.defaultModels];
     this.failures = [];
     this.streamBreaks = [];
@@ -166,6 +169,12 @@ export abstract class FakeUpstream extends EventEmitter {
     };
     this.held = held;
     return held.release;
+  }
+
+  /** What to answer to a chat request: {@link answerFor}, with `reportedTokens` when set. */
+  protected answerTo(body: Record<string, unknown>): FakeAnswer {
+    const answer = answerFor(body);
+    return this.reportedTokens ? { ...answer, promptTokens: this.reportedTokens.prompt, completionTokens: this.reportedTokens.completion } : answer;
   }
 
   /** The next `n` chat requests fail with `status`, in the provider's error shape unless `body` is an object. */

@@ -10,6 +10,8 @@ import { ChatDispatcher, PingHealthIndicator } from '@app/queue';
 import { GatewayMetrics, createMetricsRegistry, registerQueueDepthGauge } from '@app/observability';
 import { AdminUiController } from './admin-ui/admin-ui.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthRedis } from './auth/auth-redis';
+import { FailedAuthAttempts } from './auth/failed-auth-attempts.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { UiSessions } from './auth/ui-sessions.service';
 import { ChatController } from './chat/chat.controller';
@@ -97,6 +99,8 @@ export class GatewayModule {
         MigrationsOnStart,
         ChangeNotices,
         KeyCacheService,
+        AuthRedis,
+        FailedAuthAttempts,
         UiSessions,
         ModelCatalog,
         ModelAdminService,

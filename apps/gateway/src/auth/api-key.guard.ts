@@ -5,11 +5,17 @@ import type { Request } from 'express';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { ADMIN_ROUTE, PUBLIC_ROUTE } from './auth.decorators';
+import { clientAddress } from './client-address';
+import { FailedAuthAttempts } from './failed-auth-attempts.service';
 import { KeyCacheService } from './key-cache.service';
 import { keyFromHeaders, secretDigest } from './key-material';
 import { UiSessions } from './ui-sessions.service';
 
-/** Every route needs a key unless marked `@Public()`; `@AdminOnly()` routes need the master key. */
+/**
+ * Every route needs a key unless marked `@Public()`; `@AdminOnly()` routes need the master key
+ * (or an admin UI session). The master key is accepted on every route, so a wrong key counts as
+ * a failed attempt on every route: otherwise `/v1/models` would let anyone guess it freely.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly masterDigest: Buffer;
@@ -18,6 +24,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly keys: KeyCacheService,
     private readonly sessions: UiSessions,
+    private readonly attempts: FailedAuthAttempts,
     @Inject(GatewayConfig) config: GatewayConfig,
   ) {
     this.masterDigest = secretDigest(config.env.MASTER_KEY);
@@ -31,30 +38,40 @@ export class ApiKeyGuard implements CanActivate {
     if (!key) {
       throw new SwitchyardError('missing_api_key', 'no API key: send it as "Authorization: Bearer <key>"');
     }
+    const address = clientAddress(req);
     // One SHA-256 per request: compared with the master key's in constant time, and the virtual key's token.
     const digest = secretDigest(key);
     if (timingSafeEqual(digest, this.masterDigest)) {
+      // Refused like a wrong key while the address is locked out, or a guess would show itself right.
+      this.attempts.refuseIfBlocked(address);
       req.auth = { kind: 'master' };
       return true;
     }
     if (UiSessions.isSessionToken(key)) {
-      const session = this.sessions.check(key);
-      if (session === 'expired') throw new SwitchyardError('expired_api_key', 'admin UI session expired: log in again');
-      if (session === 'invalid') throw new SwitchyardError('invalid_api_key', 'invalid admin UI session: log in again');
+      const state = await this.sessions.state(key);
+      if (state === 'invalid') return this.failed(address, new SwitchyardError('invalid_api_key', 'invalid admin UI session: log in again'));
+      if (state !== 'valid') throw new SwitchyardError('expired_api_key', `admin UI session ${state === 'revoked' ? 'ended' : 'expired'}: log in again`);
       req.auth = { kind: 'master' };
       return true;
     }
-    if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) {
-      // The key is not checked further: a virtual key must not learn anything from an admin route.
-      throw new SwitchyardError('admin_only', 'this endpoint needs the master key');
-    }
+    const adminRoute = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets);
     const record = await this.keys.lookup(digest.toString('hex'));
-    if (!record) throw new SwitchyardError('invalid_api_key', 'invalid API key');
+    // On an admin route every key but the master key gets the same 403: it learns nothing there.
+    const wrong = adminRoute ? new SwitchyardError('admin_only', 'this endpoint needs the master key') : new SwitchyardError('invalid_api_key', 'invalid API key');
+    if (!record) return this.failed(address, wrong);
+    if (adminRoute) throw wrong;
     if (record.blocked) throw new SwitchyardError('blocked_api_key', 'this API key is blocked');
     if (record.expires && record.expires.getTime() <= Date.now()) {
       throw new SwitchyardError('expired_api_key', `this API key expired at ${record.expires.toISOString()}`);
     }
     req.auth = { kind: 'virtual', key: record };
     return true;
+  }
+
+  /** A wrong secret: 429 while the address is locked out, otherwise counted and refused with `error`. */
+  private async failed(address: string, error: SwitchyardError): Promise<never> {
+    this.attempts.refuseIfBlocked(address);
+    await this.attempts.failed(address);
+    throw error;
   }
 }

@@ -1,5 +1,8 @@
 /** What the gateway keeps in memory about a virtual key. Never the plaintext. */
 export interface KeyRecord {
+  /** Stable for the key's life; spend and limits are kept by it. */
+  id: string;
+  /** Hash of the key's current secret. */
   token: string;
   keyName: string;
   keyAlias: string | null;

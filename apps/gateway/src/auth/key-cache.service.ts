@@ -30,6 +30,7 @@ export const KEY_CACHE_BOUNDS = {
 
 export function toRecord(row: VirtualKeyEntity): KeyRecord {
   return {
+    id: row.id,
     token: row.token,
     keyName: row.keyName,
     keyAlias: row.keyAlias,

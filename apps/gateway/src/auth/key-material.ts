@@ -45,3 +45,14 @@ export function keyFromHeaders(headers: Record<string, string | string[] | undef
   }
   return undefined;
 }
+
+// Master keys from examples people copy: the LiteLLM tutorial and .env.example, the Kubernetes secret.
+const EXAMPLE_MASTER_KEYS = new Set(['sk-1234', 'CHANGE-ME-master-key']);
+const SHORTEST_MASTER_KEY = 8;
+
+/** Why a master key is easy to guess, without quoting it; undefined when it is not. */
+export function weakMasterKeyReason(key: string): string | undefined {
+  if (EXAMPLE_MASTER_KEYS.has(key)) return 'is the example value from the tutorial or the example files';
+  if (key.length < SHORTEST_MASTER_KEY) return `is shorter than ${SHORTEST_MASTER_KEY} characters`;
+  return undefined;
+}

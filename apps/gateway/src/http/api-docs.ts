@@ -1,7 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Express, Request, Response } from 'express';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
+import { setPageSecurityHeaders } from './page-security';
 
 /** A request schema as OpenAPI sees it: the same zod schema the route validates with, so docs and checks cannot drift. */
 export function openApiSchema(schema: z.ZodType): SchemaObject {
@@ -19,8 +21,50 @@ export const ERROR_SCHEMA: SchemaObject = {
   },
 };
 
-/** Swagger UI at `/` (LiteLLM's docs address), served from the local swagger-ui-dist; the spec at `/openapi.json`. */
+/**
+ * The docs page, in place of @nestjs/swagger's, whose inline styles a strict Content Security
+ * Policy refuses (as it refuses the `<style>` in the standalone layout's logo, so the page uses
+ * the base layout). Swagger UI's files (swagger-ui-dist) are still served by @nestjs/swagger;
+ * the page's own CSS and start script are `/api-docs.css` and `/api-docs.js`.
+ */
+const DOCS_PAGE = `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <title>Switchyard API</title>
+  <link rel="stylesheet" href="/swagger-ui.css">
+  <link rel="stylesheet" href="/api-docs.css">
+  <link rel="icon" type="image/png" href="/favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/swagger-ui-bundle.js"></script>
+  <script src="/api-docs.js"></script>
+</body>
+</html>
+`;
+const DOCS_JS = `window.addEventListener('load', () => {
+  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout', persistAuthorization: false });
+});
+`;
+const DOCS_CSS = 'html { box-sizing: border-box; overflow-y: scroll; } *, *::before, *::after { box-sizing: inherit; } body { margin: 0; background: #fafafa; }\n';
+
+/** Swagger UI at `/` (LiteLLM's docs address), served from the local swagger-ui-dist under the admin UI's CSP; the spec at `/openapi.json`. */
 export function installApiDocs(app: NestExpressApplication): void {
+  // Registered before @nestjs/swagger's own routes for these paths, so these answer.
+  const http = app.getHttpAdapter().getInstance() as Express;
+  const page = (_req: Request, res: Response) => {
+    setPageSecurityHeaders(res);
+    res.type('html').send(DOCS_PAGE);
+  };
+  http.get('/', page);
+  http.get('/index.html', page);
+  const file = (type: string, body: string) => (_req: Request, res: Response) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.type(type).send(body);
+  };
+  http.get('/api-docs.css', file('css', DOCS_CSS));
+  http.get('/api-docs.js', file('js', DOCS_JS));
   const config = new DocumentBuilder()
     .setTitle('Switchyard')
     .setDescription(
@@ -34,6 +78,5 @@ export function installApiDocs(app: NestExpressApplication): void {
     jsonDocumentUrl: '/openapi.json',
     yamlDocumentUrl: '/openapi.yaml',
     customSiteTitle: 'Switchyard API',
-    swaggerOptions: { persistAuthorization: false },
   });
 }

@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import { MAX_INT4, containsNul, queryInt, queryText, storedText } from '../http/stored-values';
 
-const DURATION = /^(\d+)(s|m|h|d|w|mo)$/;
+const DURATION = /^(\d{1,12})(s|m|h|d|w|mo)$/;
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3, mo: 30 * 86400e3 };
+// Long enough for any real expiry or budget period, short enough that now + duration is a date.
+const MAX_DURATION_MS = 100 * 365 * 86400e3;
+// One request deletes at most this many keys (and names at most this many aliases).
+const MAX_LISTED = 1000;
 
 /** LiteLLM's durations: `30s`, `15m`, `1h`, `30d`, `2w`, `1mo` (30 days). */
 export function durationMs(duration: string): number {
@@ -10,29 +15,28 @@ export function durationMs(duration: string): number {
   return Number(match[1]) * UNIT_MS[match[2]];
 }
 
-const duration = z
-  .string({ error: 'must be a duration such as "30s", "1h", "30d" or "1mo"' })
-  .refine((d) => DURATION.test(d) && durationMs(d) > 0, 'must be a duration such as "30s", "1h", "30d" or "1mo"');
+const DURATION_HINT = 'must be a duration such as "30s", "1h", "30d" or "1mo", at most 100 years (36500d)';
+const duration = z.string({ error: DURATION_HINT }).refine((d) => DURATION.test(d) && durationMs(d) > 0 && durationMs(d) <= MAX_DURATION_MS, DURATION_HINT);
 const usd = z.number({ error: 'must be a number (USD)' }).min(0, 'must not be negative');
-const limit = z.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1');
+const limit = z.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1').max(MAX_INT4, `must be at most ${MAX_INT4}`);
 const keyRef = z.string({ error: 'must be a key or its hash' }).min(1, 'must not be empty');
 
-/** A key chosen by the caller instead of a generated one. */
+/** A key chosen by the caller instead of a generated one: it must fit in an HTTP header, so visible ASCII only. */
 const customKey = z
   .string({ error: 'must be a string' })
-  .regex(/^sk-\S{5,252}$/, 'a custom key must start with "sk-" and have at least 8 characters, no spaces');
+  .regex(/^sk-[\x21-\x7e]{5,252}$/, 'a custom key must start with "sk-" and have at least 8 characters: visible ASCII, no spaces');
 
 /** Settings a key carries; null clears a setting. */
 const settings = {
-  key_alias: z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(255).nullish(),
-  models: z.array(z.string().min(1), { error: 'must be an array of model names' }),
+  key_alias: storedText().pipe(z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters')).nullish(),
+  models: z.array(z.string().min(1), { error: 'must be an array of model names' }).max(MAX_LISTED, `must list at most ${MAX_LISTED} models`),
   duration: duration.nullish(),
   max_budget: usd.nullish(),
   budget_duration: duration.nullish(),
   rpm_limit: limit.nullish(),
   tpm_limit: limit.nullish(),
   max_parallel_requests: limit.nullish(),
-  metadata: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
+  metadata: z.record(z.string(), z.unknown(), { error: 'must be an object' }).refine((m) => !containsNul(m), 'must not contain NUL characters'),
   blocked: z.boolean({ error: 'must be true or false' }),
 };
 
@@ -58,8 +62,11 @@ export type KeySettings = z.infer<typeof keySettingsSchema>;
 
 export const deleteKeysSchema = z
   .looseObject({
-    keys: z.array(keyRef, { error: 'must be an array of keys' }).optional(),
-    key_aliases: z.array(z.string().min(1), { error: 'must be an array of key aliases' }).optional(),
+    keys: z.array(keyRef, { error: 'must be an array of keys' }).max(MAX_LISTED, `must list at most ${MAX_LISTED} keys`).optional(),
+    key_aliases: z
+      .array(storedText().pipe(z.string().min(1, 'must not be empty')), { error: 'must be an array of key aliases' })
+      .max(MAX_LISTED, `must list at most ${MAX_LISTED} aliases`)
+      .optional(),
   })
   .refine((b) => (b.keys?.length ?? 0) + (b.key_aliases?.length ?? 0) > 0, { message: "send 'keys' or 'key_aliases'", path: ['keys'] });
 
@@ -68,11 +75,14 @@ export const keyRefSchema = z.looseObject({ key: keyRef });
 export const regenerateKeySchema = z.looseObject({ key: keyRef.optional(), new_key: customKey.optional() });
 
 export const listKeysSchema = z.looseObject({
-  page: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(1),
-  size: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(10),
-  key_alias: z.string().min(1).optional(),
+  page: queryInt(1, 100_000, 1),
+  size: queryInt(1, 100, 10),
+  key_alias: queryText('an alias').optional(),
   return_full_object: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
+    .enum(['true', 'false'], { error: 'must be true or false, given once' })
     .default('false')
     .transform((v) => v === 'true'),
 });
+
+/** `GET /key/info?key=`: a key or its hash, once. */
+export const keyInfoQuerySchema = z.looseObject({ key: queryText('a key or its hash').optional() });

@@ -4,7 +4,7 @@ import type { AuthContext } from '../auth/auth-context';
 import { AdminOnly, Auth } from '../auth/auth.decorators';
 import { tokenOf } from '../auth/key-material';
 import { parseBody } from '../http/parse-body';
-import { deleteKeysSchema, generateKeySchema, keyRefSchema, listKeysSchema, regenerateKeySchema, updateKeySchema } from './key-requests.schema';
+import { deleteKeysSchema, generateKeySchema, keyInfoQuerySchema, keyRefSchema, listKeysSchema, regenerateKeySchema, updateKeySchema } from './key-requests.schema';
 import { KeysService, keyInfo } from './keys.service';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../http/api-docs';
@@ -39,7 +39,8 @@ export class KeysController {
   @Get('info')
   @ApiOperation({ summary: "A key's settings and spend (master key: any key; a virtual key: itself)" })
   @ApiQuery({ name: 'key', required: false, description: 'The key or its hash' })
-  async info(@Auth() auth: AuthContext, @Query('key') key?: string) {
+  async info(@Auth() auth: AuthContext, @Query() query: unknown) {
+    const { key } = parseBody(keyInfoQuerySchema, query);
     if (auth.kind === 'virtual') {
       if (key && tokenOf(key) !== auth.key.token) throw new SwitchyardError('admin_only', 'a virtual key may only read its own info');
       return { key: auth.key.keyName, info: await this.keys.info(auth.key.token) };

@@ -4,12 +4,12 @@ import { In, QueryFailedError, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
+import { sameSecret } from '@app/observability';
 import { VirtualKeyEntity } from '@app/database';
 import { KeyCacheService } from '../auth/key-cache.service';
 import { hashKey, isKeyHash, newVirtualKey, shortKeyName, tokenOf } from '../auth/key-material';
 import { orUnavailable } from '../http/or-unavailable';
 import { ModelCatalog } from '../models/model-catalog.service';
-import { SpendLogWriter } from '../spend/spend-log.writer';
 import { type GenerateKeyRequest, type KeySettings, durationMs } from './key-requests.schema';
 
 const UNIQUE_VIOLATION = '23505';
@@ -54,28 +54,31 @@ export class KeysService {
     @InjectRepository(VirtualKeyEntity) private readonly keys: Repository<VirtualKeyEntity>,
     private readonly cache: KeyCacheService,
     private readonly catalog: ModelCatalog,
-    private readonly spendLogs: SpendLogWriter,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
   async generate(request: GenerateKeyRequest) {
-    const key = request.key ?? newVirtualKey();
-    if (key === this.config.env.MASTER_KEY) throw new SwitchyardError('invalid_request', 'a virtual key must differ from the master key', { param: 'key' });
-    const row = this.keys.create({ token: hashKey(key), keyName: shortKeyName(key), spend: 0 });
-    this.apply(row, request);
-    await this.save(row, () => this.keys.insert(row as QueryDeepPartialEntity<VirtualKeyEntity>), request.key ? 'this key already exists' : undefined);
+    const key = this.secretFor(request.key, 'key');
+    const row = { token: hashKey(key), keyName: shortKeyName(key), spend: 0, keyAlias: null, models: [], metadata: {}, blocked: false, ...this.columnsFor(request) };
+    await this.save(() => this.keys.insert(row as QueryDeepPartialEntity<VirtualKeyEntity>), row.keyAlias);
     // A lookup of this hash may have been cached as unknown moments ago.
     await this.cache.invalidate([row.token]);
     return { key, ...keyInfo(await this.row(row.token)) };
   }
 
-  /** Fields not sent stay as they are; `duration` starts again from now. */
+  /**
+   * Writes only the fields sent (`duration` starts again from now): never a whole row read
+   * earlier, whose `spend` the spend log writer may have raised since.
+   */
   async update(keyOrHash: string, settings: KeySettings) {
-    const row = await this.row(tokenOf(keyOrHash));
-    this.apply(row, settings);
-    await this.save(row, () => this.keys.save(row));
-    await this.cache.invalidate([row.token]);
-    return keyInfo(await this.row(row.token));
+    const token = tokenOf(keyOrHash);
+    const columns = this.columnsFor(settings);
+    if (Object.keys(columns).length) {
+      const result = await this.save(() => this.keys.update({ token }, columns as QueryDeepPartialEntity<VirtualKeyEntity>), columns.keyAlias);
+      if (!result.affected) throw new SwitchyardError('not_found', 'key not found', { param: 'key' });
+      await this.cache.invalidate([token]);
+    }
+    return keyInfo(await this.row(token));
   }
 
   /** By plaintext or hash. */
@@ -117,24 +120,28 @@ export class KeysService {
     return [...keysOrHashes, ...aliases];
   }
 
-  /** A new secret with the same settings and spend; the old one stops working at once. */
+  /**
+   * A new secret with the same settings and spend; the old one stops working at once. The key
+   * keeps its id, by which spend and limits are kept, so calls still running under the old
+   * secret are charged to it, and its spend history stays with it.
+   */
   async regenerate(keyOrHash: string, newKey?: string) {
     const old = await this.row(tokenOf(keyOrHash));
-    const key = newKey ?? newVirtualKey();
+    const key = this.secretFor(newKey, 'new_key');
     const token = hashKey(key);
-    // The key's spend history and the spend still waiting to be written follow it to its new hash.
-    this.spendLogs.retarget(old.token, token);
-    await this.save(
-      old,
-      () =>
-        this.keys.manager.transaction(async (tx) => {
-          await tx.update(VirtualKeyEntity, { token: old.token }, { token, keyName: shortKeyName(key) });
-          await tx.query('UPDATE spend_logs SET key_token = $2 WHERE key_token = $1', [old.token, token]);
-        }),
-      'new_key is already used by another key',
-    );
+    // Only if nobody regenerated or deleted it meanwhile: one of two racing regenerations wins.
+    const result = await this.save(() => this.keys.update({ id: old.id, token: old.token }, { token, keyName: shortKeyName(key) }), null, 'new_key');
+    if (!result.affected) throw new SwitchyardError('not_found', 'key not found (it was just regenerated or deleted)', { param: 'key' });
     await this.cache.invalidate([old.token, token]);
     return { key, ...keyInfo(await this.row(token)) };
+  }
+
+  /** The secret of a new or regenerated key: the one sent, or a new one; never the master key, which would shadow it. */
+  private secretFor(given: string | undefined, param: 'key' | 'new_key'): string {
+    if (given !== undefined && sameSecret(given, this.config.env.MASTER_KEY)) {
+      throw new SwitchyardError('invalid_request', 'a virtual key must differ from the master key', { param });
+    }
+    return given ?? newVirtualKey();
   }
 
   private async row(token: string): Promise<VirtualKeyEntity> {
@@ -143,45 +150,44 @@ export class KeysService {
     return row;
   }
 
-  /** Copies the settings that were sent onto the row, checking model names against the catalog. */
-  private apply(row: VirtualKeyEntity, s: KeySettings): void {
+  /** The columns for the settings that were sent, checking model names against the catalog. */
+  private columnsFor(s: KeySettings): Partial<VirtualKeyEntity> {
     const now = Date.now();
+    const columns: Partial<VirtualKeyEntity> = {};
     if (s.models !== undefined) {
       const known = new Set(this.catalog.models.modelNames());
       const unknown = s.models.filter((m) => !known.has(m));
       if (unknown.length) {
         throw new SwitchyardError('invalid_request', `unknown model(s): ${unknown.join(', ')}; known models: ${[...known].join(', ')}`, { param: 'models' });
       }
-      row.models = [...new Set(s.models)];
+      columns.models = [...new Set(s.models)];
     }
-    if (s.key_alias !== undefined) row.keyAlias = s.key_alias;
-    if (s.duration !== undefined) row.expires = s.duration === null ? null : new Date(now + durationMs(s.duration));
-    if (s.max_budget !== undefined) row.maxBudget = s.max_budget;
+    if (s.key_alias !== undefined) columns.keyAlias = s.key_alias;
+    if (s.duration !== undefined) columns.expires = s.duration === null ? null : new Date(now + durationMs(s.duration));
+    if (s.max_budget !== undefined) columns.maxBudget = s.max_budget;
     if (s.budget_duration !== undefined) {
-      row.budgetDuration = s.budget_duration;
-      row.budgetResetAt = s.budget_duration === null ? null : new Date(now + durationMs(s.budget_duration));
+      columns.budgetDuration = s.budget_duration;
+      columns.budgetResetAt = s.budget_duration === null ? null : new Date(now + durationMs(s.budget_duration));
     }
-    if (s.rpm_limit !== undefined) row.rpmLimit = s.rpm_limit;
-    if (s.tpm_limit !== undefined) row.tpmLimit = s.tpm_limit;
-    if (s.max_parallel_requests !== undefined) row.maxParallelRequests = s.max_parallel_requests;
-    if (s.metadata !== undefined) row.metadata = s.metadata;
-    if (s.blocked !== undefined) row.blocked = s.blocked;
-    row.keyAlias ??= null;
-    row.models ??= [];
-    row.metadata ??= {};
-    row.blocked ??= false;
+    if (s.rpm_limit !== undefined) columns.rpmLimit = s.rpm_limit;
+    if (s.tpm_limit !== undefined) columns.tpmLimit = s.tpm_limit;
+    if (s.max_parallel_requests !== undefined) columns.maxParallelRequests = s.max_parallel_requests;
+    if (s.metadata !== undefined) columns.metadata = s.metadata;
+    if (s.blocked !== undefined) columns.blocked = s.blocked;
+    return columns;
   }
 
-  private async save(row: VirtualKeyEntity, write: () => Promise<unknown>, tokenTaken?: string): Promise<void> {
+  /** Runs a write; a taken alias or key becomes a 400 naming it (`keyParam`: the field that carried the key). */
+  private async save<T>(write: () => Promise<T>, alias: string | null | undefined, keyParam: 'key' | 'new_key' = 'key'): Promise<T> {
     try {
-      await orUnavailable(write());
+      return await orUnavailable(write());
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const detail = (err as QueryFailedError & { driverError: { constraint?: string } }).driverError.constraint ?? '';
       if (detail.includes('alias')) {
-        throw new SwitchyardError('invalid_request', `key_alias "${row.keyAlias}" is already used by another key`, { param: 'key_alias' });
+        throw new SwitchyardError('invalid_request', `key_alias "${alias}" is already used by another key`, { param: 'key_alias' });
       }
-      throw new SwitchyardError('invalid_request', tokenTaken ?? 'this key already exists', { param: 'key' });
+      throw new SwitchyardError('invalid_request', `this ${keyParam} is already used by another key`, { param: keyParam });
     }
   }
 }

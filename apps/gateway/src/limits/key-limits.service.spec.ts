@@ -17,6 +17,7 @@ async function inFreshMinute(): Promise<number> {
 }
 
 const key = (fields: Partial<KeyRecord>): KeyRecord => ({
+  id: 'key-f',
   token: 'f'.repeat(64),
   keyName: 'sk-...ffff',
   keyAlias: null,
@@ -51,14 +52,14 @@ describe('KeyLimits against real Redis', () => {
     const now = Date.now();
     const long = await limits.admit({ key: k, requestId: 'long', deadline: now + 600_000, reservation: NONE }, now);
     const short = await limits.admit({ key: k, requestId: 'short', deadline: now + 2_000, reservation: NONE }, now);
-    const ttl = await redis.pttl(`${prefix}:limits:{${k.token}}:in-flight`);
+    const ttl = await redis.pttl(`${prefix}:limits:{${k.id}}:in-flight`);
     expect(ttl).toBeGreaterThan(590_000);
     await short.release({ tokens: 0, cost: 0 });
     await long.release({ tokens: 0, cost: 0 });
   });
 
   it('refuses the call over max_parallel_requests and takes one again once a slot is released', async () => {
-    const k = key({ token: 'e'.repeat(64), maxParallelRequests: 1 });
+    const k = key({ id: 'key-e', token: 'e'.repeat(64), maxParallelRequests: 1 });
     const first = await limits.admit({ key: k, requestId: 'a', deadline: Date.now() + 60_000, reservation: NONE });
     await expect(limits.admit({ key: k, requestId: 'b', deadline: Date.now() + 60_000, reservation: NONE })).rejects.toMatchObject({ code: 'rate_limit_exceeded', status: 429 });
     await first.release({ tokens: 0, cost: 0 });
@@ -68,13 +69,13 @@ describe('KeyLimits against real Redis', () => {
 
   it('touches no Redis key for a key without limits', async () => {
     const before = await redis.keys(`${prefix}:*`);
-    const admission = await limits.admit({ key: key({ token: 'd'.repeat(64) }), requestId: 'x', deadline: Date.now() + 1000, reservation: reserve(10, 1) });
+    const admission = await limits.admit({ key: key({ id: 'key-d', token: 'd'.repeat(64) }), requestId: 'x', deadline: Date.now() + 1000, reservation: reserve(10, 1) });
     expect(admission.headers).toEqual({});
     expect(await redis.keys(`${prefix}:*`)).toEqual(before);
   });
 
   it('counts the reservations of calls in flight against tpm_limit, and replaces each by its usage at release', async () => {
-    const k = key({ token: 'c'.repeat(64), tpmLimit: 100 });
+    const k = key({ id: 'key-c', token: 'c'.repeat(64), tpmLimit: 100 });
     const now = await inFreshMinute();
     const deadline = now + 60_000;
     const a = await limits.admit({ key: k, requestId: 'a', deadline, reservation: reserve(40, 0) }, now);
@@ -99,7 +100,7 @@ describe('KeyLimits against real Redis', () => {
   });
 
   it('refuses a call that alone needs more than tpm_limit without asking Redis, naming the max_tokens that would fit', async () => {
-    const k = key({ token: 'b'.repeat(64), tpmLimit: 100 });
+    const k = key({ id: 'key-b', token: 'b'.repeat(64), tpmLimit: 100 });
     const before = await redis.keys(`${prefix}:*`);
     const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };
     const plan = [{ id: 'd', modelName: 'm', provider: Provider.OpenAI, litellmModel: 'gpt-4o', upstreamModel: 'gpt-4o', apiBase: '', modelInfo: {}, extraParams: {}, headers: {}, shownParams: {}, source: 't' }];
@@ -111,7 +112,7 @@ describe('KeyLimits against real Redis', () => {
   });
 
   it('lets a call start only if spend, the reservations in flight and its own fit in max_budget', async () => {
-    const k = key({ token: 'a'.repeat(64), maxBudget: 1, spend: 0.25 });
+    const k = key({ id: 'key-a', token: 'a'.repeat(64), maxBudget: 1, spend: 0.25 });
     const deadline = Date.now() + 60_000;
     const a = await limits.admit({ key: k, requestId: 'a', deadline, reservation: reserve(0, 0.5) });
     const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };

@@ -171,7 +171,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     const window = Math.floor(now / WINDOW_MS);
     const resetS = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
     if (key.tpmLimit !== null && reservation.tokens > key.tpmLimit) throw this.tooLarge(key.tpmLimit, reservation);
-    const keys = this.keysOf(key.token, window);
+    const keys = this.keysOf(key.id, window);
     const tokens = key.tpmLimit === null ? 0 : reservation.tokens;
     const cost = key.maxBudget === null ? 0 : reservation.cost;
     // The reserved USD stays the last field: that is where gateways of earlier versions read it.
@@ -204,7 +204,7 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
       release: async ({ tokens, cost, refund }) => {
         if (released) return;
         released = true;
-        const end = this.keysOf(key.token, Math.floor(Date.now() / WINDOW_MS));
+        const end = this.keysOf(key.id, Math.floor(Date.now() / WINDOW_MS));
         await Promise.all([
           this.redis.releaseKey(end.inFlight, end.tpm, end.spend, member, key.tpmLimit === null ? 0 : tokens, key.maxBudget === null ? 0 : cost, WINDOW_TTL_S).catch(() => undefined),
           // Counted in the minute it was admitted in.
@@ -246,14 +246,17 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     return `prompt about ${reservation.promptTokens} + up to ${reservation.outputTokens} generated, ${why}`;
   }
 
-  /** Forgets the spend Redis holds for these keys (budget reset): the next call reads Postgres again. */
-  async forgetSpend(tokens: string[]): Promise<void> {
-    if (tokens.length) await this.redis.del(...tokens.map((t) => this.keysOf(t, 0).spend));
+  /** Forgets the spend Redis holds for these keys (by id; budget reset): the next call reads Postgres again. */
+  async forgetSpend(keyIds: string[]): Promise<void> {
+    if (keyIds.length) await this.redis.del(...keyIds.map((id) => this.keysOf(id, 0).spend));
   }
 
-  /** Hash-tagged by key, so a Redis Cluster keeps one key's counters in one slot. */
-  private keysOf(token: string, window: number) {
-    const base = `${this.prefix}:limits:{${token}}`;
+  /**
+   * By the key's id, which a regeneration keeps: its counters, calls in flight and spend carry
+   * over to the new secret. Hash-tagged by key, so a Redis Cluster keeps one key's counters in one slot.
+   */
+  private keysOf(keyId: string, window: number) {
+    const base = `${this.prefix}:limits:{${keyId}}`;
     return { rpm: `${base}:rpm:${window}`, tpm: `${base}:tpm:${window}`, inFlight: `${base}:in-flight`, spend: `${base}:spend` };
   }
 

@@ -38,33 +38,33 @@ export class BudgetResets implements OnApplicationBootstrap, OnApplicationShutdo
   /** The key as it stands after any reset that was due. */
   async resetIfDue(key: KeyRecord, now = Date.now()): Promise<KeyRecord> {
     if (!key.budgetDuration || !key.budgetResetAt || key.budgetResetAt.getTime() > now) return key;
-    await this.reset([{ token: key.token, budgetDuration: key.budgetDuration }], now);
+    await this.reset([{ id: key.id, token: key.token, budgetDuration: key.budgetDuration }], now);
     // Re-read: this gateway or another one has just reset it.
-    const row = await orUnavailable(this.keys.findOneBy({ token: key.token }));
+    const row = await orUnavailable(this.keys.findOneBy({ id: key.id }));
     return row ? toRecord(row) : key;
   }
 
   async sweep(now = Date.now()): Promise<void> {
-    const due = await this.keys.find({ where: { budgetResetAt: LessThanOrEqual(new Date(now)) }, select: { token: true, budgetDuration: true } });
+    const due = await this.keys.find({ where: { budgetResetAt: LessThanOrEqual(new Date(now)) }, select: { id: true, token: true, budgetDuration: true } });
     await this.reset(due, now);
   }
 
-  private async reset(due: Array<Pick<VirtualKeyEntity, 'token' | 'budgetDuration'>>, now: number): Promise<void> {
-    const reset: string[] = [];
-    for (const { token, budgetDuration } of due) {
+  private async reset(due: Array<Pick<VirtualKeyEntity, 'id' | 'token' | 'budgetDuration'>>, now: number): Promise<void> {
+    const reset: Array<{ id: string; token: string }> = [];
+    for (const { id, token, budgetDuration } of due) {
       if (!budgetDuration) continue;
       const result = await orUnavailable(
         this.keys
           .createQueryBuilder()
           .update()
           .set({ spend: 0, budgetResetAt: new Date(now + durationMs(budgetDuration)) })
-          .where('token = :token AND budget_reset_at <= :now', { token, now: new Date(now) })
+          .where('id = :id AND budget_reset_at <= :now', { id, now: new Date(now) })
           .execute(),
       );
-      if (result.affected) reset.push(token);
+      if (result.affected) reset.push({ id, token });
     }
     if (reset.length === 0) return;
-    await this.limits.forgetSpend(reset);
-    await this.cache.invalidate(reset);
+    await this.limits.forgetSpend(reset.map((k) => k.id));
+    await this.cache.invalidate(reset.map((k) => k.token));
   }
 }

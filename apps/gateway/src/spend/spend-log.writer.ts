@@ -13,15 +13,16 @@ const MAX_BUFFERED = 50_000;
 const COLUMNS: ReadonlyArray<[keyof SpendRow, string, string]> = [
   ['requestId', 'request_id', 'varchar'],
   ['keyToken', 'key_token', 'varchar'],
+  ['keyId', 'key_id', 'uuid'],
   ['keyAlias', 'key_alias', 'varchar'],
   ['modelGroup', 'model_group', 'varchar'],
   ['servedModelGroup', 'served_model_group', 'varchar'],
   ['deploymentId', 'deployment_id', 'varchar'],
   ['provider', 'provider', 'varchar'],
   ['upstreamModel', 'upstream_model', 'varchar'],
-  ['promptTokens', 'prompt_tokens', 'int4'],
-  ['completionTokens', 'completion_tokens', 'int4'],
-  ['totalTokens', 'total_tokens', 'int4'],
+  ['promptTokens', 'prompt_tokens', 'int8'],
+  ['completionTokens', 'completion_tokens', 'int8'],
+  ['totalTokens', 'total_tokens', 'int8'],
   ['spend', 'spend', 'float8'],
   ['latencyMs', 'latency_ms', 'int4'],
   ['status', 'status', 'varchar'],
@@ -38,7 +39,8 @@ const INSERT_ROWS = `INSERT INTO spend_logs (${COLUMNS.map(([, column]) => `"${c
 /**
  * Spend log rows and key spend, written off the hot path: calls push a row and go on; every
  * second (or every 500 rows) one transaction inserts the rows and adds each key's spend to
- * `virtual_keys.spend` with a single atomic UPDATE.
+ * `virtual_keys.spend` with a single atomic UPDATE, by the key's id: a key regenerated while a
+ * call was in flight still gets that call's spend.
  */
 @Injectable()
 export class SpendLogWriter implements OnApplicationShutdown {
@@ -60,11 +62,6 @@ export class SpendLogWriter implements OnApplicationShutdown {
     }
     if (this.buffer.length >= BATCH && !this.flushing && Date.now() >= this.retryAt) void this.flush();
     else this.schedule();
-  }
-
-  /** A regenerated key: rows not yet written belong to its new hash. */
-  retarget(oldToken: string, newToken: string): void {
-    for (const row of this.buffer) if (row.keyToken === oldToken) row.keyToken = newToken;
   }
 
   /**
@@ -135,15 +132,15 @@ export class SpendLogWriter implements OnApplicationShutdown {
 
   private async write(rows: SpendRow[]): Promise<void> {
     const byKey = new Map<string, number>();
-    for (const row of rows) if (row.keyToken && row.spend > 0) byKey.set(row.keyToken, (byKey.get(row.keyToken) ?? 0) + row.spend);
+    for (const row of rows) if (row.keyId && row.spend > 0) byKey.set(row.keyId, (byKey.get(row.keyId) ?? 0) + row.spend);
     await this.dataSource.transaction(async (tx) => {
       // One array parameter per column: far cheaper to build than a parameter per value.
       await tx.query(INSERT_ROWS, COLUMNS.map(([field]) => rows.map((row) => row[field])));
       if (byKey.size === 0) return;
       await tx.query(
         `UPDATE virtual_keys AS k SET spend = k.spend + v.delta
-           FROM unnest($1::varchar[], $2::float8[]) AS v(token, delta)
-          WHERE k.token = v.token`,
+           FROM unnest($1::uuid[], $2::float8[]) AS v(id, delta)
+          WHERE k.id = v.id`,
         [[...byKey.keys()], [...byKey.values()]],
       );
     });

@@ -2,18 +2,18 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { SpendLogEntity } from '@app/database';
+import { SpendLogEntity, VirtualKeyEntity } from '@app/database';
 import { AdminOnly } from '../auth/auth.decorators';
 import { tokenOf } from '../auth/key-material';
 import { orUnavailable } from '../http/or-unavailable';
 import { parseBody } from '../http/parse-body';
 import { spendLogsQuerySchema, topQuerySchema } from './spend-requests.schema';
 
-/** A spend log row as LiteLLM's /spend/logs shows it. */
-function logView(row: SpendLogEntity) {
+/** A spend log row as LiteLLM's /spend/logs shows it; `apiKey` is the key's current hash. */
+function logView(row: SpendLogEntity, apiKey: string | null) {
   return {
     request_id: row.requestId,
-    api_key: row.keyToken,
+    api_key: apiKey,
     key_alias: row.keyAlias,
     model_group: row.modelGroup,
     served_model_group: row.servedModelGroup,
@@ -34,13 +34,20 @@ function logView(row: SpendLogEntity) {
   };
 }
 
-/** LiteLLM's spend endpoints (master key). Rows reach Postgres within about a second of a call's end. */
+/**
+ * LiteLLM's spend endpoints (master key). Rows reach Postgres within about a second of a call's
+ * end. Counts and token sums are bigint/numeric in Postgres and JSON numbers here (float8: exact
+ * up to 2^53).
+ */
 @ApiTags('Spend (admin)')
 @ApiBearerAuth()
 @Controller()
 @AdminOnly()
 export class SpendController {
-  constructor(@InjectRepository(SpendLogEntity) private readonly logs: Repository<SpendLogEntity>) {}
+  constructor(
+    @InjectRepository(SpendLogEntity) private readonly logs: Repository<SpendLogEntity>,
+    @InjectRepository(VirtualKeyEntity) private readonly keys: Repository<VirtualKeyEntity>,
+  ) {}
 
   @Get('spend/logs')
   @ApiOperation({ summary: 'Spend log rows, newest first: one per call (tokens, cost, latency, status)' })
@@ -51,18 +58,32 @@ export class SpendController {
   @ApiQuery({ name: 'limit', required: false, description: 'At most 1000; default 100' })
   async spendLogs(@Query() query: unknown) {
     const q = parseBody(spendLogsQuerySchema, query);
-    const builder = this.logs.createQueryBuilder('l').orderBy('l.start_time', 'DESC').addOrderBy('l.id', 'DESC').limit(q.limit);
-    if (q.api_key) builder.andWhere('l.key_token = :token', { token: tokenOf(q.api_key) });
+    // Rows name a key by id and by the hash it had then; a regenerated key shows its hash of now.
+    const builder = this.logs
+      .createQueryBuilder('l')
+      .leftJoin(VirtualKeyEntity, 'k', 'k.id = l.key_id')
+      .addSelect('coalesce(k.token, l.key_token)', 'api_key')
+      .orderBy('l.start_time', 'DESC')
+      .addOrderBy('l.id', 'DESC')
+      .limit(q.limit);
+    if (q.api_key) {
+      const token = tokenOf(q.api_key);
+      // A live key's whole history, whatever hashes it had; a deleted key's rows by the hash they carry.
+      const live = await orUnavailable(this.keys.findOne({ where: { token }, select: { id: true } }));
+      if (live) builder.andWhere('l.key_id = :keyId', { keyId: live.id });
+      else builder.andWhere('l.key_token = :token', { token });
+    }
     if (q.request_id) builder.andWhere('l.request_id = :id', { id: q.request_id });
     if (q.start_date) builder.andWhere('l.start_time >= :start', { start: q.start_date });
     if (q.end_date) builder.andWhere('l.start_time <= :end', { end: q.end_date });
-    return (await orUnavailable(builder.getMany())).map(logView);
+    const { entities, raw } = await orUnavailable(builder.getRawAndEntities<{ api_key: string | null }>());
+    return entities.map((row, i) => logView(row, raw[i].api_key));
   }
 
   @Get('global/spend')
   @ApiOperation({ summary: 'Total spend of every call, and how many there were' })
   async globalSpend() {
-    const [row] = await orUnavailable(this.logs.query('SELECT coalesce(sum(spend), 0)::float8 AS spend, count(*)::int AS requests FROM spend_logs'));
+    const [row] = await orUnavailable(this.logs.query('SELECT coalesce(sum(spend), 0)::float8 AS spend, count(*)::float8 AS requests FROM spend_logs'));
     return { spend: row.spend, requests: row.requests, max_budget: null };
   }
 
@@ -73,10 +94,10 @@ export class SpendController {
     const { limit } = parseBody(topQuerySchema, query);
     return orUnavailable(
       this.logs.query(
-        `SELECT l.key_token AS api_key, k.key_alias, k.key_name, count(*)::int AS requests,
-                coalesce(sum(l.total_tokens), 0)::int AS total_tokens, coalesce(sum(l.spend), 0)::float8 AS total_spend
-           FROM spend_logs l LEFT JOIN virtual_keys k ON k.token = l.key_token
-          GROUP BY l.key_token, k.key_alias, k.key_name
+        `SELECT coalesce(max(k.token), max(l.key_token)) AS api_key, max(k.key_alias) AS key_alias, max(k.key_name) AS key_name,
+                count(*)::float8 AS requests, coalesce(sum(l.total_tokens), 0)::float8 AS total_tokens, coalesce(sum(l.spend), 0)::float8 AS total_spend
+           FROM spend_logs l LEFT JOIN virtual_keys k ON k.id = l.key_id
+          GROUP BY coalesce(l.key_id::text, l.key_token)
           ORDER BY total_spend DESC, requests DESC LIMIT $1`,
         [limit],
       ),
@@ -90,7 +111,7 @@ export class SpendController {
     const { limit } = parseBody(topQuerySchema, query);
     return orUnavailable(
       this.logs.query(
-        `SELECT model_group AS model, count(*)::int AS requests, coalesce(sum(total_tokens), 0)::int AS total_tokens,
+        `SELECT model_group AS model, count(*)::float8 AS requests, coalesce(sum(total_tokens), 0)::float8 AS total_tokens,
                 coalesce(sum(spend), 0)::float8 AS total_spend
            FROM spend_logs GROUP BY model_group ORDER BY total_spend DESC, requests DESC LIMIT $1`,
         [limit],

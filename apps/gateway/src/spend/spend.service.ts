@@ -34,6 +34,7 @@ export class SpendService {
     this.writer.push({
       requestId: outcome.requestId,
       keyToken: outcome.auth.kind === 'virtual' ? outcome.auth.key.token : null,
+      keyId: outcome.auth.kind === 'virtual' ? outcome.auth.key.id : null,
       keyAlias: outcome.auth.kind === 'virtual' ? outcome.auth.key.keyAlias : null,
       modelGroup: outcome.modelGroup,
       servedModelGroup: servedBy?.modelGroup ?? null,

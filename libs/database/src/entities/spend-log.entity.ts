@@ -1,9 +1,13 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, type ValueTransformer } from 'typeorm';
+
+/** bigint columns as JS numbers: exact up to 2^53, far beyond any token count. */
+const BIGINT_AS_NUMBER: ValueTransformer = { to: (value: number) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
 
 /** One call's outcome: who, which model and deployment, tokens, cost, time. Written in batches. */
 @Entity({ name: 'spend_logs' })
 @Index('spend_logs_key_time', ['keyToken', 'startTime'])
 @Index('spend_logs_time', ['startTime'])
+@Index('spend_logs_key_id_time', ['keyId', 'startTime'])
 export class SpendLogEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -12,9 +16,13 @@ export class SpendLogEntity {
   @Column({ name: 'request_id', type: 'varchar', length: 128 })
   requestId: string;
 
-  /** Hash of the virtual key; null for the master key. */
+  /** Hash of the virtual key when the call was made; null for the master key. */
   @Column({ name: 'key_token', type: 'varchar', length: 64, nullable: true })
   keyToken: string | null;
+
+  /** The virtual key's id (`virtual_keys.id`), which outlives regenerations; null for the master key. */
+  @Column({ name: 'key_id', type: 'uuid', nullable: true })
+  keyId: string | null;
 
   @Column({ name: 'key_alias', type: 'varchar', length: 255, nullable: true })
   keyAlias: string | null;
@@ -37,13 +45,13 @@ export class SpendLogEntity {
   @Column({ name: 'upstream_model', type: 'varchar', length: 255, nullable: true })
   upstreamModel: string | null;
 
-  @Column({ name: 'prompt_tokens', type: 'integer', default: 0 })
+  @Column({ name: 'prompt_tokens', type: 'bigint', default: 0, transformer: BIGINT_AS_NUMBER })
   promptTokens: number;
 
-  @Column({ name: 'completion_tokens', type: 'integer', default: 0 })
+  @Column({ name: 'completion_tokens', type: 'bigint', default: 0, transformer: BIGINT_AS_NUMBER })
   completionTokens: number;
 
-  @Column({ name: 'total_tokens', type: 'integer', default: 0 })
+  @Column({ name: 'total_tokens', type: 'bigint', default: 0, transformer: BIGINT_AS_NUMBER })
   totalTokens: number;
 
   /** USD. */

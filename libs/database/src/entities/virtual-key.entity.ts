@@ -1,11 +1,16 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /** A virtual key. Only the SHA-256 of the secret is stored; the plaintext is shown once, at creation. */
 @Entity({ name: 'virtual_keys' })
 export class VirtualKeyEntity {
-  /** Hex SHA-256 of the plaintext key (LiteLLM calls this the key's `token`). */
+  /** Hex SHA-256 of the plaintext key (LiteLLM calls this the key's `token`); a new one when the key is regenerated. */
   @PrimaryColumn({ type: 'varchar', length: 64 })
   token: string;
+
+  /** Stays the same for the key's life, while its token changes when it is regenerated: spend and limits follow it. */
+  @Index('virtual_keys_id_key', { unique: true })
+  @Column({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  id: string;
 
   /** Short, non-secret form for display: `sk-...abcd`. */
   @Column({ name: 'key_name', type: 'varchar', length: 32 })

@@ -376,7 +376,9 @@ $('#login-form').addEventListener('submit', async (event) => {
   }
 });
 
-$('#logout').addEventListener('click', () => {
+$('#logout').addEventListener('click', async () => {
+  // Ends the session on the server, on every gateway: a copy of the token is of no use afterwards.
+  if (session()) await api('/ui/logout', { body: {} }).catch((err) => say(`Logged out in this tab; the server could not end the session: ${err.message}`));
   sessionStorage.removeItem(SESSION);
   location.hash = '';
   route();

@@ -12,12 +12,15 @@ describe('LoginAttempts', () => {
     expect(attempts.blockedFor('10.0.0.1', 61_000)).toBe(0);
   });
 
-  it('forgets failures after a successful login', () => {
-    const attempts = new LoginAttempts(2, 60_000);
+  it('takes a higher count kept elsewhere, with the window it ends with', () => {
+    const attempts = new LoginAttempts(3, 60_000);
     attempts.failed('a', 0);
-    attempts.succeeded('a');
-    attempts.failed('a', 1);
-    expect(attempts.blockedFor('a', 2)).toBe(0);
+    attempts.merge('a', 3, 50_000, 10_000);
+    expect(attempts.blockedFor('a', 10_000)).toBe(40_000);
+    attempts.merge('b', 2, 50_000, 10_000);
+    expect(attempts.blockedFor('b', 10_000)).toBe(0);
+    attempts.failed('b', 10_001);
+    expect(attempts.blockedFor('b', 10_002)).toBe(39_998);
   });
 
   it('tracks a bounded number of addresses', () => {
