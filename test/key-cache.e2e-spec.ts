@@ -18,15 +18,21 @@ function countKeyQueries(app: INestApplication): () => number {
   return () => count;
 }
 
-const models = (url: string, key: string) => call(url, '/v1/models', { key });
+/** A client address of its own (the gateway trusts the loopback proxy's X-Forwarded-For), as in a flood from many machines. */
+const someAddress = () => `10.${randomBytes(3).join('.')}`;
 
-/** Statuses of `/v1/models` for each key, sent as fast as a client on 64 kept-alive connections can. */
+const models = (url: string, key: string) => call(url, '/v1/models', { key, headers: { 'x-forwarded-for': someAddress() } });
+
+/**
+ * Statuses of `/v1/models` for each key, sent as fast as a client on 64 kept-alive connections
+ * can, each from an address of its own: one address would be locked out after 10 wrong keys.
+ */
 async function burst(url: string, keys: string[]): Promise<number[]> {
   const dispatcher = new Agent({ connections: 64 });
   try {
     return await Promise.all(
       keys.map(async (key) => {
-        const res = await request(`${url}/v1/models`, { dispatcher, headers: { authorization: `Bearer ${key}` } });
+        const res = await request(`${url}/v1/models`, { dispatcher, headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': someAddress() } });
         await res.body.dump();
         return res.statusCode;
       }),
@@ -43,7 +49,7 @@ describe('the key cache', () => {
   beforeAll(async () => {
     fakes = await startFakes();
     // Cached keys would stay for an hour: whatever refuses a changed key sooner is not the expiry.
-    stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), KEY_CACHE_TTL: '3600' } });
+    stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), KEY_CACHE_TTL: '3600', TRUST_PROXY: 'loopback' } });
   });
   afterAll(async () => {
     await stack?.close();

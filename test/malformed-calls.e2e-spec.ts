@@ -76,7 +76,7 @@ describe('malformed and rejected calls', () => {
       ['logit_bias with a key that is not a token id', { logit_bias: { hello: 5 } }, 'logit_bias.hello'],
       ['logit_bias beyond ±100', { logit_bias: { 50256: 200 } }, 'logit_bias.50256'],
       ['top_logprobs above 20', { logprobs: true, top_logprobs: 21 }, 'top_logprobs'],
-      ['metadata values that are not strings', { metadata: { team: 7 } }, 'metadata.team'],
+      ['metadata that is not an object', { metadata: ['team'] }, 'metadata'],
       ['user that is not a string', { user: 42 }, 'user'],
       ['parallel_tool_calls that is not a boolean', { tools: [fn('lookup')], parallel_tool_calls: 'yes' }, 'parallel_tool_calls'],
       ['an unknown modality', { modalities: ['smell'] }, 'modalities[0]'],
@@ -108,7 +108,7 @@ describe('malformed and rejected calls', () => {
         logprobs: true,
         top_logprobs: 2,
         user: 'u-1',
-        metadata: { team: 'search' },
+        metadata: { team: 'search', tags: ['rag', 'prod'], trace: { id: 7 } },
         reasoning_effort: 'low',
         modalities: ['text'],
         seed: 7,
@@ -125,6 +125,8 @@ describe('malformed and rejected calls', () => {
       });
       expect(res.status).toBe(200);
       expect(openai.received[0].body).toMatchObject({ logit_bias: { 50256: -100 }, vendor_extension: { kept: true } });
+      // LiteLLM's request metadata is the gateway's own: any JSON values, never sent upstream.
+      expect(openai.received[0].body).not.toHaveProperty('metadata');
     });
 
     it('leaves the model and its fallback serving other keys after more than allowed_fails malformed calls', async () => {

@@ -48,10 +48,8 @@ export const chatRequestSchema = z
     user: text().optional(),
     safety_identifier: text().max(64, 'at most 64 characters').nullish(),
     prompt_cache_key: text().nullish(),
-    metadata: z
-      .record(z.string().max(64), text().max(512, 'at most 512 characters'), { error: mapError('strings to strings', 'keys have at most 64 characters') })
-      .refine((m) => Object.keys(m).length <= 16, 'at most 16 pairs')
-      .nullish(),
+    // LiteLLM's request metadata (tags, trace ids, any JSON values): Switchyard's own, never sent upstream.
+    metadata: anyObject().nullish(),
     web_search_options: anyObject().nullish(),
     // Switchyard's queue priority (LiteLLM's request field): lower runs sooner. Not sent upstream.
     priority: integerBetween(0, PRIORITY.max).optional(),

@@ -90,8 +90,8 @@ export class ChatService {
    * but `facts`, which learns the model once it is known to be a configured one.
    */
   prepare(auth: AuthContext, body: unknown, ids: { requestId: string; callId: string }, facts: RequestFacts = {}): ChatCall {
-    // `priority` is Switchyard's (and LiteLLM's), not the upstream's: it never leaves the gateway.
-    const { priority, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number };
+    // `priority` and `metadata` are Switchyard's (and LiteLLM's), not the upstream's: they never leave the gateway.
+    const { priority, metadata: _metadata, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number; metadata?: unknown };
     const models = this.catalog.models;
     const deployments = models.group(request.model);
     if (deployments.length === 0) {
