@@ -5,7 +5,7 @@ import type { WireError } from './switchyard-error';
  * Version of the payload below. Bump it on any incompatible change; workers refuse
  * versions they do not know instead of guessing.
  */
-export const CHAT_JOB_VERSION = 1 as const;
+export const CHAT_JOB_VERSION = 2 as const;
 
 /**
  * A model stored in the database, as a worker needs it to call the upstream: secret params
@@ -24,7 +24,8 @@ export interface DeploymentSpec {
 /** What the gateway puts on a provider queue. Never carries a provider secret in plaintext. */
 export interface ChatJobPayload {
   v: typeof CHAT_JOB_VERSION;
-  requestId: string;
+  /** The job id: unique per call and attempt (fallback attempts add `.f<n>`); not the client's x-request-id. */
+  callId: string;
   /** Stable id of a `model_list` entry; the worker resolves its upstream and credentials itself. */
   deploymentId: string;
   /** Set for models stored in the database; config.yaml models are looked up by id. */

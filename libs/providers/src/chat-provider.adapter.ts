@@ -2,7 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Provid
 import type { Deployment } from '@app/config';
 
 export interface ChatCallContext {
-  requestId: string;
+  callId: string;
   /** Aborted when the call must stop (deadline, shutdown, cancellation). */
   signal: AbortSignal;
   /** Epoch milliseconds; the upstream call must not outlive it. */

@@ -125,7 +125,7 @@ export class ChatDispatcher {
    */
   async stream(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatStreamHandle> {
     const queue = await this.queueFor(provider);
-    const key = streamKeys.events(this.prefix, queue.name, payload.requestId);
+    const key = streamKeys.events(this.prefix, queue.name, payload.callId);
     const buffer: ChatStreamEvent[] = [];
     let notify: (() => void) | undefined;
     let finished = false;
@@ -136,7 +136,7 @@ export class ChatDispatcher {
     };
     const fail = (error: SwitchyardError) => {
       // The event carries no detail of a failure inside the system: the log keeps it.
-      if (error.detail) this.logger.warn(`job ${payload.requestId}: ${error.message}: ${error.detail}`);
+      if (error.detail) this.logger.warn(`job ${payload.callId}: ${error.message}: ${error.detail}`);
       push([{ t: 'error', error: error.toWire() }]);
     };
 
@@ -153,7 +153,7 @@ export class ChatDispatcher {
       (error) => {
         settleResult(error);
         fail(error);
-        void this.cancel(provider, payload.requestId);
+        void this.cancel(provider, payload.callId);
       },
     );
     const finish = () => {
@@ -186,7 +186,7 @@ export class ChatDispatcher {
       result,
       cancel: async () => {
         finish();
-        if (await this.cancel(provider, payload.requestId)) {
+        if (await this.cancel(provider, payload.callId)) {
           // Removed before a worker took it: no outcome will come.
           stop();
           settleResult({ v: CHAT_JOB_VERSION, cancelled: true, usage: null, upstreamLatencyMs: 0 });
@@ -196,15 +196,15 @@ export class ChatDispatcher {
   }
 
   /** Removes a queued job, or tells the worker running it to stop. True when the job was still queued and is gone. */
-  async cancel(provider: Provider, requestId: string): Promise<boolean> {
+  async cancel(provider: Provider, callId: string): Promise<boolean> {
     const queue = this.queues.get(provider);
     if (!queue) return false;
-    const removed = await queue.remove(requestId).catch(() => 0);
+    const removed = await queue.remove(callId).catch(() => 0);
     await this.connection
       .multi()
-      .set(streamKeys.cancelled(this.prefix, queue.name, requestId), '1', 'EX', RETENTION.cancelMarkerSeconds)
-      .publish(streamKeys.cancelChannel(this.prefix), `${queue.name}:${requestId}`)
-      .del(streamKeys.events(this.prefix, queue.name, requestId))
+      .set(streamKeys.cancelled(this.prefix, queue.name, callId), '1', 'EX', RETENTION.cancelMarkerSeconds)
+      .publish(streamKeys.cancelChannel(this.prefix), `${queue.name}:${callId}`)
+      .del(streamKeys.events(this.prefix, queue.name, callId))
       .exec()
       .catch(() => undefined);
     return removed === 1;
@@ -267,7 +267,7 @@ export class ChatDispatcher {
    * that forgets the waiter and disarms the deadline.
    */
   private enqueue(queue: Queue, payload: ChatJobPayload, options: ChatJobOptions, waiter: Waiter, onDeadline: (e: SwitchyardError) => void): () => void {
-    const key = `${queue.name}:${payload.requestId}`;
+    const key = `${queue.name}:${payload.callId}`;
     const stop = () => {
       clearTimeout(timer);
       this.forget(key, own);
@@ -278,7 +278,7 @@ export class ChatDispatcher {
     };
     const timer = setTimeout(() => {
       stop();
-      queue.remove(payload.requestId).catch(() => undefined);
+      queue.remove(payload.callId).catch(() => undefined);
       const seconds = Math.round((payload.deadline - payload.enqueuedAt) / 1000);
       onDeadline(new SwitchyardError('timeout', `no answer from the ${queue.name} backend within ${seconds} s`));
     }, Math.max(0, payload.deadline - Date.now()));
@@ -287,7 +287,7 @@ export class ChatDispatcher {
     set.add(own);
     this.waiters.set(key, set);
 
-    queue.add('chat', payload, chatJobOptions(payload.requestId, options)).catch((err: Error) => {
+    queue.add('chat', payload, chatJobOptions(payload.callId, options)).catch((err: Error) => {
       own.reject(dependencyUnavailable('queue', err));
     });
     return stop;

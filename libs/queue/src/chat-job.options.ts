@@ -65,9 +65,9 @@ export interface ChatJobOptions {
   priority?: number;
 }
 
-export function chatJobOptions(requestId: string, options: ChatJobOptions = {}): JobsOptions {
+export function chatJobOptions(callId: string, options: ChatJobOptions = {}): JobsOptions {
   return {
-    jobId: requestId,
+    jobId: callId,
     attempts: (options.numRetries ?? DEFAULT_NUM_RETRIES) + 1,
     backoff: { type: CHAT_BACKOFF_TYPE },
     // BullMQ's priorities start at 1; 0 means none.

@@ -279,7 +279,7 @@ export class ChatService {
     const { deployment } = attempt;
     return {
       v: CHAT_JOB_VERSION,
-      requestId: index === 0 ? call.callId : `${call.callId}.f${index}`,
+      callId: index === 0 ? call.callId : `${call.callId}.f${index}`,
       deploymentId: deployment.id,
       deployment: this.catalog.spec(deployment.id),
       modelName: call.request.model,

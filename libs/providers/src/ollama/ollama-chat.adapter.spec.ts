@@ -37,7 +37,7 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
     ...fields,
   });
   const context = (fields: Partial<ChatCallContext> = {}): ChatCallContext => ({
-    requestId: 'req-1',
+    callId: 'call-1',
     signal: new AbortController().signal,
     deadline: Date.now() + 2000,
     ...fields,

@@ -41,7 +41,7 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     ...fields,
   });
   const context = (fields: Partial<ChatCallContext> = {}): ChatCallContext => ({
-    requestId: 'req-1',
+    callId: 'call-1',
     signal: new AbortController().signal,
     deadline: Date.now() + 2000,
     ...fields,

@@ -2,7 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import type { Deployment } from '@app/config';
 
 export interface ChatJobContext {
-  requestId: string;
+  callId: string;
   signal: AbortSignal;
   deadline: number;
 }

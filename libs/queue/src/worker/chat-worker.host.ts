@@ -164,7 +164,7 @@ export class ChatWorkerHost {
   private async process(job: Job<ChatJobPayload, ChatJobResult>, token?: string): Promise<ChatJobResult> {
     const payload = job.data;
     const cancel = new AbortController();
-    this.running.set(payload.requestId, cancel);
+    this.running.set(payload.callId, cancel);
     const { metrics } = this.options;
     metrics.jobStarted();
     // Only the first time a worker takes the job: later turns follow a retry, a limit or a stopping worker.
@@ -180,10 +180,10 @@ export class ChatWorkerHost {
       }
       const deployment = this.options.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName);
       const prepared = prepareCall(this.options.processor, deployment, payload, (err) =>
-        this.logger.warn(`job ${payload.requestId}: could not turn the request into a ${this.options.provider} request: ${(err as Error)?.stack ?? String(err)}`),
+        this.logger.warn(`job ${payload.callId}: could not turn the request into a ${this.options.provider} request: ${(err as Error)?.stack ?? String(err)}`),
       );
       const context: ChatJobContext = {
-        requestId: payload.requestId,
+        callId: payload.callId,
         deadline: payload.deadline,
         signal: AbortSignal.any([AbortSignal.timeout(remainingMs), cancel.signal]),
       };
@@ -207,11 +207,11 @@ export class ChatWorkerHost {
       }
       throw failure;
     } finally {
-      this.running.delete(payload.requestId);
+      this.running.delete(payload.callId);
       metrics.jobEnded(payload.modelName, outcome);
       this.logger.debug({
         msg: `job ${outcome}`,
-        reqId: payload.requestId,
+        reqId: payload.callId,
         model: payload.modelName,
         provider: this.options.provider,
         deployment: payload.deploymentId,
@@ -253,7 +253,7 @@ export class ChatWorkerHost {
     const admission = await this.limiter.acquire({
       deploymentId: deployment.id,
       limits: deployment,
-      jobId: payload.requestId,
+      jobId: payload.callId,
       estimate: prepared.estimate,
       deadline: payload.deadline,
     });
@@ -346,10 +346,10 @@ export class ChatWorkerHost {
   private async relayStream(job: Job<ChatJobPayload>, call: unknown, context: ChatJobContext, cancelled: AbortSignal): Promise<ChatJobResult> {
     const { prefix } = this.options;
     const payload = job.data;
-    const writer = new StreamWriter(this.connection, streamKeys.events(prefix, this.worker.name, payload.requestId));
+    const writer = new StreamWriter(this.connection, streamKeys.events(prefix, this.worker.name, payload.callId));
     const [[, wasCancelled], [, earlier]] = (await this.connection
       .multi()
-      .exists(streamKeys.cancelled(prefix, this.worker.name, payload.requestId))
+      .exists(streamKeys.cancelled(prefix, this.worker.name, payload.callId))
       .xlen(writer.key)
       .exec()) as [[null, number], [null, number]];
     const started = Date.now();

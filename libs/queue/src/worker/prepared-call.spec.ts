@@ -6,7 +6,7 @@ import { prepareCall } from './prepared-call';
 const deployment = { id: 'd1', provider: Provider.Ollama } as Deployment;
 const payload = (request: Record<string, unknown> = {}): ChatJobPayload => ({
   v: CHAT_JOB_VERSION,
-  requestId: 'r1',
+  callId: 'r1',
   deploymentId: 'd1',
   modelName: 'm',
   request: { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }], ...request },
