@@ -3,10 +3,9 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Provider } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { ENTITIES, dataSourceOptions, runMigrationsWithLock } from '@app/database';
-import { ChatDispatcher, PingHealthIndicator } from '@app/queue';
+import { CallDispatcher, PingHealthIndicator } from '@app/queue';
 import { GatewayMetrics, createMetricsRegistry, registerQueueDepthGauge } from '@app/observability';
 import { AdminUiController } from './admin-ui/admin-ui.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -14,6 +13,10 @@ import { AuthRedis } from './auth/auth-redis';
 import { FailedAuthAttempts } from './auth/failed-auth-attempts.service';
 import { KeyCacheService } from './auth/key-cache.service';
 import { UiSessions } from './auth/ui-sessions.service';
+import { AttemptLoop } from './calls/attempt-loop.service';
+import { CallLedger } from './calls/call-ledger.service';
+import { CallPlanner } from './calls/call-planner.service';
+import { configuredQueues } from './calls/queue-target';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { KeyLimits } from './limits/key-limits.service';
@@ -53,7 +56,7 @@ class MigrationsOnStart implements OnModuleInit {
 
 @Injectable()
 class DispatcherLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher) {}
+  constructor(@Inject(CallDispatcher) private readonly dispatcher: CallDispatcher) {}
 
   onApplicationShutdown() {
     return this.dispatcher.close();
@@ -75,20 +78,14 @@ export class GatewayModule {
       providers: [
         { provide: GatewayConfig, useValue: config },
         {
-          provide: ChatDispatcher,
-          useFactory: () =>
-            ChatDispatcher.start({
-              redisUrl: config.env.REDIS_URL,
-              prefix: config.env.QUEUE_PREFIX,
-              providers: Object.values(Provider),
-              maxQueueDepth: (provider) => config.maxQueueDepth(provider),
-            }),
+          provide: CallDispatcher,
+          useFactory: () => CallDispatcher.start({ redisUrl: config.env.REDIS_URL, prefix: config.env.QUEUE_PREFIX, queues: configuredQueues(config) }),
         },
         {
           // This app's own registry: several gateways in one process (tests) keep their numbers apart.
           provide: GatewayMetrics,
-          inject: [ChatDispatcher],
-          useFactory: (dispatcher: ChatDispatcher) => {
+          inject: [CallDispatcher],
+          useFactory: (dispatcher: CallDispatcher) => {
             const metrics = new GatewayMetrics(createMetricsRegistry());
             registerQueueDepthGauge(metrics.registry, () => dispatcher.jobCounts());
             return metrics;
@@ -110,6 +107,9 @@ export class GatewayModule {
         SpendLogWriter,
         SpendService,
         BudgetResets,
+        CallLedger,
+        CallPlanner,
+        AttemptLoop,
         ChatService,
         PingHealthIndicator,
         { provide: APP_GUARD, useClass: ApiKeyGuard },

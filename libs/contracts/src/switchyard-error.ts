@@ -113,6 +113,14 @@ export class SwitchyardError extends Error {
     this.detail = options.detail;
   }
 
+  /** The same error with these headers too (its own win): e.g. a key's x-ratelimit-* on any failure of its call. */
+  withHeaders(headers: Record<string, string>): SwitchyardError {
+    // Own properties as they are (an Error's message and stack are not enumerable), headers merged.
+    const copy = Object.create(Object.getPrototypeOf(this) as object, Object.getOwnPropertyDescriptors(this)) as SwitchyardError;
+    Object.defineProperty(copy, 'headers', { value: { ...headers, ...this.headers }, enumerable: true });
+    return copy;
+  }
+
   toBody(): OpenAIErrorBody {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }

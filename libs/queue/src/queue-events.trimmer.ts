@@ -16,10 +16,19 @@ return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', minId))
 export class QueueEventsTrimmer {
   private timer?: NodeJS.Timeout;
 
+  private readonly eventStreams: Set<string>;
+
   constructor(
     private readonly redis: IORedis,
-    private readonly eventStreams: string[],
-  ) {}
+    eventStreams: string[],
+  ) {
+    this.eventStreams = new Set(eventStreams);
+  }
+
+  /** Trims this stream too (a queue opened later). */
+  add(eventStream: string): void {
+    this.eventStreams.add(eventStream);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.trim(), RETENTION.trimEveryMs).unref();

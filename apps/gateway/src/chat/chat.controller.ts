@@ -5,10 +5,10 @@ import { GatewayConfig } from '@app/config';
 import { callIdFor } from '@app/observability';
 import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
+import { clientGone, sendSse } from '../calls/sse-response';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
 import { chatRequestSchema } from './chat-request.schema';
-import { relayChatStream } from './chat-stream.relay';
-import { ChatService, servedHeaders } from './chat.service';
+import { ChatService } from './chat.service';
 
 @ApiTags('OpenAI')
 @ApiBearerAuth()
@@ -31,26 +31,10 @@ export class ChatController {
   @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    req.facts ??= {};
-    const call = this.chat.prepare(auth, body, { requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient) }, req.facts);
-    const admission = await this.chat.admit(call);
-    res.set(admission.headers);
-    if (!call.stream) {
-      const { completion, served } = await this.chat.complete(call, admission);
-      res.set(servedHeaders(served)).status(200).json(completion);
-      return;
-    }
-    const hungUp = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) hungUp.abort();
-    });
-    const { handle, served } = await this.chat.stream(call, admission, hungUp.signal);
-    res.set(servedHeaders(served));
-    await relayChatStream(handle, req, res, {
-      model: call.request.model,
-      includeUsage: call.request.stream_options?.include_usage === true,
-      keepAliveMs: this.config.env.STREAM_KEEPALIVE * 1000,
-      onFirstChunk: () => this.chat.firstChunkSent(call),
-    });
+    const ids = { requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient) };
+    const answer = await this.chat.handle(auth, body, ids, (req.facts ??= {}), clientGone(res));
+    res.set(answer.headers);
+    if ('completion' in answer) res.status(200).json(answer.completion);
+    else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
   }
 }

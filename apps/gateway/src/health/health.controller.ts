@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import type { Response } from 'express';
-import { ChatDispatcher, LIVENESS_BODY, PingHealthIndicator, answerHealth } from '@app/queue';
+import { CallDispatcher, LIVENESS_BODY, PingHealthIndicator, answerHealth } from '@app/queue';
 import { Public } from '../auth/auth.decorators';
 import { GatewayDrain } from '../lifecycle/gateway-drain.service';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -19,7 +19,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly dataSource: DataSource,
     private readonly ping: PingHealthIndicator,
-    @Inject(ChatDispatcher) private readonly dispatcher: ChatDispatcher,
+    @Inject(CallDispatcher) private readonly dispatcher: CallDispatcher,
     private readonly indicators: HealthIndicatorService,
     private readonly drain: GatewayDrain,
   ) {}

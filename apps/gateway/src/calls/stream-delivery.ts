@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest, ChatStreamEvent, CompletionUsage } from '@app/contracts';
-import { chunkChars, estimatedUsage } from '@app/queue';
+import type { ChatStreamEvent, CompletionUsage } from '@app/contracts';
+import { chunkChars } from '@app/queue';
 
 /**
  * What a stream handed on to its client, counted as the relay reads its events: the chunks and
@@ -12,6 +12,9 @@ export class StreamDelivery {
   private reported: CompletionUsage | null = null;
   private markStopped!: () => void;
   private readonly stoppedReading = new Promise<void>((resolve) => (this.markStopped = resolve));
+
+  /** `onFirstChunk` runs as the first chunk is handed on to the client. */
+  constructor(private readonly onFirstChunk: () => void = () => undefined) {}
 
   /** The call's events, `first` already read, counted on their way to the relay. */
   async *relay(first: IteratorResult<ChatStreamEvent>, rest: AsyncIterator<ChatStreamEvent>): AsyncGenerator<ChatStreamEvent> {
@@ -40,13 +43,14 @@ export class StreamDelivery {
    * Usage to bill when the job reported none: what the stream's last event carried, else the
    * prompt estimate and the characters delivered / 4 (marked `estimated`); null when nothing went out.
    */
-  usage(request: ChatCompletionRequest): CompletionUsage | null {
+  usage(estimate: (deliveredChars: number) => CompletionUsage): CompletionUsage | null {
     if (this.reported) return this.reported;
-    return this.chunks > 0 ? estimatedUsage(request, this.chars) : null;
+    return this.chunks > 0 ? estimate(this.chars) : null;
   }
 
   private count(event: ChatStreamEvent): void {
     if (event.t === 'chunk') {
+      if (this.chunks === 0) this.onFirstChunk();
       this.chunks++;
       this.chars += chunkChars(event.chunk);
     } else {

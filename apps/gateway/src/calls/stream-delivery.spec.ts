@@ -1,7 +1,10 @@
 import type { ChatCompletionRequest, ChatStreamEvent } from '@app/contracts';
+import { estimatedUsage } from '@app/queue';
 import { StreamDelivery } from './stream-delivery';
 
-const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };
+const chat: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };
+/** How the chat path estimates a stream cut short: the prompt and the characters delivered, / 4. */
+const request = (chars: number) => estimatedUsage(chat, chars);
 const chunk = (content: string): ChatStreamEvent => ({
   t: 'chunk',
   chunk: { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] },

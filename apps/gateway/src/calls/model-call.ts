@@ -1,0 +1,79 @@
+import type { ChatCompletionRequest, CompletionUsage, SwitchyardError } from '@app/contracts';
+import type { Deployment } from '@app/config';
+import { PRIORITY } from '@app/queue';
+import type { AuthContext } from '../auth/auth-context';
+import type { RequestFacts } from '../http/request-facts';
+import type { CallReservation } from '../limits/call-reservation';
+import type { Attempt } from '../routing/router.service';
+
+/** Ids of one call: what the client sees, and what the queue and the key's slot use. */
+export interface CallIds {
+  /** The `x-request-id` the client sees: spend logs and request logs carry it. */
+  requestId: string;
+  /** Unique per call: the job id (fallback attempts add `.f<n>`) and the per-key slot. */
+  callId: string;
+}
+
+/**
+ * What differs between the operations that share the call path (chat today): how a request is
+ * reserved against the key's limits, which deployments cannot take it, and how the usage of a
+ * stream cut short is estimated.
+ */
+export interface CallOperation<TRequest extends { model: string }> {
+  /** The job's name on the queue: which handler of the worker serves it. */
+  readonly name: string;
+  reserve(plan: readonly Deployment[], request: TRequest): CallReservation;
+  /** Why this deployment cannot take the request, if it cannot (the call is then never sent there). */
+  refusal(deployment: Deployment, request: TRequest): SwitchyardError | undefined;
+  /** Usage of a stream cut short before the upstream reported its own. */
+  estimatedUsage(request: TRequest, deliveredChars: number): CompletionUsage;
+}
+
+/** A validated, authorised call on its way through admission, the queue and the spend log. */
+export interface ModelCall<TRequest extends { model: string } = ChatCompletionRequest> extends CallIds {
+  auth: AuthContext;
+  operation: CallOperation<TRequest>;
+  /** The OpenAI-shaped request the worker receives; `model` is the name the client asked for. */
+  request: TRequest;
+  stream: boolean;
+  /** Queue priority for traffic that may wait (lower runs sooner); unset for ordinary calls. */
+  priority: number | undefined;
+  startedAt: number;
+  /** What the request's log line will say about the call; filled in as it goes. */
+  facts: RequestFacts;
+  /** The router's plan, made at admission: deployments to try in order. */
+  attempts?: Attempt[];
+}
+
+/** Which deployment answered, and after how many attempts: the answer's x-switchyard-* headers. */
+export interface Served {
+  attempt: Attempt;
+  attempted: number;
+}
+
+export function servedHeaders(served: Served): Record<string, string> {
+  return {
+    'x-switchyard-model-id': served.attempt.deployment.id,
+    'x-switchyard-model-group': served.attempt.modelGroup,
+    'x-switchyard-attempts': String(served.attempted),
+  };
+}
+
+/** A call's deadline on one deployment, in milliseconds from when it is queued: `stream_timeout` for streams where set. */
+export function timeoutMs(stream: boolean, deployment: Deployment, defaultMs: number): number {
+  return (stream ? (deployment.streamTimeoutMs ?? deployment.timeoutMs) : deployment.timeoutMs) ?? defaultMs;
+}
+
+/**
+ * Queue priority marks traffic that may wait behind ordinary calls: the key's
+ * `metadata.priority`, and a request's `priority` only where it is no sooner than its key's,
+ * so a client cannot jump ahead of what its key was given. Without either, the call is
+ * ordinary and goes first. The master key's requests may ask for any priority.
+ */
+export function jobPriority(auth: AuthContext, requested: number | undefined): number | undefined {
+  if (auth.kind === 'master') return requested;
+  const own = auth.key.metadata.priority;
+  const keyPriority = Number.isInteger(own) && (own as number) >= 0 && (own as number) <= PRIORITY.max ? (own as number) : undefined;
+  if (keyPriority === undefined) return requested;
+  return Math.max(keyPriority, requested ?? keyPriority);
+}

@@ -1,0 +1,55 @@
+import type { Request, Response } from 'express';
+
+/** One server-sent event: `event:` (omitted for OpenAI's streams) and `data:`. */
+export interface SseFrame {
+  event?: string;
+  data: string;
+}
+
+/**
+ * Aborted when the client goes away before its answer has been written: the call's one
+ * hang-up signal, which cancels the call wherever it is (queued, running, streaming).
+ */
+export function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
+/**
+ * Writes a stream of events to the client as `text/event-stream`, each flushed as it comes
+ * (`X-Accel-Buffering: no`, no delay); `: ping` comments keep the connection open through
+ * silences of `keepAliveMs`. Stops reading when the client is gone; ends the response however
+ * the frames end.
+ */
+export async function sendSse(req: Request, res: Response, frames: AsyncIterable<SseFrame>, keepAliveMs: number): Promise<void> {
+  const iterator = frames[Symbol.asyncIterator]();
+  res.status(200);
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache, no-transform');
+  res.setHeader('connection', 'keep-alive');
+  res.setHeader('x-accel-buffering', 'no');
+  res.flushHeaders();
+  req.socket.setNoDelay(true);
+
+  let lastWrite = Date.now();
+  const ping = setInterval(() => {
+    if (Date.now() - lastWrite < keepAliveMs) return;
+    res.write(': ping\n\n');
+    lastWrite = Date.now();
+  }, keepAliveMs / 2);
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      if (res.destroyed) return;
+      const { event, data } = next.value;
+      res.write(event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`);
+      lastWrite = Date.now();
+    }
+  } finally {
+    clearInterval(ping);
+    await iterator.return?.(undefined);
+    if (!res.writableEnded) res.end();
+  }
+}

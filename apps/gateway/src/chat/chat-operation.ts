@@ -1,0 +1,12 @@
+import { type ChatCompletionRequest, providerRefusal } from '@app/contracts';
+import { estimatedUsage } from '@app/queue';
+import { reserveCall } from '../limits/call-reservation';
+import type { CallOperation } from '../calls/model-call';
+
+/** Chat completions on the shared call path. */
+export const CHAT_OPERATION: CallOperation<ChatCompletionRequest> = {
+  name: 'chat',
+  reserve: reserveCall,
+  refusal: (deployment, request) => providerRefusal(deployment.provider, request),
+  estimatedUsage,
+};
