@@ -24,6 +24,10 @@ describe('admin UI at /ui, in headless Chromium', () => {
   const requested: string[] = [];
   /** What the browser refused under the pages' Content Security Policy. */
   const refusedByPolicy: string[] = [];
+  /** Errors the pages logged or threw, but for the 401 that a wrong login answers. */
+  const pageErrors: string[] = [];
+  /** The content type of every script the UI loaded, by path. */
+  const scripts = new Map<string, string | undefined>();
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const ask = (key: string, model: string) => sdk(stack.url, key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
   const keyRow = (alias: string) => page.locator('#keys-table tbody tr', { hasText: alias });
@@ -39,6 +43,13 @@ describe('admin UI at /ui, in headless Chromium', () => {
     page.on('request', (request) => requested.push(request.url()));
     page.on('console', (message) => {
       if (message.text().includes('Content Security Policy')) refusedByPolicy.push(message.text());
+      const wrongLogin = message.location().url.endsWith('/ui/login') && message.text().includes('401');
+      if (message.type() === 'error' && !wrongLogin) pageErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('response', (response) => {
+      const path = new URL(response.url()).pathname;
+      if (path.startsWith('/ui/') && response.request().resourceType() === 'script') scripts.set(path, response.headers()['content-type']);
     });
     page.on('dialog', (dialog) => void dialog.accept());
   });
@@ -54,6 +65,9 @@ describe('admin UI at /ui, in headless Chromium', () => {
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     await expect(page.getByLabel('Username').inputValue()).resolves.toBe('admin');
     await shot('01-login');
+    // The page is ES modules, each served as JavaScript (a browser refuses a module served otherwise).
+    expect(scripts.size).toBeGreaterThan(1);
+    for (const [path, type] of scripts) expect([path, type]).toEqual([path, 'text/javascript; charset=utf-8']);
 
     await page.getByLabel(/^Password/).fill('sk-wrong');
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -110,7 +124,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect((await ask(created, OLLAMA)).choices).toHaveLength(1);
   });
 
-  it('lists models without secrets, adds a model to the database and deletes it', async () => {
+  it("lists models without secrets, adds a model to the database from the gateway's provider choices and deletes it", async () => {
     await page.getByRole('link', { name: 'Models' }).click();
     await page.getByRole('heading', { name: 'Models' }).waitFor();
     const table = page.locator('#models-table');
@@ -118,16 +132,38 @@ describe('admin UI at /ui, in headless Chromium', () => {
     await expect(table.textContent()).resolves.toContain('config.yaml');
     expect(await page.content()).not.toContain(fakeEnv(fakes.openai).OPENAI_API_KEY);
 
+    // The provider choices are the gateway's (GET /provider/list, admin only), with what each needs as API base.
+    const listed = await call(stack.url, '/provider/list');
+    expect(listed.status).toBe(200);
+    expect((await call(stack.url, '/provider/list', { key: created })).status).toBe(403);
+    expect((await call(stack.url, '/provider/list', { key: null })).status).toBe(401);
+    expect(requested.some((url) => new URL(url).pathname === '/provider/list')).toBe(true);
     await page.locator('#add-model summary').click();
+    const provider = page.getByLabel('Provider', { exact: true });
+    const options = await provider.locator('option').evaluateAll((all) => all.map((o) => [o.getAttribute('value'), o.textContent]));
+    expect(options.map(([value]) => value)).toEqual(listed.json.data.map((p: { name: string }) => p.name));
+    expect(options).toEqual(expect.arrayContaining([['hosted_vllm', 'vLLM (hosted_vllm/)'], ['lm_studio', 'LM Studio (lm_studio/)'], ['ollama', 'Ollama (ollama/)']]));
+    const apiBase = page.getByLabel(/^API base/);
+    const hint = page.locator('#model-api-base-hint');
+    for (const name of ['hosted_vllm', 'lm_studio']) {
+      await provider.selectOption(name);
+      const { api_base_hint } = listed.json.data.find((p: { name: string }) => p.name === name);
+      await expect(hint.textContent()).resolves.toBe(api_base_hint);
+      await expect(apiBase.getAttribute('required')).resolves.not.toBeNull();
+      await expect(page.getByText('API base (required)').isVisible()).resolves.toBe(true);
+    }
+    await shot('04-add-model-vllm');
     await page.getByLabel(/^Model name/).fill('ui/llama');
-    await page.getByLabel('Provider', { exact: true }).selectOption('ollama');
+    await provider.selectOption('ollama');
+    await expect(apiBase.getAttribute('required')).resolves.toBeNull();
+    await expect(apiBase.getAttribute('placeholder')).resolves.toBe('http://localhost:11434');
     await page.getByLabel('Upstream model').fill('llama3.2');
     await page.getByLabel(/^API base/).fill(fakes.ollama.origin);
     await page.getByRole('button', { name: 'Add Model' }).click();
     const row = table.locator('tbody tr', { hasText: 'ui/llama' });
     await row.waitFor();
     await expect(row.textContent()).resolves.toContain('database');
-    await shot('04-models');
+    await shot('05-models');
     expect((await ask(MASTER_KEY, 'ui/llama')).choices[0].message.content).toBe('echo: hi');
 
     await row.getByRole('button', { name: /^Delete ui\/llama/ }).click();
@@ -151,7 +187,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect(Number(cells[3])).toBeGreaterThan(0);
     expect(cells[4]).toBe('0.0000');
     await page.locator('#usage-models-table tbody tr', { hasText: OLLAMA }).waitFor();
-    await shot('05-usage');
+    await shot('06-usage');
   });
 
   it('deletes the key, after which it is refused', async () => {
@@ -172,6 +208,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     await page.goto(`${stack.url}/ui/#/keys`);
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     expect(refusedByPolicy).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 
   it('serves the API docs at / from this gateway alone, under the same Content Security Policy as the UI', async () => {
@@ -185,9 +222,10 @@ describe('admin UI at /ui, in headless Chromium', () => {
     await page.getByText('/key/generate', { exact: true }).click();
     await page.getByRole('button', { name: 'Try it out' }).waitFor();
     await page.getByText('/health/readiness', { exact: true }).waitFor();
-    await shot('06-api-docs');
+    await shot('07-api-docs');
     const foreign = requested.filter((url) => new URL(url).origin !== stack.url && !url.startsWith('data:'));
     expect(foreign).toEqual([]);
     expect(refusedByPolicy).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -36,6 +36,7 @@ import { ModelAdminController } from './models/model-admin.controller';
 import { ModelAdminService } from './models/model-admin.service';
 import { ModelCatalog } from './models/model-catalog.service';
 import { ModelsController } from './models/models.controller';
+import { ProviderListController } from './models/provider-list.controller';
 
 /** Applies pending migrations before the gateway serves, unless DISABLE_SCHEMA_UPDATE is set. */
 @Injectable()
@@ -74,7 +75,7 @@ export class GatewayModule {
         // Readiness answers name the failing part; the probe's own error log would repeat it every few seconds.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [ChatController, ModelsController, ModelAdminController, KeysController, HealthController, MetricsController, AdminUiController, SpendController],
+      controllers: [ChatController, ModelsController, ModelAdminController, ProviderListController, KeysController, HealthController, MetricsController, AdminUiController, SpendController],
       providers: [
         { provide: GatewayConfig, useValue: config },
         {

@@ -11,3 +11,4 @@ export * from './credential-mask';
 export * from './secret-params';
 export * from './deployment-resolver';
 export * from './router-settings';
+export * from './provider-list';
