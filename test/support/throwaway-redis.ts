@@ -42,6 +42,7 @@ export class ThrowawayRedis {
     this.child = spawn(process.env.TEST_REDIS_SERVER ?? 'redis-server', args, { stdio: 'ignore' });
     await until(async () => {
       const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined); // refused until the server listens
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';
@@ -62,6 +63,12 @@ export class ThrowawayRedis {
 
   async remove(): Promise<void> {
     await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** For an exiting process, which cannot wait. */
+  removeNow(): void {
+    this.child?.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,38 @@
+import { ThrowawayPostgres } from './throwaway-postgres';
+import { ThrowawayRedis } from './throwaway-redis';
+
+/** The servers a test run uses, as the variables the specs read (`test-database.ts`, `test-redis.ts`). */
+export interface TestServers {
+  env: { TEST_DATABASE_URL: string; TEST_REDIS_URL: string };
+  /** Stops and removes the servers this run started. */
+  stop(): Promise<void>;
+  /** The same, for a process that is exiting and cannot wait. */
+  stopNow(): void;
+}
+
+/**
+ * A PostgreSQL cluster and a Redis server of the run's own, on free ports, from the installed
+ * binaries: a run needs nothing running, never touches the machine's own servers and leaves
+ * nothing behind. TEST_DATABASE_URL (a database to connect to and create test databases from)
+ * and TEST_REDIS_URL name servers to use instead; each is started only when its variable is unset.
+ */
+export async function startTestServers(given: NodeJS.ProcessEnv = process.env): Promise<TestServers> {
+  const [postgres, redis] = await Promise.allSettled([
+    given.TEST_DATABASE_URL ? undefined : ThrowawayPostgres.start(),
+    given.TEST_REDIS_URL ? undefined : ThrowawayRedis.start(),
+  ]);
+  const started = [postgres, redis].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+  const stop = async () => void (await Promise.all(started.map((server) => server.remove())));
+  const failed = [postgres, redis].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  const pg = postgres.status === 'fulfilled' ? postgres.value : undefined;
+  const rd = redis.status === 'fulfilled' ? redis.value : undefined;
+  return {
+    env: { TEST_DATABASE_URL: given.TEST_DATABASE_URL || pg!.url(), TEST_REDIS_URL: given.TEST_REDIS_URL || rd!.url },
+    stop,
+    stopNow: () => started.forEach((server) => server.removeNow()),
+  };
+}
