@@ -79,6 +79,15 @@ export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
+  // Type-aware rules (floating promises, unsafe any, ...) on product code, with the build's tsconfig: twice the time of the rest.
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: SPECS,
+    extends: [tseslint.configs.recommendedTypeCheckedOnly],
+    languageOptions: { parserOptions: { project: './tsconfig.build.json', tsconfigRootDir: import.meta.dirname } },
+    // An async function without await is the plainest way to meet a Promise-returning contract (health checks, release()).
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
