@@ -3,7 +3,11 @@ import { delimiter, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 
 /** The one line a run without Chromium stops with. */
-export const CHROMIUM_MISSING = 'The admin UI tests need Chromium: apt-get install -y chromium (or set CHROMIUM_PATH to a Chromium or Chrome binary)';
+export function chromiumMissing(): string {
+  const given = process.env.CHROMIUM_PATH;
+  if (given) return `The admin UI tests need Chromium: CHROMIUM_PATH=${given} is not an executable file`;
+  return 'The admin UI tests need Chromium: apt-get install -y chromium (or set CHROMIUM_PATH to a Chromium or Chrome binary)';
+}
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
@@ -27,7 +31,7 @@ export function findChromium(): string | undefined {
 /** The Chromium the admin UI tests drive; throws the one line saying what to install when there is none. */
 export function chromiumPath(): string {
   const path = findChromium();
-  if (!path) throw new Error(CHROMIUM_MISSING);
+  if (!path) throw new Error(chromiumMissing());
   return path;
 }
 

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalConfig } from 'jest';
-import { CHROMIUM_MISSING, findChromium } from './chromium';
+import { chromiumMissing, findChromium } from './chromium';
 import { type TestServers, startTestServers } from './test-servers';
 
 /** Jest runs the teardown in this process and shares only globals with it. */
@@ -45,7 +45,7 @@ function stopNow(): void {
 
 export default async function globalSetup(config: GlobalConfig): Promise<void> {
   if (needsChromium(config) && !findChromium()) {
-    process.stderr.write(`\n${CHROMIUM_MISSING}\n`);
+    process.stderr.write(`\n${chromiumMissing()}\n`);
     process.exit(1);
   }
   const servers = await startTestServers();

@@ -10,6 +10,11 @@ export interface TestServers {
   stopNow(): void;
 }
 
+/** A server that would not start: what it said, and how to give the tests one. */
+const explain = (server: string, debianPackage: string, variable: string) => (err: Error) => {
+  throw new Error(`The tests could not start ${server} (${err.message.trim()}): apt-get install -y ${debianPackage}, or set ${variable} to a server to use`);
+};
+
 /**
  * A PostgreSQL cluster and a Redis server of the run's own, on free ports, from the installed
  * binaries: a run needs nothing running, never touches the machine's own servers and leaves
@@ -18,8 +23,8 @@ export interface TestServers {
  */
 export async function startTestServers(given: NodeJS.ProcessEnv = process.env): Promise<TestServers> {
   const [postgres, redis] = await Promise.allSettled([
-    given.TEST_DATABASE_URL ? undefined : ThrowawayPostgres.start(),
-    given.TEST_REDIS_URL ? undefined : ThrowawayRedis.start(),
+    given.TEST_DATABASE_URL ? undefined : ThrowawayPostgres.start().catch(explain('PostgreSQL', 'postgresql', 'TEST_DATABASE_URL')),
+    given.TEST_REDIS_URL ? undefined : ThrowawayRedis.start().catch(explain('redis-server', 'redis-server', 'TEST_REDIS_URL')),
   ]);
   const started = [postgres, redis].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
   const stop = async () => void (await Promise.all(started.map((server) => server.remove())));

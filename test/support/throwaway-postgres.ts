@@ -31,13 +31,18 @@ export class ThrowawayPostgres {
 
   static async start(): Promise<ThrowawayPostgres> {
     const pg = new ThrowawayPostgres(await freePort());
-    if (process.getuid?.() === 0) {
-      const { stdout } = await run('id', ['-u', 'postgres']);
-      const { stdout: gid } = await run('id', ['-g', 'postgres']);
-      chownSync(pg.dir, Number(stdout.trim()), Number(gid.trim()));
+    try {
+      if (process.getuid?.() === 0) {
+        const { stdout } = await run('id', ['-u', 'postgres']);
+        const { stdout: gid } = await run('id', ['-g', 'postgres']);
+        chownSync(pg.dir, Number(stdout.trim()), Number(gid.trim()));
+      }
+      await pg.exec('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+      await pg.start();
+    } catch (err) {
+      await pg.remove();
+      throw err;
     }
-    await pg.exec('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-    await pg.start();
     return pg;
   }
 
