@@ -50,16 +50,20 @@ export class ThrowawayRedis {
     let spawnError: Error | undefined;
     child.once('error', (err) => (spawnError = err));
     const failed = () => spawnError ?? (child.exitCode !== null ? new Error(`redis-server exited with code ${child.exitCode}`) : undefined);
-    await until(async () => {
-      const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => undefined); // refused until the server listens
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } finally {
-        client.disconnect();
-      }
-    }, `redis-server on port ${this.port}`, failed);
+    await until(
+      async () => {
+        const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        client.on('error', () => undefined); // refused until the server listens
+        try {
+          await client.connect();
+          return (await client.ping()) === 'PONG';
+        } finally {
+          client.disconnect();
+        }
+      },
+      `redis-server on port ${this.port}`,
+      failed,
+    );
   }
 
   /** SIGTERM: Redis closes every connection and exits. */
