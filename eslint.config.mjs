@@ -4,7 +4,8 @@
 //
 // The boundaries use ESLint's own `no-restricted-imports` on import specifiers: libraries are only
 // reachable as `@app/<lib>` (a relative path into another package's `src` is itself refused), so
-// the specifier says where an import lands without resolving it. In flat config the last block
+// the specifier says where an import lands without resolving it. Paths from the tsconfig's baseUrl
+// (`libs/queue/src/...` without `./`) count as relative ones. In flat config the last block
 // that sets a rule for a file wins, so each area below lists every restriction that applies to it.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
@@ -16,7 +17,7 @@ import tseslint from 'typescript-eslint';
 /** @type {Record<string, Restriction>} */
 const R = {
   app: {
-    regex: '^(\\.\\.?/)+(.*/)?apps(/|$)',
+    regex: '^(\\.\\.?/)+(.*/)?apps(/|$)|^apps/',
     message: 'A library never imports an app: move what both need into a library.',
   },
   provider: {
@@ -24,14 +25,14 @@ const R = {
     message: 'The gateway never imports provider code: the workers call the providers; share types through @app/contracts.',
   },
   database: {
-    regex: '^(@app/database|typeorm|pg|@nestjs/typeorm)(/.*)?$',
+    regex: '^(@app/database|typeorm|pg|pg-[^/]+|@nestjs/typeorm)(/.*)?$',
     message: 'The workers and the queue and provider libraries never touch the database: only the gateway does.',
   },
   config: {
     regex: '^@app/config$|(^|/)libs/config(/|$)',
     message: 'Provider code never imports @app/config: it takes what it needs (an upstream target) as arguments.',
   },
-  anyLibrary: {
+  library: {
     regex: '^@app/',
     message: '@app/contracts depends on nothing: it holds the types and tiny pure functions everyone shares.',
   },
@@ -40,19 +41,19 @@ const R = {
     message: 'Import a library through its barrel (@app/<lib>); export from its index.ts what others need.',
   },
   intoOtherSrc: {
-    regex: '^(\\.\\.?/)+(.*/)?(src|libs)(/|$)',
+    regex: '^(\\.\\.?/)+(.*/)?(src|libs)(/|$)|^(apps|libs)/',
     message: "A relative path into another library's or app's src: import @app/<lib> instead.",
   },
   anyTest: {
-    regex: '^@test/|^(\\.\\.?/)+(.*/)?test(/|$)',
+    regex: '^@test/|^(\\.\\.?/)+(.*/)?test(/|$)|^test/',
     message: 'Product code never imports test code.',
   },
   testByPath: {
-    regex: '^(\\.\\.?/)+(.*/)?test(/|$)|^@test/support/',
+    regex: '^(\\.\\.?/)+(.*/)?test(/|$)|^test/|^@test/support/',
     message: 'Specs import shared test support as @test/support, nothing deeper.',
   },
   supportByPath: {
-    regex: '^(\\.\\.?/)+(.*/)?(support|fakes)(/|$)|^@test/support/',
+    regex: '^(\\.\\.?/)+(.*/)?(support|fakes)(/|$)|^test/|^@test/support/',
     message: 'Specs import shared test support as @test/support, nothing deeper.',
   },
 };
@@ -111,7 +112,7 @@ export default defineConfig(
   ...area(WORKERS, [R.database]),
   ...area(QUEUE, [R.app, R.database]),
   ...area(PROVIDERS, [R.app, R.database, R.config]),
-  ...area(CONTRACTS, [R.app, R.anyLibrary]),
+  ...area(CONTRACTS, [R.app, R.library]),
   ...area(OTHER_LIBS, [R.app]),
   { files: ['test/**/*.ts', 'bench/**/*.ts'], ignores: ['test/support/**'], rules: restrict(R.supportByPath, R.deep) },
   { files: ['test/support/**/*.ts'], rules: restrict(R.deep) },

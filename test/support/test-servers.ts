@@ -26,15 +26,16 @@ export async function startTestServers(given: NodeJS.ProcessEnv = process.env): 
     given.TEST_DATABASE_URL ? undefined : ThrowawayPostgres.start().catch(explain('PostgreSQL', 'postgresql', 'TEST_DATABASE_URL')),
     given.TEST_REDIS_URL ? undefined : ThrowawayRedis.start().catch(explain('redis-server', 'redis-server', 'TEST_REDIS_URL')),
   ]);
-  const started = [postgres, redis].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
-  const stop = async () => void (await Promise.all(started.map((server) => server.remove())));
-  const failed = [postgres, redis].find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    await stop();
-    throw failed.reason;
-  }
   const pg = postgres.status === 'fulfilled' ? postgres.value : undefined;
   const rd = redis.status === 'fulfilled' ? redis.value : undefined;
+  const started = [pg, rd].filter((server) => server !== undefined);
+  const stop = async () => void (await Promise.all(started.map((server) => server.remove())));
+  for (const result of [postgres, redis]) {
+    if (result.status === 'rejected') {
+      await stop();
+      throw result.reason;
+    }
+  }
   return {
     env: { TEST_DATABASE_URL: given.TEST_DATABASE_URL || pg!.url(), TEST_REDIS_URL: given.TEST_REDIS_URL || rd!.url },
     stop,
