@@ -4,11 +4,12 @@
 #   OpenAI worker:  node dist/apps/worker-openai/src/main.js
 #   Ollama worker:  node dist/apps/worker-ollama/src/main.js
 #
+# Node 24 (LTS): the newest line package.json's engines names; the code also runs on 20, 22 and 26.
 # Install scripts are not run (--ignore-scripts), as in development and CI: BullMQ then uses the
 # pure-JS msgpackr instead of the optional native msgpackr-extract, and nothing is compiled.
 
 # --- build: all dependencies, compile the three apps into dist/ ---
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -16,7 +17,7 @@ COPY . .
 RUN npm run build
 
 # --- runtime: production dependencies and the compiled apps only ---
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Owned by root and read-only for the app; config.yaml is mounted at /app/config.yaml at run time.

@@ -1,16 +1,14 @@
 /**
  * The fake OpenAI and Ollama upstreams in a process of their own, so that neither the load
  * generator nor the gateway shares their event loop. Started by run-bench.ts with
- * `node -r ts-node/register/transpile-only` (no tsconfig-paths: only relative imports here).
+ * `node -r ts-node/register/transpile-only -r tsconfig-paths/register`.
  *
  * stdout: one JSON line `{"openai": <base incl. /v1>, "ollama": <origin>}` once both listen.
  * IPC (when started with an IPC channel): `"take"` answers the request counters of both fakes
  * and resets them, which also empties their `received` lists so memory stays bounded.
  * FAKE_CHUNK_DELAY_MS: the pause between the pieces of a streamed answer (default 0), kept across resets.
  */
-import { FakeOllamaServer } from '../test/fakes/fake-ollama.server';
-import { FakeOpenAIServer } from '../test/fakes/fake-openai.server';
-import type { FakeUpstream } from '../test/fakes/fake-upstream';
+import { FakeOllamaServer, FakeOpenAIServer, type FakeUpstream } from '@test/support';
 
 const openai = new FakeOpenAIServer({ models: ['gpt-4o-mini'] });
 const ollama = new FakeOllamaServer({ models: ['llama3.2'] });

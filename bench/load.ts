@@ -4,12 +4,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { splitLines } from '../libs/providers/src/upstream-http.client';
+import { ndjsonLines, sseEvents } from '@test/support';
 
 /**
- * How an answer is read. `json`: whole. `openai-sse` (`data: {chunk}` … `data: [DONE]`) and
- * `ollama-ndjson` (one JSON object a line, the last with `done: true`): line by line as it
- * arrives, timing the first piece of content.
+ * How an answer is read. `json`: whole. `openai-sse` (`data: {chunk}` … `data: [DONE]`, event by
+ * event) and `ollama-ndjson` (one JSON object a line, the last with `done: true`, line by line):
+ * as it arrives, timing the first piece of content.
  */
 export type AnswerFormat = 'json' | 'openai-sse' | 'ollama-ndjson';
 
@@ -164,27 +164,26 @@ interface StreamedAnswer {
 /** Reads a streamed answer to its end (as a client would), noting when its first content arrived. */
 async function readStream(body: AsyncIterable<Uint8Array>, format: Exclude<AnswerFormat, 'json'>, started: number): Promise<StreamedAnswer> {
   const answer: StreamedAnswer = { content: '', ended: false, sample: '' };
-  for await (const line of splitLines(body)) {
-    const piece = format === 'openai-sse' ? sseLine(line) : ndjsonLine(line);
-    if (piece === undefined) continue;
+  const note = (piece: StreamPiece, text: string) => {
+    if (piece === undefined) return;
     if ('end' in piece) answer.ended = true;
     else if ('content' in piece) {
       if (piece.content !== '' && answer.firstContentMs === undefined) answer.firstContentMs = performance.now() - started;
       answer.content += piece.content;
     } else {
-      answer.sample ||= line.slice(0, 200);
+      answer.sample ||= text.slice(0, 200);
     }
-  }
+  };
+  if (format === 'openai-sse') for await (const { data } of sseEvents(body)) note(sseData(data), data);
+  else for await (const line of ndjsonLines(body)) note(ndjsonLine(line), line);
   answer.sample ||= answer.content.slice(0, 200);
   return answer;
 }
 
 type StreamPiece = { content: string } | { end: true } | { unexpected: true } | undefined;
 
-/** An SSE line: a chunk's content (maybe empty), the end at `[DONE]`, nothing for blank lines and comments. */
-function sseLine(line: string): StreamPiece {
-  if (!line.startsWith('data:')) return undefined;
-  const data = line.slice(5).trim();
+/** An SSE event's data: a chunk's content (maybe empty), the end at `[DONE]`. */
+function sseData(data: string): StreamPiece {
   if (data === '[DONE]') return { end: true };
   const chunk = parseJson(data) as { choices?: Array<{ delta?: { content?: unknown } }>; error?: unknown } | undefined;
   if (!chunk || chunk.error !== undefined || !Array.isArray(chunk.choices)) return { unexpected: true };

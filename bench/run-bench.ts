@@ -10,10 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import IORedis from 'ioredis';
-import { createTestDatabase } from '../test/support/test-database';
-import { TEST_REDIS_URL, deleteRedisPrefix } from '../test/support/test-redis';
+import { type Child, Cleanup, TEST_REDIS_URL, cpuTimeMs, createTestDatabase, deleteRedisPrefix, freePort, peakMemoryMb, processName, spawnNode, waitForHealthy } from '@test/support';
 import { type CellStats, type Target, runCell } from './load';
-import { type Child, Cleanup, cpuTimeMs, freePort, peakMemoryMb, processName, spawnNode, waitForHealthy } from '../test/support/processes';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench/results');
@@ -166,7 +164,7 @@ async function measure(cleanup: Cleanup, signal: AbortSignal): Promise<Measured>
 
   const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
   const fakes = spawnNode('fake-upstreams', join(ROOT, 'bench/fake-upstreams.main.ts'), {
-    nodeArgs: ['-r', 'ts-node/register/transpile-only'],
+    nodeArgs: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
     env: { ...baseEnv, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), FAKE_CHUNK_DELAY_MS: String(STREAM_CHUNK_DELAY_MS) },
     cwd: ROOT,
     ipc: true,
@@ -409,7 +407,7 @@ function gitState(): { commit: string | null; dirty: boolean | null } {
 }
 
 function commandLine(): string {
-  const inner = `ts-node --transpile-only -P tsconfig.json ${relative(ROOT, process.argv[1] ?? 'bench/run-bench.ts')}`;
+  const inner = `ts-node --transpile-only -P tsconfig.json -r tsconfig-paths/register ${relative(ROOT, process.argv[1] ?? 'bench/run-bench.ts')}`;
   return process.env.npm_lifecycle_event === 'bench' ? `npm run bench   (= ${process.env.npm_lifecycle_script ?? inner})` : `npx ${inner}`;
 }
 

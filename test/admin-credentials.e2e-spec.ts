@@ -1,6 +1,4 @@
-import { type AppProcess, startAppProcess } from './support/app-process';
-import { call, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
+import { type AppProcess, MASTER_KEY, type Stack, call, fakeEnv, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const HELLO = { model: 'ollama/gpt-oss:20b', messages: [{ role: 'user', content: 'hi' }] };
 let nextAddress = 1;

@@ -1,5 +1,4 @@
-import { call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { type Stack, call, eventually, fakeEnv, generateKey, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const MODEL = 'ollama/gpt-oss:20b';
 const TWO_BILLION = 2_000_000_000;

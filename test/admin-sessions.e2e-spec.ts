@@ -1,7 +1,5 @@
 import IORedis from 'ioredis';
-import { call, fakeEnv, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
-import { TEST_REDIS_URL } from './support/test-redis';
+import { MASTER_KEY, type Stack, TEST_REDIS_URL, call, fakeEnv, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const TTL_S = 600;
 

@@ -1,13 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { call, fakeEnv, sdk, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { MASTER_KEY, type Stack, call, fakeEnv, launchChromium, sdk, startFakes, startStack, tutorialConfig } from '@test/support';
 
-// Debian's Chromium (apt-get install chromium); the flags keep it off the network it cannot reach.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOTS = resolve(__dirname, '../reports/screenshots');
 const OLLAMA = 'ollama/gpt-oss:20b';
 const OPENAI = 'openai/gpt-4o-mini';
@@ -36,7 +32,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     fakes = await startFakes();
     stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), STORE_MODEL_IN_DB: 'True' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.url });
     page = await context.newPage();

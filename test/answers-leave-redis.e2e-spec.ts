@@ -3,9 +3,7 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { QUEUE_BY_PROVIDER, Provider } from '@app/contracts';
 import { RETENTION } from '@app/queue';
-import { call, eventually, fakeEnv, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
-import { TEST_REDIS_URL } from './support/test-redis';
+import { MASTER_KEY, type Stack, TEST_REDIS_URL, call, eventually, fakeEnv, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const MODELS = ['openai/gpt-4o-mini', 'ollama/gpt-oss:20b'];
 const HUNG_UP = 120;

@@ -1,8 +1,5 @@
 import { Provider } from '@app/contracts';
-import { type AppProcess, startAppProcess } from './support/app-process';
-import { call, eventually, fakeEnv, generateKey, sleep, startFakes, tutorialConfig } from './support/fixtures';
-import { scrape, valueOf } from './support/metrics';
-import { type Stack, startStack } from './support/stack';
+import { type AppProcess, type Stack, call, eventually, fakeEnv, generateKey, scrape, sleep, sseEvents, startAppProcess, startFakes, startStack, tutorialConfig, valueOf } from '@test/support';
 
 // USD per token, in and out, for every model below: a row's spend is its total tokens / 1000.
 const PRICE = 0.001;
@@ -34,32 +31,21 @@ async function stream(url: string, key: string, body: object, requestId: string,
     signal: aborter.signal,
   });
   const received: Received = { status: res.status, chars: 0, chunks: 0, done: false };
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return received;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (!block.startsWith('data: ')) continue;
-        const data = block.slice(6);
-        if (data === '[DONE]') received.done = true;
-        else if (JSON.parse(data).error) received.error = JSON.parse(data).error;
-        else {
-          received.chars += JSON.parse(data).choices[0]?.delta?.content?.length ?? 0;
-          received.chunks++;
-          onChunk?.(received.chunks);
-          if (received.chunks >= hangUpAfter) {
-            aborter.abort();
-            return received;
-          }
+    for await (const { data } of sseEvents(res.body!)) {
+      if (data === '[DONE]') received.done = true;
+      else if (JSON.parse(data).error) received.error = JSON.parse(data).error;
+      else {
+        received.chars += JSON.parse(data).choices[0]?.delta?.content?.length ?? 0;
+        received.chunks++;
+        onChunk?.(received.chunks);
+        if (received.chunks >= hangUpAfter) {
+          aborter.abort();
+          return received;
         }
       }
     }
+    return received;
   } catch {
     return received;
   }

@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
-import { HELLO, UPSTREAM_OPENAI_KEY, call, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { HELLO, type Stack, UPSTREAM_OPENAI_KEY, call, fakeEnv, generateKey, sdk, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const SYSTEM = { role: 'system' as const, content: '你是一個樂於助人的 AI 助理。' };
 const QUESTION = '請簡單說明什麼是多模型代理架構?';

@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-import { HELLO, call, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
+import { HELLO, MASTER_KEY, type Stack, call, fakeEnv, generateKey, startFakes, startStack, tutorialConfig } from '@test/support';
 
 /** Every row of the README's error table, as a client sees it. */
 describe('error table', () => {

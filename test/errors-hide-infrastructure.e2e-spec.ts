@@ -1,9 +1,5 @@
 import { Provider } from '@app/contracts';
-import { type AppProcess, startAppProcess } from './support/app-process';
-import { HELLO, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { freePort } from './support/processes';
-import { type Stack, startStack } from './support/stack';
-import { TcpProxy } from './support/tcp-proxy';
+import { ADMIN_DATABASE_URL, type AppProcess, HELLO, type Stack, TEST_REDIS_URL, TcpProxy, call, eventually, fakeEnv, freePort, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
 
 type Answer = Awaited<ReturnType<typeof call>>;
 
@@ -40,9 +36,9 @@ describe('errors never show infrastructure', () => {
   let gateway: AppProcess;
   let worker: AppProcess;
   let closedPort: number;
-  const postgres = new TcpProxy('127.0.0.1', 5432);
-  const redis = new TcpProxy('127.0.0.1', 6379);
-  const ports = () => [postgres.port, redis.port, closedPort, 5432, 6379];
+  const postgres = TcpProxy.to(ADMIN_DATABASE_URL);
+  const redis = TcpProxy.to(TEST_REDIS_URL);
+  const ports = () => [postgres.port, redis.port, closedPort, postgres.targetPort, redis.targetPort];
 
   beforeAll(async () => {
     fakes = await startFakes();

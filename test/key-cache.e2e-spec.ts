@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Agent, request } from 'undici';
-import { call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
-import { TcpProxy } from './support/tcp-proxy';
+import { type Stack, TEST_REDIS_URL, TcpProxy, call, eventually, fakeEnv, generateKey, startFakes, startStack, tutorialConfig } from '@test/support';
 
 /** Counts the SQL statements a gateway sends about virtual keys. */
 function countKeyQueries(app: INestApplication): () => number {
@@ -89,7 +87,7 @@ describe('the key cache', () => {
   });
 
   describe('change notices that fail to arrive', () => {
-    const redis = new TcpProxy('127.0.0.1', 6379);
+    const redis = TcpProxy.to(TEST_REDIS_URL);
     let proxied: { app: INestApplication; url: string };
 
     beforeAll(async () => {

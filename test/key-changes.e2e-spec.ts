@@ -1,6 +1,5 @@
 import { Client } from 'pg';
-import { call, eventually, fakeEnv, generateKey, sleep, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
+import { MASTER_KEY, type Stack, call, eventually, fakeEnv, generateKey, sleep, startFakes, startStack, tutorialConfig } from '@test/support';
 
 // $0.001 per token either way: the fake's "echo: <text>" answers make every call cost something.
 const PRICED = `  - model_name: priced

@@ -1,8 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type AppProcess, startAppProcess } from './support/app-process';
-import { call, eventually, fakeEnv, generateKey, sleep, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { type AppProcess, type Stack, call, eventually, fakeEnv, generateKey, sleep, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const HELLO = { model: 'ollama/gpt-oss:20b', messages: [{ role: 'user', content: 'hello there' }] };
 // The fake answers "echo: hello there": 2 prompt and 3 completion tokens.

@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
-import { HELLO, call, eventually, fakeEnv, generateKey, sdk, sleep, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { HELLO, type Stack, call, eventually, fakeEnv, generateKey, sdk, sleep, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const OLLAMA = 'ollama/gpt-oss:20b';
 const OPENAI = 'openai/gpt-4o-mini';

@@ -1,7 +1,4 @@
-import { FakeOllamaServer } from './fakes/fake-ollama.server';
-import { type AppProcess, startAppProcess } from './support/app-process';
-import { call, fakeEnv, startFakes } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { type AppProcess, FakeOllamaServer, type Stack, call, fakeEnv, startAppProcess, startFakes, startStack } from '@test/support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = async (condition: () => boolean, timeoutMs = 10_000) => {

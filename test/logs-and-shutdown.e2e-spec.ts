@@ -3,12 +3,9 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { Provider, QUEUE_BY_PROVIDER } from '@app/contracts';
 import { createWorkerApp } from '@app/queue';
+import { type AppProcess, MASTER_KEY, type Stack, TEST_REDIS_URL, UPSTREAM_OPENAI_KEY, call, eventually, fakeEnv, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
 import { WORKER_OPENAI_DEFAULTS } from '../apps/worker-openai/src/main';
 import { WorkerOpenAIModule } from '../apps/worker-openai/src/worker-openai.module';
-import { type AppProcess, startAppProcess } from './support/app-process';
-import { UPSTREAM_OPENAI_KEY, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
-import { TEST_REDIS_URL } from './support/test-redis';
 
 const MODEL = 'openai/gpt-4o-mini';
 const chat = (content: string, extra: object = {}) => ({ model: MODEL, messages: [{ role: 'user', content }], ...extra });

@@ -1,7 +1,4 @@
-import { FakeOllamaServer } from './fakes/fake-ollama.server';
-import { FakeOpenAIServer } from './fakes/fake-openai.server';
-import { call, eventually, generateKey, sleep } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { FakeOllamaServer, FakeOpenAIServer, type Stack, call, eventually, generateKey, sleep, startStack } from '@test/support';
 
 const ALLOWED_FAILS = 2;
 

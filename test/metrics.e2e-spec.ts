@@ -3,12 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { Provider } from '@app/contracts';
 import { createWorkerApp } from '@app/queue';
+import { FakeOllamaServer, HELLO, type Sample, type Stack, call, eventually, fakeEnv, parseMetrics, scrape, startFakes, startStack, tutorialConfig, valueOf } from '@test/support';
 import { WORKER_OLLAMA_DEFAULTS } from '../apps/worker-ollama/src/main';
 import { WorkerOllamaModule } from '../apps/worker-ollama/src/worker-ollama.module';
-import { FakeOllamaServer } from './fakes/fake-ollama.server';
-import { HELLO, call, eventually, fakeEnv, startFakes, tutorialConfig } from './support/fixtures';
-import { type Sample, parseMetrics, scrape, valueOf } from './support/metrics';
-import { type Stack, startStack } from './support/stack';
 
 const OPENAI = 'openai/gpt-4o-mini';
 const OLLAMA = 'ollama/gpt-oss:20b';

@@ -1,13 +1,6 @@
 import { Client } from 'pg';
-import { type Browser, chromium } from 'playwright-core';
-import { type AppProcess, startAppProcess } from './support/app-process';
-import { UPSTREAM_OPENAI_KEY, call, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
-import { freePort } from './support/processes';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
-import { redisDump } from './support/test-redis';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import type { Browser } from 'playwright-core';
+import { type AppProcess, MASTER_KEY, type Stack, UPSTREAM_OPENAI_KEY, call, fakeEnv, freePort, generateKey, launchChromium, redisDump, sdk, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
 
 // Credentials an operator wrote into config.yaml or sent to /model/new: none may reach an answer or a log line.
 const URL_USER = 'proxy-user-7f3a';
@@ -123,7 +116,7 @@ describe('no value from the environment and no credential reaches a key', () => 
     expect(guarded.litellm_params.api_key).toBeUndefined();
     expect(info.json.data.find((m: { model_name: string }) => m.model_name === 'guarded/ollama').litellm_params.headers).toEqual({ Authorization: '****' });
 
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser: Browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${stack.url}/ui`);

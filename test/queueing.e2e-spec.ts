@@ -1,6 +1,4 @@
-import { FakeOllamaServer } from './fakes/fake-ollama.server';
-import { call, fakeEnv, generateKey, startFakes } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { FakeOllamaServer, type Stack, call, fakeEnv, generateKey, startFakes, startStack } from '@test/support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = async (condition: () => boolean, timeoutMs = 5000) => {

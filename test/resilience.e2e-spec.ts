@@ -3,14 +3,10 @@ import { Provider } from '@app/contracts';
 import { ConfigError } from '@app/config';
 import { MIGRATIONS } from '@app/database';
 import { createWorkerApp } from '@app/queue';
+import { ADMIN_DATABASE_URL, HELLO, MASTER_KEY, type Stack, TEST_REDIS_URL, TcpProxy, call, createTestDatabase, deleteRedisPrefix, eventually, fakeEnv, generateKey, startFakes, startStack, tutorialConfig, uniquePrefix } from '@test/support';
 import { createGatewayApp } from '../apps/gateway/src/create-gateway-app';
 import { WORKER_OPENAI_DEFAULTS } from '../apps/worker-openai/src/main';
 import { WorkerOpenAIModule } from '../apps/worker-openai/src/worker-openai.module';
-import { HELLO, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { MASTER_KEY, type Stack, startStack } from './support/stack';
-import { TcpProxy } from './support/tcp-proxy';
-import { createTestDatabase } from './support/test-database';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from './support/test-redis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,7 +22,7 @@ describe('when a dependency goes away', () => {
   });
 
   describe('Postgres unreachable', () => {
-    const proxy = new TcpProxy('127.0.0.1', 5432);
+    const proxy = TcpProxy.to(ADMIN_DATABASE_URL);
     let stack: Stack;
 
     beforeAll(async () => {
@@ -68,7 +64,7 @@ describe('when a dependency goes away', () => {
   });
 
   describe('Redis unreachable for the gateway', () => {
-    const proxy = new TcpProxy('127.0.0.1', 6379);
+    const proxy = TcpProxy.to(TEST_REDIS_URL);
     let stack: Stack;
 
     beforeAll(async () => {

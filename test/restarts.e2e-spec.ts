@@ -1,9 +1,6 @@
 import { Client } from 'pg';
 import { Provider } from '@app/contracts';
-import { HELLO, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
-import { ThrowawayPostgres } from './support/throwaway-postgres';
-import { ThrowawayRedis } from './support/throwaway-redis';
+import { HELLO, type Stack, ThrowawayPostgres, ThrowawayRedis, call, eventually, fakeEnv, generateKey, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const OPENAI = { ...HELLO, model: 'openai/gpt-4o-mini' };
 

@@ -1,7 +1,4 @@
-import { FakeOllamaServer } from './fakes/fake-ollama.server';
-import { FakeOpenAIServer } from './fakes/fake-openai.server';
-import { call, generateKey, sleep } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
+import { FakeOllamaServer, FakeOpenAIServer, type Stack, call, generateKey, openaiChunks, parseSse, sleep, startStack } from '@test/support';
 
 const ask = (stack: Stack, model: string, extra: Record<string, unknown> = {}) =>
   call(stack.url, '/v1/chat/completions', { body: { model, messages: [{ role: 'user', content: 'hello there' }], ...extra } });
@@ -162,10 +159,8 @@ describe('routing across deployments', () => {
     const streamed = await ask(leastBusy, 'cloud', { stream: true });
     expect(streamed.status).toBe(200);
     expect(streamed.headers.get('x-switchyard-model-group')).toBe('local');
-    const text = streamed.text
-      .split('\n')
-      .filter((l) => l.startsWith('data: {'))
-      .map((l) => JSON.parse(l.slice(6)).choices[0]?.delta?.content ?? '')
+    const text = openaiChunks(parseSse(streamed.text).events)
+      .map((chunk) => chunk.choices[0]?.delta?.content ?? '')
       .join('');
     expect(text).toBe('echo: hello there');
   });

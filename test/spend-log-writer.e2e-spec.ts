@@ -1,9 +1,7 @@
 import { DataSource } from 'typeorm';
 import { VirtualKeyEntity, dataSourceOptions, runMigrationsWithLock } from '@app/database';
+import { TcpProxy, createTestDatabase, sleep } from '@test/support';
 import { SpendLogWriter, type SpendRow } from '../apps/gateway/src/spend/spend-log.writer';
-import { sleep } from './support/fixtures';
-import { TcpProxy } from './support/tcp-proxy';
-import { createTestDatabase } from './support/test-database';
 
 const KEY_ID = '00000000-0000-4000-8000-00000000000a';
 const row = (n: number, fields: Partial<SpendRow> = {}): SpendRow => ({

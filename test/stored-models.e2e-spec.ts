@@ -1,7 +1,5 @@
 import { Client } from 'pg';
-import { call, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
-import { redisDump } from './support/test-redis';
+import { type Stack, call, fakeEnv, generateKey, redisDump, sdk, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const SECRET = 'sk-stored-upstream-secret-4242';
 const ROTATED = 'sk-rotated-upstream-secret-5353';

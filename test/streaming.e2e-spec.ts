@@ -1,13 +1,11 @@
 import { ChatOpenAI } from '@langchain/openai';
 import IORedis from 'ioredis';
-import { HELLO, call, eventually, fakeEnv, generateKey, sdk, startFakes, tutorialConfig } from './support/fixtures';
-import { type Stack, startStack } from './support/stack';
-import { TEST_REDIS_URL } from './support/test-redis';
+import { HELLO, type Stack, TEST_REDIS_URL, call, eventually, fakeEnv, generateKey, openaiChunks, parseSse, sdk, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const MODELS = ['openai/gpt-4o-mini', 'ollama/gpt-oss:20b'] as const;
 const QUESTION = '請簡單說明什麼是多模型代理架構?';
 
-/** The raw SSE body, split into its `data:` payloads and anything else it contained. */
+/** The raw SSE body, read into its events (their `data:` payloads) and comments, and whatever else it contained. */
 async function rawStream(url: string, body: object, headers: Record<string, string> = {}) {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
@@ -15,9 +13,8 @@ async function rawStream(url: string, body: object, headers: Record<string, stri
     body: JSON.stringify({ ...body, stream: true }),
   });
   const text = await res.text();
-  const blocks = text.split('\n\n').filter(Boolean);
-  const data = blocks.filter((b) => b.startsWith('data: ')).map((b) => b.slice(6));
-  return { res, text, blocks, data, chunks: data.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d)) };
+  const { events, comments, problems } = parseSse(text);
+  return { res, text, events, comments, problems, data: events.map((e) => e.data), chunks: openaiChunks(events) };
 }
 
 describe('streaming through the queues', () => {
@@ -41,11 +38,13 @@ describe('streaming through the queues', () => {
     const upstream = () => (model.startsWith('openai') ? fakes.openai : fakes.ollama);
 
     it('sends OpenAI SSE: one id and created, role first, one finish_reason, [DONE], no event lines', async () => {
-      const { res, blocks, data, chunks } = await rawStream(stack.url, { model, messages: [{ role: 'user', content: QUESTION }] });
+      const { res, events, comments, problems, data, chunks } = await rawStream(stack.url, { model, messages: [{ role: 'user', content: QUESTION }] });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/event-stream');
       expect(res.headers.get('x-accel-buffering')).toBe('no');
-      expect(blocks.every((b) => b.startsWith('data: ') || b.startsWith(': ping'))).toBe(true);
+      expect(events.every((e) => e.event === undefined && e.id === undefined)).toBe(true);
+      expect(problems).toEqual([]);
+      expect(comments.every((c) => c.trim() === 'ping')).toBe(true);
       expect(data.at(-1)).toBe('[DONE]');
       expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
       expect(new Set(chunks.map((c) => c.created)).size).toBe(1);
@@ -178,8 +177,8 @@ describe('streaming through the queues', () => {
 
   it('sends keep-alive comments during long silences', async () => {
     fakes.ollama.chunkDelayMs = 500;
-    const { blocks, data } = await rawStream(stack.url, { ...HELLO, messages: [{ role: 'user', content: 'slow one two' }] });
-    expect(blocks.some((b) => b.startsWith(': ping'))).toBe(true);
+    const { comments, data } = await rawStream(stack.url, { ...HELLO, messages: [{ role: 'user', content: 'slow one two' }] });
+    expect(comments.map((c) => c.trim())).toContain('ping');
     expect(data.at(-1)).toBe('[DONE]');
   });
 

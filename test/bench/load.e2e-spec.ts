@@ -1,6 +1,5 @@
+import { FakeOllamaServer, FakeOpenAIServer } from '@test/support';
 import { type Target, runCell } from '../../bench/load';
-import { FakeOllamaServer } from '../fakes/fake-ollama.server';
-import { FakeOpenAIServer } from '../fakes/fake-openai.server';
 
 /** Counts the abort listeners on a signal over its life: the most at once and how many remain. */
 function watchAbortListeners(signal: AbortSignal) {

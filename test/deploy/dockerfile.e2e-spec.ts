@@ -19,10 +19,11 @@ describe('Dockerfile', () => {
   const flag = (i: Instruction, name: string) =>
     (i as unknown as { getFlags?: () => Array<{ getName(): string; getValue(): string | null }> }).getFlags?.().find((f) => f.getName() === name)?.getValue();
 
-  it('builds in one stage and runs from another, on the Node major the project declares', () => {
+  it('builds in one stage and runs from another, on the newest Node major the project declares', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const engines = (JSON.parse(readText('package.json')) as { engines: { node: string } }).engines.node;
-    const wantedMajor = Number(/\d+/.exec(engines)![0]);
+    // `^20.19.0 || ^22.13.0 || >=24` declares 20, 22 and 24: the image runs 24.
+    const wantedMajor = Math.max(...engines.split('||').map((range) => Number(/\d+/.exec(range)![0])));
     for (const from of dockerfile.getFROMs()) {
       expect(from.getImageName()).toBe('node');
       expect(Number(/^\d+/.exec(from.getImageTag() ?? '')?.[0])).toBe(wantedMajor);

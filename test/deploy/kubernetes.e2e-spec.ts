@@ -8,7 +8,7 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { type EnvSource, GatewayConfig, WorkerConfig } from '@app/config';
 import { ChatQueue, QUEUE_BY_PROVIDER } from '@app/contracts';
 import { chatJobOptions } from '@app/queue';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '../support/test-redis';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { APPS, type AppName, ROOT, WORKER_PROVIDER, defaultPort, entryFiles, healthPaths, parseAppEnv, readText, unreadVariables } from './app-contract';
 
 // Manifests are untyped YAML; the checks below say what they expect of each field.

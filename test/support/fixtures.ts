@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
-import { FakeOllamaServer } from '../fakes/fake-ollama.server';
-import { FakeOpenAIServer } from '../fakes/fake-openai.server';
+import { FakeOllamaServer } from './fakes/fake-ollama.server';
+import { FakeOpenAIServer } from './fakes/fake-openai.server';
 import { MASTER_KEY } from './stack';
 
 export const UPSTREAM_OPENAI_KEY = 'sk-upstream-secret-0123456789abcdef';

@@ -4,12 +4,6 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Provider } from '@app/contracts';
 import type { EnvSource } from '@app/config';
-import { createWorkerApp } from '@app/queue';
-import { createGatewayApp } from '../../apps/gateway/src/create-gateway-app';
-import { WORKER_OLLAMA_DEFAULTS } from '../../apps/worker-ollama/src/main';
-import { WorkerOllamaModule } from '../../apps/worker-ollama/src/worker-ollama.module';
-import { WORKER_OPENAI_DEFAULTS } from '../../apps/worker-openai/src/main';
-import { WorkerOpenAIModule } from '../../apps/worker-openai/src/worker-openai.module';
 import { createTestDatabase } from './test-database';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from './test-redis';
 
@@ -43,6 +37,13 @@ export interface Stack {
  * database and a Redis key prefix of their own, which `close()` removes.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  // Loaded here, not at the top: specs that import @test/support only for a fake or a Redis prefix do not load the apps.
+  const { createWorkerApp } = await import('@app/queue');
+  const { createGatewayApp } = await import('../../apps/gateway/src/create-gateway-app');
+  const { WORKER_OLLAMA_DEFAULTS } = await import('../../apps/worker-ollama/src/main');
+  const { WorkerOllamaModule } = await import('../../apps/worker-ollama/src/worker-ollama.module');
+  const { WORKER_OPENAI_DEFAULTS } = await import('../../apps/worker-openai/src/main');
+  const { WorkerOpenAIModule } = await import('../../apps/worker-openai/src/worker-openai.module');
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-test-'));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, options.config);

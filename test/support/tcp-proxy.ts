@@ -12,9 +12,15 @@ export class TcpProxy {
   port = 0;
 
   constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
+    readonly targetHost: string,
+    readonly targetPort: number,
   ) {}
+
+  /** A proxy in front of the server a `postgresql://` or `redis://` URL names. */
+  static to(serverUrl: string): TcpProxy {
+    const url = new URL(serverUrl);
+    return new TcpProxy(url.hostname, Number(url.port) || (url.protocol.startsWith('redis') ? 6379 : 5432));
+  }
 
   async start(): Promise<number> {
     await this.listen(0);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,13 +31,18 @@ export class ThrowawayPostgres {
 
   static async start(): Promise<ThrowawayPostgres> {
     const pg = new ThrowawayPostgres(await freePort());
-    if (process.getuid?.() === 0) {
-      const { stdout } = await run('id', ['-u', 'postgres']);
-      const { stdout: gid } = await run('id', ['-g', 'postgres']);
-      chownSync(pg.dir, Number(stdout.trim()), Number(gid.trim()));
+    try {
+      if (process.getuid?.() === 0) {
+        const { stdout } = await run('id', ['-u', 'postgres']);
+        const { stdout: gid } = await run('id', ['-g', 'postgres']);
+        chownSync(pg.dir, Number(stdout.trim()), Number(gid.trim()));
+      }
+      await pg.exec('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+      await pg.start();
+    } catch (err) {
+      await pg.remove();
+      throw err;
     }
-    await pg.exec('initdb', ['-D', pg.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-    await pg.start();
     return pg;
   }
 
@@ -76,9 +81,23 @@ export class ThrowawayPostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** For an exiting process, which cannot wait: immediate shutdown, then the files go. */
+  removeNow(): void {
+    try {
+      execFileSync(...this.command('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']), { cwd: this.dir, stdio: 'ignore' });
+    } catch {
+      // Not running.
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
   private async exec(tool: string, args: string[]): Promise<void> {
+    await run(...this.command(tool, args), { cwd: this.dir });
+  }
+
+  /** Postgres refuses to run as root: as root, its tools run as the `postgres` user. */
+  private command(tool: string, args: string[]): [string, string[]] {
     const path = join(this.bin, tool);
-    const [command, commandArgs] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
-    await run(command, commandArgs, { cwd: this.dir });
+    return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
   }
 }

@@ -7,9 +7,12 @@ import { freePort } from './processes';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+/** Polls `check` until it holds; stops early with the error `failed` returns. */
+async function until(check: () => Promise<boolean>, what: string, failed: () => Error | undefined, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
+    const error = failed();
+    if (error) throw error;
     if (await check().catch(() => false)) return;
     await sleep(50);
   }
@@ -29,7 +32,10 @@ export class ThrowawayRedis {
 
   static async start(): Promise<ThrowawayRedis> {
     const redis = new ThrowawayRedis(await freePort());
-    await redis.start();
+    await redis.start().catch(async (err: unknown) => {
+      await redis.remove();
+      throw err;
+    });
     return redis;
   }
 
@@ -39,16 +45,25 @@ export class ThrowawayRedis {
 
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
-    this.child = spawn(process.env.TEST_REDIS_SERVER ?? 'redis-server', args, { stdio: 'ignore' });
-    await until(async () => {
-      const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } finally {
-        client.disconnect();
-      }
-    }, `redis-server on port ${this.port}`);
+    const child = spawn(process.env.TEST_REDIS_SERVER ?? 'redis-server', args, { stdio: 'ignore' });
+    this.child = child;
+    let spawnError: Error | undefined;
+    child.once('error', (err) => (spawnError = err));
+    const failed = () => spawnError ?? (child.exitCode !== null ? new Error(`redis-server exited with code ${child.exitCode}`) : undefined);
+    await until(
+      async () => {
+        const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        client.on('error', () => undefined); // refused until the server listens
+        try {
+          await client.connect();
+          return (await client.ping()) === 'PONG';
+        } finally {
+          client.disconnect();
+        }
+      },
+      `redis-server on port ${this.port}`,
+      failed,
+    );
   }
 
   /** SIGTERM: Redis closes every connection and exits. */
@@ -62,6 +77,12 @@ export class ThrowawayRedis {
 
   async remove(): Promise<void> {
     await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** For an exiting process, which cannot wait. */
+  removeNow(): void {
+    this.child?.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

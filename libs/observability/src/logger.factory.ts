@@ -59,7 +59,7 @@ export function createLogger(appName: string, level: string, format: LogFormat, 
       },
       serializers: { err: (err: Error) => withMaskedUrls(pino.stdSerializers.err(err) as unknown as Record<string, unknown>) },
     },
-    destination as DestinationStream,
+    destination,
   );
   return new AppLogger(root);
 }
@@ -131,7 +131,8 @@ export class AppLogger implements LoggerService {
     } else if (isPlainObject(message)) {
       const { msg, message: alt, ...others } = message;
       Object.assign(fields, others);
-      text = String(msg ?? alt ?? '');
+      const said = msg ?? alt ?? '';
+      text = typeof said === 'string' ? said : JSON.stringify(said);
     } else {
       text = String(message);
     }

@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '../../../test/support/test-redis';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { RETENTION } from './chat-job.options';
 import { QueueEventsTrimmer } from './queue-events.trimmer';
 

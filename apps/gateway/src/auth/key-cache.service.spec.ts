@@ -4,9 +4,7 @@ import { DataSource } from 'typeorm';
 import type { GatewayConfig } from '@app/config';
 import { VirtualKeyEntity, dataSourceOptions } from '@app/database';
 import { GatewayMetrics } from '@app/observability';
-import { TcpProxy } from '../../../../test/support/tcp-proxy';
-import { createTestDatabase } from '../../../../test/support/test-database';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '../../../../test/support/test-redis';
+import { TEST_REDIS_URL, TcpProxy, createTestDatabase, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { ChangeNotices } from '../cluster/change-notices.service';
 import { KEY_CACHE_BOUNDS, KeyCacheService } from './key-cache.service';
 
@@ -20,7 +18,7 @@ const eventually = async (check: () => boolean, timeoutMs = 5000) => {
 // Against the real Postgres and Redis: what is measured is the queries the cache sends.
 describe('KeyCacheService', () => {
   const prefix = uniquePrefix();
-  const redis = new TcpProxy('127.0.0.1', Number(new URL(TEST_REDIS_URL).port || 6379));
+  const redis = TcpProxy.to(TEST_REDIS_URL);
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataSource: DataSource;
   let notices: ChangeNotices;

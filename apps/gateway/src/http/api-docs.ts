@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Express, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
 import { setPageSecurityHeaders } from './page-security';
@@ -52,7 +52,7 @@ const DOCS_CSS = 'html { box-sizing: border-box; overflow-y: scroll; } *, *::bef
 /** Swagger UI at `/` (LiteLLM's docs address), served from the local swagger-ui-dist under the admin UI's CSP; the spec at `/openapi.json`. */
 export function installApiDocs(app: NestExpressApplication): void {
   // Registered before @nestjs/swagger's own routes for these paths, so these answer.
-  const http = app.getHttpAdapter().getInstance() as Express;
+  const http = app.getHttpAdapter().getInstance();
   const page = (_req: Request, res: Response) => {
     setPageSecurityHeaders(res);
     res.type('html').send(DOCS_PAGE);

@@ -49,7 +49,7 @@ export function toSwitchyardError(err: unknown, req: Request): SwitchyardError {
     const message = status === 404 ? `unknown route: ${req.method} ${req.path}` : err.message;
     return new SwitchyardError(code, message, { status });
   }
-  const parserError = err && typeof err === 'object' ? fromBodyParser(err as { type?: string }) : undefined;
+  const parserError = err && typeof err === 'object' ? fromBodyParser(err) : undefined;
   if (parserError) return parserError;
   if (!isConnectionFailure(err)) logger.error(`request ${req.requestId}: ${(err as Error)?.stack ?? String(err)}`);
   return asSwitchyardError(err);

@@ -57,8 +57,7 @@ export const updateKeySchema = z.looseObject({
   metadata: settings.metadata.optional(),
   blocked: settings.blocked.optional(),
 });
-const keySettingsSchema = z.object(settings).partial();
-export type KeySettings = z.infer<typeof keySettingsSchema>;
+export type KeySettings = Partial<z.infer<z.ZodObject<typeof settings>>>;
 
 export const deleteKeysSchema = z
   .looseObject({

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LoggerService } from '@nestjs/common';
 import { GatewayDrain } from './gateway-drain.service';
@@ -23,7 +22,7 @@ const IDLE_SWEEP_MS = 100;
 export async function shutDownGateway(app: NestExpressApplication, options: GatewayShutdownOptions): Promise<void> {
   const { logger } = options;
   const drain = app.get(GatewayDrain);
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   const deadline = Date.now() + options.graceMs;
   drain.begin();
   logger.log(

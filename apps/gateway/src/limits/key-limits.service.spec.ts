@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
 import type { GatewayConfig } from '@app/config';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '../../../../test/support/test-redis';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import type { KeyRecord } from '../auth/auth-context';
 import { type ChatCompletionRequest, Provider } from '@app/contracts';
 import { type CallReservation, reserveCall } from './call-reservation';

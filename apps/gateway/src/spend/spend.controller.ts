@@ -9,6 +9,13 @@ import { orUnavailable } from '../http/or-unavailable';
 import { parseBody } from '../http/parse-body';
 import { spendLogsQuerySchema, topQuerySchema } from './spend-requests.schema';
 
+/** What the totals per key and per model add up for each: LiteLLM's field names. */
+interface SpendTotals {
+  requests: number;
+  total_tokens: number;
+  total_spend: number;
+}
+
 /** A spend log row as LiteLLM's /spend/logs shows it; `apiKey` is the key's current hash. */
 function logView(row: SpendLogEntity, apiKey: string | null) {
   return {
@@ -83,7 +90,9 @@ export class SpendController {
   @Get('global/spend')
   @ApiOperation({ summary: 'Total spend of every call, and how many there were' })
   async globalSpend() {
-    const [row] = await orUnavailable(this.logs.query('SELECT coalesce(sum(spend), 0)::float8 AS spend, count(*)::float8 AS requests FROM spend_logs'));
+    const [row] = await orUnavailable(
+      this.logs.query<Array<{ spend: number; requests: number }>>('SELECT coalesce(sum(spend), 0)::float8 AS spend, count(*)::float8 AS requests FROM spend_logs'),
+    );
     return { spend: row.spend, requests: row.requests, max_budget: null };
   }
 
@@ -93,7 +102,7 @@ export class SpendController {
   async spendByKey(@Query() query: unknown) {
     const { limit } = parseBody(topQuerySchema, query);
     return orUnavailable(
-      this.logs.query(
+      this.logs.query<Array<SpendTotals & { api_key: string | null; key_alias: string | null; key_name: string | null }>>(
         `SELECT coalesce(max(k.token), max(l.key_token)) AS api_key, max(k.key_alias) AS key_alias, max(k.key_name) AS key_name,
                 count(*)::float8 AS requests, coalesce(sum(l.total_tokens), 0)::float8 AS total_tokens, coalesce(sum(l.spend), 0)::float8 AS total_spend
            FROM spend_logs l LEFT JOIN virtual_keys k ON k.id = l.key_id
@@ -110,7 +119,7 @@ export class SpendController {
   async spendByModel(@Query() query: unknown) {
     const { limit } = parseBody(topQuerySchema, query);
     return orUnavailable(
-      this.logs.query(
+      this.logs.query<Array<SpendTotals & { model: string }>>(
         `SELECT model_group AS model, count(*)::float8 AS requests, coalesce(sum(total_tokens), 0)::float8 AS total_tokens,
                 coalesce(sum(spend), 0)::float8 AS total_spend
            FROM spend_logs GROUP BY model_group ORDER BY total_spend DESC, requests DESC LIMIT $1`,

@@ -1,6 +1,6 @@
 import { type ChatCompletionRequest, Provider, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import { FakeOllamaServer } from '../../../../test/fakes/fake-ollama.server';
+import { FakeOllamaServer } from '@test/support';
 import type { ChatCallContext } from '../chat-provider.adapter';
 import { UpstreamHttpClient } from '../upstream-http.client';
 import { OllamaChatAdapter } from './ollama-chat.adapter';

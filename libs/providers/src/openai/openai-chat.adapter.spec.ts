@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { type ChatCompletionChunk, type ChatCompletionRequest, Provider, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import { FakeOpenAIServer } from '../../../../test/fakes/fake-openai.server';
+import { FakeOpenAIServer } from '@test/support';
 import type { ChatCallContext } from '../chat-provider.adapter';
 import { UpstreamHttpClient } from '../upstream-http.client';
 import { OpenAIChatAdapter } from './openai-chat.adapter';

@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '../../../../test/support/test-redis';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { type AdmissionRequest, DeploymentLimiter, LEASE_MS, LIMIT_WINDOW_MS } from './deployment-limiter';
 
 // Against the real Redis: the limits are Lua scripts, and what matters is what Redis does with them.

@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
 import type { ChatStreamEvent } from '@app/contracts';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '../../../../test/support/test-redis';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { RETENTION } from '../chat-job.options';
 import { StreamWriter } from './stream-writer';
 

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { Agent, request } from 'undici';
+import { openaiChunks, parseSse } from '../stream-readers';
 import { FakeOpenAIServer } from './fake-openai.server';
 
 describe('FakeOpenAIServer wire format', () => {
@@ -48,10 +49,7 @@ describe('FakeOpenAIServer wire format', () => {
     const response = await call('POST', '/v1/chat/completions', { ...chat, stream: true, stream_options: { include_usage: true } });
     expect(response.headers['content-type']).toBe('text/event-stream');
     expect(response.text.endsWith('data: [DONE]\n\n')).toBe(true);
-    const events = response.text
-      .split('\n\n')
-      .filter((event) => event && event !== 'data: [DONE]')
-      .map((event) => JSON.parse(event.replace(/^data: /, '')));
+    const events = openaiChunks(parseSse(response.text).events);
     expect(events.every((e) => e.object === 'chat.completion.chunk')).toBe(true);
     expect(events[0].choices[0].delta).toMatchObject({ role: 'assistant', content: '' });
     const content = events.map((e) => e.choices[0]?.delta.content ?? '').join('');
@@ -77,10 +75,7 @@ describe('FakeOpenAIServer wire format', () => {
   it('streams a tool call as deltas whose arguments add up to JSON', async () => {
     const tools = [{ type: 'function', function: { name: 'lookup' } }];
     const response = await call('POST', '/v1/chat/completions', { ...chat, tools, stream: true });
-    const events = response.text
-      .split('\n\n')
-      .filter((event) => event.startsWith('data: {'))
-      .map((event) => JSON.parse(event.slice('data: '.length)));
+    const events = openaiChunks(parseSse(response.text).events);
     const calls = events.flatMap((e) => e.choices[0].delta.tool_calls ?? []);
     expect(calls[0]).toEqual({ index: 0, id: expect.any(String), type: 'function', function: { name: 'lookup', arguments: '' } });
     expect(calls.map((c: { function: { arguments: string } }) => c.function.arguments).join('')).toBe('{"text":"hello there"}');
