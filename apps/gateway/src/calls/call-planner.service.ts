@@ -51,7 +51,8 @@ export class CallPlanner {
     }
     // A call none of the model's deployments can take (e.g. `n: 2` for Ollama) is refused before it takes any slot.
     const refusals = deployments.map((d) => operation.refusal(d, request));
-    if (refusals.every(Boolean)) throw refusals[0];
+    const [refusal] = refusals;
+    if (refusal && refusals.every(Boolean)) throw refusal;
     return { auth, operation, request, ...ids, stream: options.stream, priority: jobPriority(auth, options.priority), startedAt: Date.now(), facts };
   }
 

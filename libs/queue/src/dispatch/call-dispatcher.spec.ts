@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, encodeWireError } from '@app/contracts';
-import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '../../../../test/support/test-redis';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { streamKeys } from '../stream/stream-keys';
 import { StreamWriter } from '../stream/stream-writer';
 import { CallDispatcher } from './call-dispatcher';
