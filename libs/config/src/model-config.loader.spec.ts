@@ -1,4 +1,4 @@
-import { Provider } from '@app/contracts';
+import type { Wire } from '@app/contracts';
 import { ConfigError } from './config-error';
 import { parseModelConfig } from './model-config.loader';
 import { routerSettingsFrom } from './router-settings';
@@ -15,7 +15,7 @@ const TUTORIAL_CONFIG = `model_list:
       api_base: "http://host.docker.internal:11434"
 `;
 
-const load = (text: string, env: Record<string, string> = {}, needsSecretsOf: Provider[] = []) =>
+const load = (text: string, env: Record<string, string> = {}, needsSecretsOf: Wire[] = []) =>
   parseModelConfig(text, 'config.yaml', { env, needsSecretsOf });
 
 function problemsOf(run: () => unknown): string[] {
@@ -30,18 +30,18 @@ function problemsOf(run: () => unknown): string[] {
 
 describe('parseModelConfig', () => {
   it('loads the tutorial config unchanged', () => {
-    const { deployments } = load(TUTORIAL_CONFIG, { OPENAI_API_KEY: 'sk-real' }, [Provider.OpenAI]);
+    const { deployments } = load(TUTORIAL_CONFIG, { OPENAI_API_KEY: 'sk-real' }, ['openai']);
     expect(deployments).toHaveLength(2);
     expect(deployments[0]).toMatchObject({
       modelName: 'openai/gpt-4o-mini',
-      provider: Provider.OpenAI,
+      provider: 'openai',
       upstreamModel: 'gpt-4o-mini',
       apiBase: 'https://api.openai.com/v1',
       apiKey: 'sk-real',
     });
     expect(deployments[1]).toMatchObject({
       modelName: 'ollama/gpt-oss:20b',
-      provider: Provider.Ollama,
+      provider: 'ollama',
       upstreamModel: 'gpt-oss:20b',
       apiBase: 'http://host.docker.internal:11434',
       apiKey: undefined,
@@ -49,11 +49,11 @@ describe('parseModelConfig', () => {
   });
 
   it.each([
-    ['gpt-4o-mini', Provider.OpenAI, 'gpt-4o-mini'],
-    ['openai/gpt-4o', Provider.OpenAI, 'gpt-4o'],
-    ['openai/meta-llama/Llama-3-8B', Provider.OpenAI, 'meta-llama/Llama-3-8B'],
-    ['ollama/llama3', Provider.Ollama, 'llama3'],
-    ['ollama_chat/qwen2.5:7b', Provider.Ollama, 'qwen2.5:7b'],
+    ['gpt-4o-mini', 'openai', 'gpt-4o-mini'],
+    ['openai/gpt-4o', 'openai', 'gpt-4o'],
+    ['openai/meta-llama/Llama-3-8B', 'openai', 'meta-llama/Llama-3-8B'],
+    ['ollama/llama3', 'ollama', 'llama3'],
+    ['ollama_chat/qwen2.5:7b', 'ollama', 'qwen2.5:7b'],
   ])('takes the provider of %s from its prefix', (model, provider, upstreamModel) => {
     const [d] = load(`model_list:\n  - model_name: m\n    litellm_params:\n      model: ${model}\n      api_key: k\n`).deployments;
     expect(d).toMatchObject({ provider, upstreamModel });
@@ -81,13 +81,13 @@ describe('parseModelConfig', () => {
   });
 
   it('stops a worker that needs a missing os.environ secret, naming the variable and the entry', () => {
-    expect(problemsOf(() => load(TUTORIAL_CONFIG, {}, [Provider.OpenAI]))).toEqual([
+    expect(problemsOf(() => load(TUTORIAL_CONFIG, {}, ['openai']))).toEqual([
       'config.yaml model_list[0].litellm_params.api_key: environment variable OPENAI_API_KEY is not set',
     ]);
   });
 
   it('lets processes that never call OpenAI start without its key', () => {
-    expect(load(TUTORIAL_CONFIG, {}, [Provider.Ollama]).deployments).toHaveLength(2);
+    expect(load(TUTORIAL_CONFIG, {}, ['ollama']).deployments).toHaveLength(2);
     expect(load(TUTORIAL_CONFIG, {}, []).deployments).toHaveLength(2);
   });
 
@@ -129,25 +129,25 @@ describe('parseModelConfig', () => {
     };
 
     it('reads them in the fields that take secrets, for the worker that calls the deployment', () => {
-      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      const [d] = load(entry, env, ['openai']).deployments;
       expect(d).toMatchObject({ apiKey: 'sk-team-key', apiBase: 'http://proxy-user:proxy-pass@10.0.0.5:8000/v1' });
       expect(d.headers).toEqual({ 'openai-organization': 'org-team', 'x-old': 'old', 'x-plain': 'plain-value', 'x-team': 'header-secret', 'x-count': '3' });
     });
 
     it('leaves them as written everywhere else, so no other value of the environment is read', () => {
-      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      const [d] = load(entry, env, ['openai']).deployments;
       expect(d.extraParams).toEqual({ foo: 'os.environ/DATABASE_URL' });
       expect(d.modelInfo).toEqual({ note: 'os.environ/LITELLM_MASTER_KEY' });
       const text = `${entry}router_settings:\n  redis_password: os.environ/NOPE\nlitellm_settings:\n  cache_params: {password: os.environ/NOPE}\n`;
-      expect(load(text.replace('foo: os.environ/DATABASE_URL', 'foo: os.environ/NOPE'), env, [Provider.OpenAI]).deployments).toHaveLength(1);
+      expect(load(text.replace('foo: os.environ/DATABASE_URL', 'foo: os.environ/NOPE'), env, ['openai']).deployments).toHaveLength(1);
     });
 
     it('gives a process that does not call the deployment none of its credentials', () => {
-      const [d] = load(entry, env, [Provider.Ollama]).deployments;
+      const [d] = load(entry, env, ['ollama']).deployments;
       expect(d.apiKey).toBeUndefined();
       expect(d.headers).toEqual({});
       expect(load(entry, { TEAM_BASE: env.TEAM_BASE }, []).deployments).toHaveLength(1);
-      expect(problemsOf(() => load(entry, { TEAM_BASE: env.TEAM_BASE }, [Provider.OpenAI]))).toEqual([
+      expect(problemsOf(() => load(entry, { TEAM_BASE: env.TEAM_BASE }, ['openai']))).toEqual([
         'config.yaml model_list[0].litellm_params.api_key: environment variable TEAM_KEY is not set',
         'config.yaml model_list[0].litellm_params.organization: environment variable TEAM_ORG is not set',
         'config.yaml model_list[0].litellm_params.extra_headers.X-Team: environment variable TEAM_HEADER is not set',
@@ -155,7 +155,7 @@ describe('parseModelConfig', () => {
     });
 
     it('keeps what may be shown: references as written, literal secrets masked, never a resolved value', () => {
-      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      const [d] = load(entry, env, ['openai']).deployments;
       expect(d.shownParams).toEqual({
         api_base: 'os.environ/TEAM_BASE',
         organization: 'os.environ/TEAM_ORG',
@@ -233,7 +233,7 @@ litellm_settings:
     it.each([
       ['a negative rpm', 'provider_settings:\n  ollama: {rpm: -1}\n', 'config.yaml provider_settings.ollama.rpm:'],
       ['a fractional rpm', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, rpm: 2.5}\n', 'model_list[0].litellm_params.rpm'],
-      ['an unknown provider', 'provider_settings:\n  anthropic: {rpm: 1}\n', 'config.yaml provider_settings: unknown field anthropic (known: openai, ollama)'],
+      ['an unknown provider', 'provider_settings:\n  anthropic: {rpm: 1}\n', 'config.yaml provider_settings: unknown field anthropic (known: openai, hosted_vllm, lm_studio, ollama)'],
       ['a misspelt setting', 'provider_settings:\n  ollama: {max_paralel_requests: 2}\n', 'config.yaml provider_settings.ollama: unknown field max_paralel_requests'],
       ['a negative queue depth', 'provider_settings:\n  openai: {max_queue_depth: -5}\n', 'config.yaml provider_settings.openai.max_queue_depth:'],
       ['a zero stream_timeout', 'provider_settings:\n  openai: {stream_timeout: 0}\n', 'config.yaml provider_settings.openai.stream_timeout:'],

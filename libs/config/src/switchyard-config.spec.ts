@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Provider } from '@app/contracts';
 import { SecretBox } from './secret-box';
 import { GatewayConfig, WorkerConfig } from './switchyard-config';
 
@@ -16,9 +15,9 @@ describe('GatewayConfig.maxQueueDepth', () => {
   it('is provider_settings.<provider>.max_queue_depth where set, else MAX_QUEUE_DEPTH (default 1000)', () => {
     const CONFIG_FILE = configFile('model_list: []\nprovider_settings:\n  ollama: {max_queue_depth: 20}\n');
     const config = GatewayConfig.load({ ...base, CONFIG_FILE, MAX_QUEUE_DEPTH: '300' });
-    expect(config.maxQueueDepth(Provider.Ollama)).toBe(20);
-    expect(config.maxQueueDepth(Provider.OpenAI)).toBe(300);
-    expect(GatewayConfig.load({ ...base, CONFIG_FILE }).maxQueueDepth(Provider.OpenAI)).toBe(1000);
+    expect(config.maxQueueDepth('ollama')).toBe(20);
+    expect(config.maxQueueDepth('openai')).toBe(300);
+    expect(GatewayConfig.load({ ...base, CONFIG_FILE }).maxQueueDepth('openai')).toBe(1000);
   });
 });
 
@@ -34,7 +33,7 @@ describe('salt key shared by gateway and workers', () => {
   it('falls back to general_settings.master_key in the worker as it does in the gateway', () => {
     const CONFIG_FILE = configFile('model_list: []\ngeneral_settings:\n  master_key: sk-from-config\n');
     const gateway = GatewayConfig.load({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', CONFIG_FILE });
-    const worker = WorkerConfig.load(Provider.Ollama, { CONFIG_FILE }, { healthPort: 1, concurrency: 1 });
+    const worker = WorkerConfig.load('ollama', { CONFIG_FILE }, { healthPort: 1, concurrency: 1 });
     expect(gateway.env.SALT_KEY).toBe('sk-from-config');
     expect(worker.env.SALT_KEY).toBe('sk-from-config');
     expect(worker.deployments.resolve('db-1', spec, 'team/llama').apiKey).toBe('sk-upstream');
@@ -42,7 +41,7 @@ describe('salt key shared by gateway and workers', () => {
 
   it('prefers SALT_KEY, then LITELLM_SALT_KEY, over any master key', () => {
     const CONFIG_FILE = configFile('model_list: []\ngeneral_settings:\n  master_key: sk-from-config\n');
-    expect(WorkerConfig.load(Provider.Ollama, { CONFIG_FILE, LITELLM_SALT_KEY: 'sk-litellm-salt', LITELLM_MASTER_KEY: 'sk-m' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-litellm-salt');
-    expect(WorkerConfig.load(Provider.Ollama, { CONFIG_FILE, SALT_KEY: 'sk-salt', LITELLM_SALT_KEY: 'sk-litellm-salt' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-salt');
+    expect(WorkerConfig.load('ollama', { CONFIG_FILE, LITELLM_SALT_KEY: 'sk-litellm-salt', LITELLM_MASTER_KEY: 'sk-m' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-litellm-salt');
+    expect(WorkerConfig.load('ollama', { CONFIG_FILE, SALT_KEY: 'sk-salt', LITELLM_SALT_KEY: 'sk-litellm-salt' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-salt');
   });
 });

@@ -1,11 +1,10 @@
-import { Provider } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import { DEFAULT_MAX_OUTPUT_TOKENS, costOf, maxOutputTokensOf, priceOf } from './model-prices';
 
 const deployment = (fields: Partial<Deployment>): Deployment => ({
   id: 'd',
   modelName: 'm',
-  provider: Provider.OpenAI,
+  provider: 'openai',
   litellmModel: 'gpt-4o-mini',
   upstreamModel: 'gpt-4o-mini',
   apiBase: 'https://api.openai.com/v1',
@@ -33,8 +32,8 @@ describe('priceOf / costOf', () => {
 
   it('prefers model_info prices, and makes Ollama free by default', () => {
     expect(priceOf(deployment({ modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: '0.002' } }))).toEqual({ input: 0.001, output: 0.002 });
-    expect(priceOf(deployment({ provider: Provider.Ollama, upstreamModel: 'gpt-oss:20b' }))).toEqual({ input: 0, output: 0 });
-    expect(priceOf(deployment({ provider: Provider.Ollama, modelInfo: { output_cost_per_token: 0.5 } }))).toEqual({ input: 0, output: 0.5 });
+    expect(priceOf(deployment({ provider: 'ollama', upstreamModel: 'gpt-oss:20b' }))).toEqual({ input: 0, output: 0 });
+    expect(priceOf(deployment({ provider: 'ollama', modelInfo: { output_cost_per_token: 0.5 } }))).toEqual({ input: 0, output: 0.5 });
   });
 
   it('costs prompt and completion tokens at their own prices', () => {
@@ -50,7 +49,7 @@ describe('maxOutputTokensOf', () => {
     ['then the OpenAI table, by prefix', { upstreamModel: 'gpt-4o-2024-08-06' }, 16_384],
     ['the longest prefix winning', { upstreamModel: 'gpt-4.1-mini' }, 32_768],
     ['else the default', { upstreamModel: 'my-finetune' }, DEFAULT_MAX_OUTPUT_TOKENS],
-    ['also for Ollama', { provider: Provider.Ollama, upstreamModel: 'gpt-4o' }, DEFAULT_MAX_OUTPUT_TOKENS],
+    ['also for Ollama', { provider: 'ollama', upstreamModel: 'gpt-4o' }, DEFAULT_MAX_OUTPUT_TOKENS],
     ['ignoring a value that is no positive number', { modelInfo: { max_output_tokens: 0, max_tokens: 'lots' }, upstreamModel: 'o3' }, 100_000],
   ])('%s', (_case, fields, expected) => {
     expect(maxOutputTokensOf(deployment(fields))).toBe(expected);

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { type ChatCompletionChunk, type ChatCompletionRequest, Provider, SwitchyardError } from '@app/contracts';
-import type { Deployment } from '@app/config';
+import { type ChatCompletionChunk, type ChatCompletionRequest, SwitchyardError } from '@app/contracts';
 import { FakeOpenAIServer } from '../../../../test/fakes/fake-openai.server';
-import type { ChatCallContext } from '../chat-provider.adapter';
-import { UpstreamHttpClient } from '../upstream-http.client';
+import type { ChatCallContext } from '../chat-operation';
+import type { UpstreamTarget } from '../upstream-target';
+import { UpstreamHttpClient } from '../http/upstream-http.client';
 import { OpenAIChatAdapter } from './openai-chat.adapter';
 
 const API_KEY = 'sk-test-0123456789abcdef';
@@ -14,25 +14,17 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
   const adapter = new OpenAIChatAdapter(http);
   // Prepared and sent in one step, as the worker does.
   const send = {
-    complete: async (d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
-    async *stream(d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) {
+    complete: async (d: UpstreamTarget, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
+    async *stream(d: UpstreamTarget, r: ChatCompletionRequest, c: ChatCallContext) {
       yield* adapter.stream(adapter.prepare(d, r, true), c);
     },
   };
 
-  const deployment = (fields: Partial<Deployment> = {}): Deployment => ({
-    id: 'd1',
-    modelName: 'fast',
-    provider: Provider.OpenAI,
-    litellmModel: 'gpt-4o-mini',
+  const deployment = (fields: Partial<UpstreamTarget> = {}): UpstreamTarget => ({
     upstreamModel: 'gpt-4o-mini',
     apiBase: fake.url,
     apiKey: API_KEY,
     headers: {},
-    shownParams: {},
-    modelInfo: {},
-    extraParams: {},
-    source: 'test',
     ...fields,
   });
   const request = (fields: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({

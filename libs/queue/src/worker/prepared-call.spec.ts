@@ -1,9 +1,9 @@
-import { CHAT_JOB_VERSION, type ChatJobPayload, Provider, SwitchyardError } from '@app/contracts';
+import { CHAT_JOB_VERSION, type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { ChatJobProcessor } from './chat-job.processor';
 import { prepareCall } from './prepared-call';
 
-const deployment = { id: 'd1', provider: Provider.Ollama } as Deployment;
+const deployment = { id: 'd1', provider: 'ollama' } as Deployment;
 const payload = (request: Record<string, unknown> = {}): ChatJobPayload => ({
   v: CHAT_JOB_VERSION,
   callId: 'r1',

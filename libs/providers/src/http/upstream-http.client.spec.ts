@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeOpenAIServer } from '../../../test/fakes/fake-openai.server';
+import { FakeOpenAIServer } from '../../../../test/fakes/fake-openai.server';
 import { UpstreamHttpClient, type UpstreamLines, type UpstreamStreamResponse, UpstreamTransportError, splitLines } from './upstream-http.client';
 
 describe('UpstreamHttpClient', () => {
