@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { splitLines } from '../libs/providers/src/upstream-http.client';
+import { splitLines } from '../libs/providers/src/http/upstream-http.client';
 
 /**
  * How an answer is read. `json`: whole. `openai-sse` (`data: {chunk}` … `data: [DONE]`) and

@@ -1,4 +1,3 @@
-import { Provider } from '@app/contracts';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { call, eventually, fakeEnv, generateKey, sleep, startFakes, tutorialConfig } from './support/fixtures';
 import { scrape, valueOf } from './support/metrics';
@@ -93,7 +92,7 @@ describe('every call is billed for what it delivered', () => {
       PRICED('priced-short', 'ollama/llama3.2', `, api_base: "${fakes.ollama.origin}", stream_timeout: 1`) +
       PRICED('priced-openai', 'gpt-4o-mini', ', api_key: os.environ/OPENAI_API_KEY, stream_timeout: 3');
     // The OpenAI worker runs as a process of its own, so a test can kill it mid-answer.
-    stack = await startStack({ config: tutorialConfig(fakes.ollama, extra), env: fakeEnv(fakes.openai), workers: [Provider.Ollama] });
+    stack = await startStack({ config: tutorialConfig(fakes.ollama, extra), env: fakeEnv(fakes.openai), workers: ['ollama'] });
     openaiWorker = await startAppProcess('worker-openai', stack.env);
     ({ key, token } = await generateKey(stack.url, { key_alias: 'billed' }));
   }, 90_000);

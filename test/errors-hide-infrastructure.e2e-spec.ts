@@ -1,4 +1,3 @@
-import { Provider } from '@app/contracts';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { HELLO, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
 import { freePort } from './support/processes';
@@ -50,7 +49,7 @@ describe('errors never show infrastructure', () => {
     const unreachable = `  - model_name: unreachable\n    litellm_params:\n      model: ollama/llama3.2\n      api_base: "http://127.0.0.1:${closedPort}"\n      num_retries: 0\n`;
     await Promise.all([postgres.start(), redis.start()]);
     // The Ollama worker and a second gateway run as processes of their own, so their logs can be read.
-    stack = await startStack({ config: tutorialConfig(fakes.ollama, unreachable), env: fakeEnv(fakes.openai), workers: [Provider.OpenAI] });
+    stack = await startStack({ config: tutorialConfig(fakes.ollama, unreachable), env: fakeEnv(fakes.openai), workers: ['openai'] });
     const logs = { LOG_LEVEL: 'warn', LOG_FORMAT: 'json' };
     const database = new URL(stack.databaseUrl);
     database.port = String(postgres.port);

@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { Provider } from '@app/contracts';
 import { HELLO, call, eventually, fakeEnv, generateKey, startFakes, tutorialConfig } from './support/fixtures';
 import { type Stack, startStack } from './support/stack';
 import { ThrowawayPostgres } from './support/throwaway-postgres';
@@ -72,7 +71,7 @@ describe('restarts of the servers underneath', () => {
     beforeAll(async () => {
       postgres = await ThrowawayPostgres.start();
       databaseUrl = await postgres.createDatabase('switchyard_restart');
-      stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), DATABASE_URL: databaseUrl }, workers: [Provider.OpenAI] });
+      stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), DATABASE_URL: databaseUrl }, workers: ['openai'] });
     }, 60_000);
     afterAll(async () => {
       await stack?.close();

@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Provider } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { ENTITIES, dataSourceOptions, runMigrationsWithLock } from '@app/database';
 import { ChatDispatcher, PingHealthIndicator } from '@app/queue';
@@ -80,8 +79,8 @@ export class GatewayModule {
             ChatDispatcher.start({
               redisUrl: config.env.REDIS_URL,
               prefix: config.env.QUEUE_PREFIX,
-              providers: Object.values(Provider),
-              maxQueueDepth: (provider) => config.maxQueueDepth(provider),
+              backends: config.backends(),
+              maxQueueDepth: (backend) => config.maxQueueDepth(backend),
             }),
         },
         {

@@ -89,3 +89,13 @@ export function workerQueues(
     concurrency: concurrency ?? defaults.queues[backend]?.concurrency ?? env.WORKER_CONCURRENCY,
   }));
 }
+
+/**
+ * What to start so that a backend's calls are served: worker-<wire>, which consumes a provider's
+ * backend by default; a backend of its own needs naming (config.yaml or WORKER_QUEUES).
+ */
+export function startWorkerHint(route: { backend: string; wire: Wire }): string {
+  const app = `worker-${route.wire}`;
+  if (PROVIDERS.some((p) => p.backend === route.backend)) return `start ${app}`;
+  return `start ${app} with backend ${route.backend} in its config.yaml (model_info.queue) or in WORKER_QUEUES`;
+}

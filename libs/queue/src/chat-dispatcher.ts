@@ -3,16 +3,17 @@ import { Queue, QueueEvents } from 'bullmq';
 import type IORedis from 'ioredis';
 import {
   CHAT_JOB_VERSION,
-  QUEUE_BY_PROVIDER,
   type ChatJobPayload,
   type ChatJobResult,
   type ChatStreamEvent,
-  type Provider,
   SwitchyardError,
+  type Wire,
   decodeWireError,
   dependencyUnavailable,
   internalFailure,
+  queueName,
 } from '@app/contracts';
+import { startWorkerHint } from '@app/config';
 import type { QueueJobCounts } from '@app/observability';
 import { CHAT_QUEUE_OPTIONS, type ChatJobOptions, RETENTION, chatJobOptions } from './chat-job.options';
 import { QueueEventsTrimmer } from './queue-events.trimmer';
@@ -29,9 +30,16 @@ interface Waiter {
 export interface ChatDispatcherOptions {
   redisUrl: string;
   prefix: string;
-  providers: Provider[];
-  /** Calls a provider's queue may hold (waiting, prioritized or delayed) before new ones are refused; 0 or unset: no limit. */
-  maxQueueDepth?: (provider: Provider) => number;
+  /** Backends whose queues are opened at start; any other opens on its first call. */
+  backends: string[];
+  /** Calls a backend's queue may hold (waiting, prioritized or delayed) before new ones are refused; 0 or unset: no limit. */
+  maxQueueDepth?: (backend: string) => number;
+}
+
+/** The queue a call rides, and the worker app that serves it (named when none is running). */
+export interface QueueRoute {
+  backend: string;
+  wire: Wire;
 }
 
 /** A streamed call in progress: its events in order, ending with `end` or `error`, and a way to stop it. */
@@ -49,62 +57,76 @@ const PRESENCE_TTL_MS = 2_000;
 export const QUEUE_FULL_RETRY_AFTER_MS = 2_000;
 
 /**
- * The gateway's side of the queues: puts chat jobs on the provider's queue and waits for
+ * The gateway's side of the queues: puts chat jobs on their backend's queue and waits for
  * their outcome. One `QueueEvents` listener per queue and one stream reader serve every
  * request of this process; waiters are looked up by job id, so no request adds a listener or polls.
  */
 export class ChatDispatcher {
   private readonly logger = new Logger(ChatDispatcher.name);
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly workersSeenAt = new Map<Provider, number>();
+  private readonly workersSeenAt = new Map<string, number>();
+  /** By backend; a queue opens (with its listener) on its first call. */
+  private readonly queues = new Map<string, Promise<Queue>>();
+  private readonly opened: Queue[] = [];
+  private readonly events: QueueEvents[] = [];
+  // BullMQ does not close connections it was given; close() does.
+  private readonly ownConnections: IORedis[] = [];
+  private readonly reader: StreamReader;
+  private readonly trimmer: QueueEventsTrimmer;
 
   private constructor(
-    private readonly prefix: string,
+    private readonly options: ChatDispatcherOptions,
     private readonly connection: IORedis,
-    private readonly queues: Map<Provider, Queue>,
-    private readonly events: QueueEvents[],
-    private readonly ownConnections: IORedis[],
-    private readonly reader: StreamReader,
-    private readonly maxQueueDepth: (provider: Provider) => number,
-    private readonly trimmer: QueueEventsTrimmer,
-  ) {}
+  ) {
+    this.reader = new StreamReader(this.blocking('switchyard:gateway-streams'), connection);
+    this.trimmer = new QueueEventsTrimmer(connection, []);
+  }
+
+  private get prefix(): string {
+    return this.options.prefix;
+  }
 
   static async start(options: ChatDispatcherOptions): Promise<ChatDispatcher> {
     const connection = createRedisConnection(options.redisUrl, 'request-path', 'switchyard:gateway');
-    const queues = new Map<Provider, Queue>();
-    const events: QueueEvents[] = [];
-    // BullMQ does not close connections it was given; close() does.
-    const ownConnections: IORedis[] = [];
-    const blocking = (name: string) => {
-      const c = createRedisConnection(options.redisUrl, 'blocking', name);
-      ownConnections.push(c);
-      return c;
-    };
-    for (const provider of options.providers) {
-      const name = QUEUE_BY_PROVIDER[provider];
-      queues.set(provider, new Queue(name, { connection, prefix: options.prefix, ...CHAT_QUEUE_OPTIONS }));
-      events.push(new QueueEvents(name, { connection: blocking('switchyard:gateway-events'), prefix: options.prefix }));
-    }
-    const reader = new StreamReader(blocking('switchyard:gateway-streams'), connection);
-    const trimmer = new QueueEventsTrimmer(connection, [...queues.values()].map((q) => q.keys.events));
-    const dispatcher = new ChatDispatcher(options.prefix, connection, queues, events, ownConnections, reader, options.maxQueueDepth ?? (() => 0), trimmer);
-    for (const listener of events) {
-      const queueName = listener.name;
-      listener.on('completed', ({ jobId, returnvalue }, eventId) => {
-        // Delivered: the answer it carries need not wait in Redis for the trimmer.
-        if (dispatcher.settle(queueName, jobId, (w) => w.resolve(returnvalue as unknown as ChatJobResult))) {
-          connection.xdel(listener.keys.events, eventId).catch(() => undefined);
-        }
-      });
-      listener.on('failed', ({ jobId, failedReason }) =>
-        dispatcher.settle(queueName, jobId, (w) => w.reject(failureToError(failedReason))),
-      );
-    }
-    await Promise.all([...queues.values()].map((q) => q.waitUntilReady()));
-    await Promise.all(events.map((e) => e.waitUntilReady()));
-    reader.start();
-    trimmer.start();
+    const dispatcher = new ChatDispatcher(options, connection);
+    await Promise.all(options.backends.map((backend) => dispatcher.open(backend)));
+    dispatcher.reader.start();
+    dispatcher.trimmer.start();
     return dispatcher;
+  }
+
+  private blocking(name: string): IORedis {
+    const c = createRedisConnection(this.options.redisUrl, 'blocking', name);
+    this.ownConnections.push(c);
+    return c;
+  }
+
+  /** The backend's queue, and one listener for its outcomes, opened once. */
+  private open(backend: string): Promise<Queue> {
+    const known = this.queues.get(backend);
+    if (known) return known;
+    const opening = this.openQueue(queueName(backend));
+    this.queues.set(backend, opening);
+    opening.catch(() => this.queues.delete(backend));
+    return opening;
+  }
+
+  private async openQueue(name: string): Promise<Queue> {
+    const queue = new Queue(name, { connection: this.connection, prefix: this.prefix, ...CHAT_QUEUE_OPTIONS });
+    const listener = new QueueEvents(name, { connection: this.blocking('switchyard:gateway-events'), prefix: this.prefix });
+    this.opened.push(queue);
+    this.events.push(listener);
+    listener.on('completed', ({ jobId, returnvalue }, eventId) => {
+      // Delivered: the answer it carries need not wait in Redis for the trimmer.
+      if (this.settle(name, jobId, (w) => w.resolve(returnvalue as unknown as ChatJobResult))) {
+        this.connection.xdel(listener.keys.events, eventId).catch(() => undefined);
+      }
+    });
+    listener.on('failed', ({ jobId, failedReason }) => this.settle(name, jobId, (w) => w.reject(failureToError(failedReason))));
+    this.trimmer.watch(queue.keys.events);
+    await queue.waitUntilReady();
+    await listener.waitUntilReady();
+    return queue;
   }
 
   /**
@@ -112,8 +134,8 @@ export class ChatDispatcher {
    * the worker's error, 503 when no worker serves the queue or Redis is down, 429 when the
    * queue is full, 504 at the deadline.
    */
-  async dispatch(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatJobResult> {
-    const queue = await this.queueFor(provider);
+  async dispatch(route: QueueRoute, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatJobResult> {
+    const queue = await this.queueFor(route);
     return new Promise<ChatJobResult>((resolve, reject) => {
       this.enqueue(queue, payload, options, { resolve, reject }, reject);
     });
@@ -123,8 +145,8 @@ export class ChatDispatcher {
    * Enqueues a streamed call. Its events are read from the call's Redis Stream; a failure of
    * the job (before or after the first chunk) or the deadline arrives as a final `error` event.
    */
-  async stream(provider: Provider, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatStreamHandle> {
-    const queue = await this.queueFor(provider);
+  async stream(route: QueueRoute, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<ChatStreamHandle> {
+    const queue = await this.queueFor(route);
     const key = streamKeys.events(this.prefix, queue.name, payload.callId);
     const buffer: ChatStreamEvent[] = [];
     let notify: (() => void) | undefined;
@@ -153,7 +175,7 @@ export class ChatDispatcher {
       (error) => {
         settleResult(error);
         fail(error);
-        void this.cancel(provider, payload.callId);
+        void this.cancel(route.backend, payload.callId);
       },
     );
     const finish = () => {
@@ -186,7 +208,7 @@ export class ChatDispatcher {
       result,
       cancel: async () => {
         finish();
-        if (await this.cancel(provider, payload.callId)) {
+        if (await this.cancel(route.backend, payload.callId)) {
           // Removed before a worker took it: no outcome will come.
           stop();
           settleResult({ v: CHAT_JOB_VERSION, cancelled: true, usage: null, upstreamLatencyMs: 0 });
@@ -196,8 +218,8 @@ export class ChatDispatcher {
   }
 
   /** Removes a queued job, or tells the worker running it to stop. True when the job was still queued and is gone. */
-  async cancel(provider: Provider, callId: string): Promise<boolean> {
-    const queue = this.queues.get(provider);
+  async cancel(backend: string, callId: string): Promise<boolean> {
+    const queue = await this.queues.get(backend)?.catch(() => undefined);
     if (!queue) return false;
     const removed = await queue.remove(callId).catch(() => 0);
     await this.connection
@@ -212,7 +234,7 @@ export class ChatDispatcher {
 
   /** Every queue's jobs by state, for the metrics scrape. */
   jobCounts(): Promise<QueueJobCounts[]> {
-    return Promise.all([...this.queues.values()].map(readJobCounts));
+    return Promise.all(this.opened.map(readJobCounts));
   }
 
   /** Redis round trip used by readiness checks. */
@@ -228,15 +250,19 @@ export class ChatDispatcher {
     this.trimmer.stop();
     await this.reader.close();
     await Promise.all(this.events.map((e) => e.close()));
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all(this.opened.map((q) => q.close()));
     await Promise.all([this.connection, ...this.ownConnections].map(closeRedis));
   }
 
-  private async queueFor(provider: Provider): Promise<Queue> {
-    const queue = this.queues.get(provider);
-    if (!queue) throw new SwitchyardError('internal_error', `no queue for provider ${provider}`);
-    await this.assertWorkersListening(provider, queue);
-    await this.assertRoomInQueue(provider, queue);
+  private async queueFor(route: QueueRoute): Promise<Queue> {
+    let queue: Queue;
+    try {
+      queue = await this.open(route.backend);
+    } catch (err) {
+      throw dependencyUnavailable('queue', err);
+    }
+    await this.assertWorkersListening(route, queue);
+    await this.assertRoomInQueue(route.backend, queue);
     return queue;
   }
 
@@ -244,8 +270,8 @@ export class ChatDispatcher {
    * Backpressure: a call that would wait behind more than the queue's limit is refused at once
    * with 429 and `Retry-After`. Calls admitted together may pass the limit by their number.
    */
-  private async assertRoomInQueue(provider: Provider, queue: Queue): Promise<void> {
-    const limit = this.maxQueueDepth(provider);
+  private async assertRoomInQueue(backend: string, queue: Queue): Promise<void> {
+    const limit = this.options.maxQueueDepth?.(backend) ?? 0;
     if (!limit) return;
     let counts: Record<string, number>;
     try {
@@ -297,8 +323,8 @@ export class ChatDispatcher {
    * Fails fast instead of queueing a call nobody will take. A positive answer is cached
    * briefly; a negative one is always re-checked, so a worker that just started is found.
    */
-  private async assertWorkersListening(provider: Provider, queue: Queue): Promise<void> {
-    const seenAt = this.workersSeenAt.get(provider) ?? 0;
+  private async assertWorkersListening(route: QueueRoute, queue: Queue): Promise<void> {
+    const seenAt = this.workersSeenAt.get(route.backend) ?? 0;
     if (Date.now() - seenAt < PRESENCE_TTL_MS) return;
     let count: number;
     try {
@@ -307,9 +333,9 @@ export class ChatDispatcher {
       throw dependencyUnavailable('queue', err);
     }
     if (count === 0) {
-      throw new SwitchyardError('no_worker_available', `no ${provider} worker is running: start worker-${provider} (queue ${queue.name})`);
+      throw new SwitchyardError('no_worker_available', `no worker consumes the ${queue.name} queue: ${startWorkerHint(route)}`);
     }
-    this.workersSeenAt.set(provider, Date.now());
+    this.workersSeenAt.set(route.backend, Date.now());
   }
 
   /** True when this process was waiting for the job. */

@@ -21,6 +21,11 @@ export class QueueEventsTrimmer {
     private readonly eventStreams: string[],
   ) {}
 
+  /** Trims this stream too from the next turn on (a queue opened after the start). */
+  watch(eventStream: string): void {
+    if (!this.eventStreams.includes(eventStream)) this.eventStreams.push(eventStream);
+  }
+
   start(): void {
     this.timer = setInterval(() => void this.trim(), RETENTION.trimEveryMs).unref();
   }

@@ -7,10 +7,9 @@ import {
   type ChatJobResult,
   type ChatStreamEvent,
   SwitchyardError,
-  providerRefusal,
   asSwitchyardError,
 } from '@app/contracts';
-import { type Deployment, GatewayConfig } from '@app/config';
+import { type Deployment, GatewayConfig, deploymentRefusal } from '@app/config';
 import { ChatDispatcher, type ChatJobOptions, type ChatStreamHandle, PRIORITY } from '@app/queue';
 import { GatewayMetrics } from '@app/observability';
 import { type AuthContext, mayUseModel } from '../auth/auth-context';
@@ -105,7 +104,7 @@ export class ChatService {
       throw new SwitchyardError('model_not_allowed', `this key may not use model "${request.model}"; it may use: ${allowed}`, { param: 'model' });
     }
     // A call none of the model's deployments can take (e.g. `n: 2` for Ollama) is refused before it takes any slot.
-    const refusals = deployments.map((d) => providerRefusal(d.provider, request));
+    const refusals = deployments.map((d) => deploymentRefusal(d, request));
     if (refusals.every(Boolean)) throw refusals[0];
     return { auth, request, ...ids, stream: request.stream === true, priority: jobPriority(auth, priority), startedAt: Date.now(), facts };
   }
@@ -138,7 +137,7 @@ export class ChatService {
         if (index > 0) this.metrics.fallback(call.request.model);
         const done = this.router.begin(attempt.deployment.id);
         try {
-          const result = await this.dispatcher.dispatch(attempt.deployment.provider, this.payload(call, attempt, index), this.jobOptions(call, attempt));
+          const result = await this.dispatcher.dispatch(attempt.deployment, this.payload(call, attempt, index), this.jobOptions(call, attempt));
           done();
           if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
           this.finish(call, admission, { servedBy: attempt, usage: result.completion.usage, status: 'success', httpStatus: 200 });
@@ -173,7 +172,7 @@ export class ChatService {
         let iterator: AsyncIterator<ChatStreamEvent>;
         let first: IteratorResult<ChatStreamEvent>;
         try {
-          handle = await this.dispatcher.stream(attempt.deployment.provider, this.payload(call, attempt, index), this.jobOptions(call, attempt));
+          handle = await this.dispatcher.stream(attempt.deployment, this.payload(call, attempt, index), this.jobOptions(call, attempt));
           // A client that hangs up while the call waits for its first chunk cancels it, queued or running.
           const cancel = () => void handle.cancel();
           hungUp?.addEventListener('abort', cancel, { once: true });
@@ -295,7 +294,7 @@ export class ChatService {
     return this.router.plan(
       call.request.model,
       (group) => mayUseModel(call.auth, group),
-      (deployment) => !providerRefusal(deployment.provider, call.request),
+      (deployment) => !deploymentRefusal(deployment, call.request),
     );
   }
 
