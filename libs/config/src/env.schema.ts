@@ -73,7 +73,8 @@ const gatewaySchema = baseSchema.extend({
 /** `WORKER_QUEUES=hosted_vllm:8,gpu2`: the backends a worker consumes, each with its concurrency where given. */
 const workerQueuesSchema = z.string().transform((text, ctx) => {
   const choices: Array<{ backend: string; concurrency?: number }> = [];
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
     const [backend, concurrency, ...rest] = entry.split(':').map((part) => part.trim());
     const count = concurrency === undefined ? undefined : Number(concurrency);
     if (!BACKEND_NAME.test(backend) || rest.length || (count !== undefined && !(Number.isInteger(count) && count >= 1))) {
@@ -84,7 +85,7 @@ const workerQueuesSchema = z.string().transform((text, ctx) => {
       choices.push(count === undefined ? { backend } : { backend, concurrency: count });
     }
   }
-  if (choices.length === 0) ctx.addIssue({ code: 'custom', message: 'names no backend (unset it to consume every backend of the worker\'s wire)' });
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'names no backend (unset it to consume every backend of the worker\'s wire)' });
   return choices;
 });
 

@@ -245,6 +245,56 @@ litellm_settings:
     });
   });
 
+  describe('providers, wires and backends', () => {
+    const entry = (model: string, info = '') => `model_list:\n  - model_name: m\n    litellm_params: {model: ${model}, api_base: "http://h:8000/v1"}\n${info}`;
+
+    it.each([
+      ['gpt-4o-mini', 'openai', 'openai', 'openai'],
+      ['hosted_vllm/llama', 'hosted_vllm', 'openai', 'hosted_vllm'],
+      ['lm_studio/qwen', 'lm_studio', 'openai', 'lm_studio'],
+      ['ollama_chat/llama3', 'ollama', 'ollama', 'ollama'],
+    ])('puts %s on its provider (%s), its wire (%s) and its provider\'s backend (%s)', (model, provider, wire, backend) => {
+      expect(load(entry(model)).deployments[0]).toMatchObject({ provider, wire, backend });
+    });
+
+    it('puts a deployment on a backend of its own with model_info.queue', () => {
+      expect(load(entry('openai/llama', '    model_info: {queue: gpu-a}\n')).deployments[0]).toMatchObject({ provider: 'openai', wire: 'openai', backend: 'gpu-a' });
+    });
+
+    it.each([
+      ['a queue name that cannot be a backend name', 'openai/x', '    model_info: {queue: "GPU A"}\n', 'model_list[0].model_info.queue: must be a backend name'],
+      ["the queue of another wire's provider", 'ollama/x', '    model_info: {queue: hosted_vllm}\n', 'model_list[0].model_info.queue: hosted_vllm is the queue of openai deployments; a ollama deployment is served by worker-ollama'],
+    ])('stops boot on %s', (_case, model, info, expected) => {
+      expect(problemsOf(() => load(entry(model, info))).join('\n')).toContain(expected);
+    });
+
+    it('stops boot on a backend that deployments of two wires name', () => {
+      const text = `${entry('openai/x', '    model_info: {queue: shared}\n')}  - model_name: n\n    litellm_params: {model: ollama/y}\n    model_info: {queue: shared}\n`;
+      expect(problemsOf(() => load(text))).toEqual(['config.yaml model_info.queue: backend shared is named by deployments served by worker-openai and worker-ollama; a queue is served by one kind of worker']);
+    });
+
+    it("applies provider_settings of the wire to a provider without a section of its own (openai's to hosted_vllm)", () => {
+      const text = `${entry('hosted_vllm/llama')}provider_settings:\n  openai: {rpm: 60}\n`;
+      expect(load(text).deployments[0].rpm).toBe(60);
+      expect(load(`${text}  hosted_vllm: {rpm: 5}\n`).deployments[0].rpm).toBe(5);
+    });
+
+    it('reads queue_settings per backend, os.environ/ references too', () => {
+      const text = `${entry('openai/x', '    model_info: {queue: gpu-a}\n')}queue_settings:\n  gpu-a: {concurrency: 2, max_queue_depth: os.environ/DEPTH}\n  ollama: {concurrency: 1}\n`;
+      const config = parseModelConfig(text, 'config.yaml', { env: { DEPTH: '30' }, needsSecretsOf: [] });
+      expect(config.defaults.queues).toEqual({ 'gpu-a': { concurrency: 2, max_queue_depth: 30 }, ollama: { concurrency: 1 } });
+      expect(config.ignoredSections).toEqual([]);
+    });
+
+    it.each([
+      ['a backend nothing rides', 'queue_settings:\n  gpu-b: {concurrency: 2}\n', 'config.yaml queue_settings.gpu-b: no deployment rides backend "gpu-b" (known: openai, hosted_vllm, lm_studio, ollama'],
+      ['a misspelt setting', 'queue_settings:\n  openai: {concurency: 2}\n', 'config.yaml queue_settings.openai: unknown field concurency (known: concurrency, max_queue_depth)'],
+      ['a concurrency of zero', 'queue_settings:\n  openai: {concurrency: 0}\n', 'config.yaml queue_settings.openai.concurrency:'],
+    ])('stops boot on queue_settings with %s, naming the field', (_case, text, expected) => {
+      expect(problemsOf(() => load(entry('openai/x') + text)).join('\n')).toContain(expected);
+    });
+  });
+
   it('reports sections it does not act on, and reads general_settings.master_key', () => {
     const text = `${TUTORIAL_CONFIG}general_settings:\n  master_key: os.environ/MY_MASTER\nlitellm_settings:\n  drop_params: true\n`;
     const config = load(text, { MY_MASTER: 'sk-from-env' });

@@ -45,3 +45,35 @@ describe('salt key shared by gateway and workers', () => {
     expect(WorkerConfig.load('ollama', { CONFIG_FILE, SALT_KEY: 'sk-salt', LITELLM_SALT_KEY: 'sk-litellm-salt' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-salt');
   });
 });
+
+describe('queues per backend', () => {
+  const configFile = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sy-config-')), 'config.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+  const CONFIG_FILE = configFile(`model_list:
+  - model_name: vllm
+    litellm_params: {model: hosted_vllm/llama, api_base: "http://gpu:8000/v1"}
+  - model_name: box
+    litellm_params: {model: openai/llama, api_base: "http://box:8000/v1"}
+    model_info: {queue: gpu-box}
+queue_settings:
+  hosted_vllm: {concurrency: 3, max_queue_depth: 40}
+`);
+
+  it('opens at the gateway the queues of every provider and of every backend config.yaml names, each with its depth', () => {
+    const gateway = GatewayConfig.load({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', MASTER_KEY: 'sk-1234', CONFIG_FILE });
+    expect(gateway.backends()).toEqual(['openai', 'hosted_vllm', 'lm_studio', 'ollama', 'gpu-box']);
+    expect(gateway.maxQueueDepth('hosted_vllm')).toBe(40);
+    expect(gateway.maxQueueDepth('openai')).toBe(1000);
+  });
+
+  it("gives a worker its wire's queues with their concurrency, or those WORKER_QUEUES lists", () => {
+    const worker = WorkerConfig.load('openai', { CONFIG_FILE, WORKER_CONCURRENCY: '16' }, { healthPort: 1, concurrency: 32 });
+    expect(worker.queues.map((q) => `${q.queue}:${q.concurrency}`)).toEqual(['chat-openai:16', 'chat-hosted_vllm:3', 'chat-lm_studio:16', 'chat-gpu-box:16']);
+    const pool = WorkerConfig.load('openai', { CONFIG_FILE, WORKER_QUEUES: 'gpu-box:2' }, { healthPort: 1, concurrency: 32 });
+    expect(pool.queues).toEqual([{ backend: 'gpu-box', queue: 'chat-gpu-box', concurrency: 2 }]);
+    expect(WorkerConfig.load('ollama', { CONFIG_FILE }, { healthPort: 1, concurrency: 4 }).queues).toEqual([{ backend: 'ollama', queue: 'chat-ollama', concurrency: 4 }]);
+  });
+});

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { type ChatCompletionChunk, type ChatCompletionRequest, SwitchyardError } from '@app/contracts';
 import { FakeOpenAIServer } from '../../../../test/fakes/fake-openai.server';
 import type { ChatCallContext } from '../chat-operation';
-import type { UpstreamTarget } from '../upstream-target';
+import { STANDARD_UPSTREAM, type UpstreamTarget } from '../upstream-target';
 import { UpstreamHttpClient } from '../http/upstream-http.client';
 import { OpenAIChatAdapter } from './openai-chat.adapter';
 
@@ -122,6 +122,23 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     const error = await failure(send.complete(deployment(), request(), context()));
     expect(error).toBeInstanceOf(SwitchyardError);
     expect(error).toMatchObject({ ...expected, message: 'openai upstream: upstream says no' });
+  });
+
+  it('names the provider it serves in its messages: an OpenAI-compatible server is not "openai"', async () => {
+    const vllm = new OpenAIChatAdapter(http, { name: 'hosted_vllm', upstream: STANDARD_UPSTREAM });
+    fake.failNext(1, 500, 'upstream says no');
+    const error = await failure(vllm.complete(vllm.prepare(deployment(), request(), false), context()));
+    expect(error).toMatchObject({ code: 'upstream_error', message: 'hosted_vllm upstream: upstream says no' });
+    fake.breakNextStream(1, 'gpu fell over');
+    const chunks = vllm.stream(vllm.prepare(deployment(), request(), true), context());
+    const streamError = await (async () => {
+      try {
+        for await (const _chunk of chunks);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(streamError).toMatchObject({ code: 'upstream_error', message: 'hosted_vllm upstream: gpu fell over' });
   });
 
   it('fails clearly when a 200 is not a chat completion', async () => {
