@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BACKEND_NAME, BACKEND_NAME_RULE } from '@app/contracts';
+import { PROVIDERS } from '@app/providers';
 import { ConfigError } from './config-error';
 
 const booleanFlag = z
@@ -19,7 +20,13 @@ const byteSize = z
   .toLowerCase()
   .regex(/^\d+(b|kb|mb)?$/, 'must be a size such as 512kb or 10mb');
 
+/** Each provider's key variable (`OPENAI_API_KEY`): read by the workers for deployments without `api_key`. */
+const providerKeys = Object.fromEntries(
+  PROVIDERS.flatMap((p) => (p.credentials.apiKeyEnv ? [[p.credentials.apiKeyEnv, z.string().optional()]] : [])),
+) as Record<string, z.ZodOptional<z.ZodString>>;
+
 const baseSchema = z.object({
+  ...providerKeys,
   HOST: z.string().default('0.0.0.0'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:.-]+$/).default('switchyard'),

@@ -1,4 +1,5 @@
-import type { Wire } from '@app/contracts';
+import { type Wire, queueName } from '@app/contracts';
+import { defaultBackendsOfWire } from '@app/providers';
 import { ConfigError } from './config-error';
 import { parseModelConfig } from './model-config.loader';
 import { maxQueueDepthOf, startWorkerHint, workerQueues } from './queue-plan';
@@ -22,23 +23,16 @@ const queuesOf = (wire: Wire, extra = '', env: Partial<Parameters<typeof workerQ
 
 describe('workerQueues', () => {
   it("consumes every backend of the worker's wire by default: each provider's, then those config.yaml names", () => {
-    expect(queuesOf('openai')).toEqual([
-      { backend: 'openai', queue: 'chat-openai', concurrency: 32 },
-      { backend: 'hosted_vllm', queue: 'chat-hosted_vllm', concurrency: 32 },
-      { backend: 'lm_studio', queue: 'chat-lm_studio', concurrency: 32 },
-      { backend: 'gpu-box', queue: 'chat-gpu-box', concurrency: 32 },
-    ]);
+    const defaults = defaultBackendsOfWire('openai');
+    expect(defaults).toEqual(expect.arrayContaining(['openai', 'hosted_vllm', 'lm_studio']));
+    expect(queuesOf('openai')).toEqual([...defaults, 'gpu-box'].map((backend) => ({ backend, queue: queueName(backend), concurrency: 32 })));
     expect(queuesOf('ollama', '', { WORKER_CONCURRENCY: 4 })).toEqual([{ backend: 'ollama', queue: 'chat-ollama', concurrency: 4 }]);
   });
 
   it('takes each queue its own concurrency: WORKER_QUEUES, then queue_settings, then WORKER_CONCURRENCY', () => {
     const settings = 'queue_settings:\n  hosted_vllm: {concurrency: 2}\n  gpu-box: {concurrency: 6}\n';
-    expect(queuesOf('openai', settings).map((q) => [q.backend, q.concurrency])).toEqual([
-      ['openai', 32],
-      ['hosted_vllm', 2],
-      ['lm_studio', 32],
-      ['gpu-box', 6],
-    ]);
+    const concurrency = Object.fromEntries(queuesOf('openai', settings).map((q) => [q.backend, q.concurrency]));
+    expect(concurrency).toMatchObject({ openai: 32, hosted_vllm: 2, lm_studio: 32, 'gpu-box': 6 });
     const narrowed = queuesOf('openai', settings, { WORKER_QUEUES: [{ backend: 'gpu-box', concurrency: 1 }, { backend: 'hosted_vllm' }, { backend: 'stored-only' }] });
     expect(narrowed).toEqual([
       { backend: 'gpu-box', queue: 'chat-gpu-box', concurrency: 1 },
