@@ -10,6 +10,8 @@ import { type RouterSettings, routerSettingsFrom } from './router-settings';
 
 /** Everything the gateway reads from its environment and config.yaml, validated once at boot. */
 export class GatewayConfig {
+  private readonly depths = new Map<string, number>();
+
   constructor(
     readonly env: GatewayEnv,
     /** The models of config.yaml. Models stored in the database are added by the gateway's catalog. */
@@ -28,7 +30,13 @@ export class GatewayConfig {
    * `queue_settings.<backend>`, then `provider_settings` of its provider (or wire), then MAX_QUEUE_DEPTH.
    */
   maxQueueDepth(backend: string): number {
-    return maxQueueDepthOf(backend, this.models.deployments(), this.defaults, this.env.MAX_QUEUE_DEPTH);
+    // Asked for every call: worked out once per backend (config.yaml does not change while the process runs).
+    let depth = this.depths.get(backend);
+    if (depth === undefined) {
+      depth = maxQueueDepthOf(backend, this.models.deployments(), this.defaults, this.env.MAX_QUEUE_DEPTH);
+      this.depths.set(backend, depth);
+    }
+    return depth;
   }
 
   /** The backends config.yaml knows (each provider's, and those `model_info.queue` names): their queues are opened at start. */
