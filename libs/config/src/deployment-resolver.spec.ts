@@ -50,6 +50,14 @@ describe('DeploymentResolver (worker side)', () => {
     expect(failure(() => ollama.resolve('db-1', spec(), 'team/gpt')).message).toContain('not in this worker');
     expect(failure(() => resolver(SALT).resolve('nope', undefined, 'x')).message).toContain('restart the workers');
   });
+  it('names the worker that serves a job of the other wire, and the queue it came on', () => {
+    const ollama = new DeploymentResolver('ollama', new ModelRegistry([]), { env: {} }, SALT);
+    const onItsOwn = spec({ model_info: { queue: 'gpu-x' } });
+    expect(failure(() => ollama.resolve('db-1', onItsOwn, 'team/gpt')).message).toBe(
+      'deployment db-1 of model "team/gpt" is not in this worker\'s wire (ollama): worker-openai serves it; the WORKER_QUEUES that names chat-gpu-x is on the wrong worker',
+    );
+  });
+
   it('opens sealed header values and a sealed api_base, and sends the headers', () => {
     const withHeaders = new SecretBox(SALT).sealParams({ model: 'gpt-4o', api_key: 'sk-upstream', api_base: 'http://u:pw@10.0.0.5:8000/v1', extra_headers: { 'X-Team': 'team-secret' } });
     const d = resolver(SALT).resolve('db-1', spec({ litellm_params: withHeaders }), 'team/gpt');

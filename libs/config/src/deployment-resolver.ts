@@ -60,10 +60,17 @@ export class DeploymentResolver {
 
   resolve(deploymentId: string, spec: DeploymentSpec | undefined, modelName: string): Deployment {
     const deployment = spec ? this.fromSpec(spec) : this.configured.deployment(deploymentId);
-    if (!deployment || deployment.wire !== this.wire) {
+    if (!deployment) {
       throw new SwitchyardError(
         'service_unavailable',
         `deployment ${deploymentId} of model "${modelName}" is not in this worker's config.yaml; restart the workers after changing it`,
+      );
+    }
+    if (deployment.wire !== this.wire) {
+      // A queue of its own (model_info.queue) consumed by a worker of the other wire (WORKER_QUEUES).
+      throw new SwitchyardError(
+        'service_unavailable',
+        `deployment ${deploymentId} of model "${modelName}" is not in this worker's wire (${this.wire}): worker-${deployment.wire} serves it; the WORKER_QUEUES that names chat-${deployment.backend} is on the wrong worker`,
       );
     }
     return deployment;
