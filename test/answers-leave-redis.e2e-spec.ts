@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { QUEUE_BY_PROVIDER, Provider } from '@app/contracts';
+import { queueName } from '@app/contracts';
 import { RETENTION } from '@app/queue';
 import { MASTER_KEY, type Stack, TEST_REDIS_URL, call, eventually, fakeEnv, startFakes, startStack, tutorialConfig } from '@test/support';
 
@@ -113,7 +113,7 @@ describe('answers do not stay in Redis', () => {
     }
 
     // Every job has ended (hung-up ones too) before Redis is looked at.
-    const queues = MODELS.map((_, i) => new Queue(QUEUE_BY_PROVIDER[[Provider.OpenAI, Provider.Ollama][i]], { connection: redis, prefix: stack.prefix, skipMetasUpdate: true }));
+    const queues = MODELS.map((_, i) => new Queue(queueName(['openai', 'ollama'][i]), { connection: redis, prefix: stack.prefix, skipMetasUpdate: true }));
     const busy = await eventually(
       async () => (await Promise.all(queues.map((q) => q.getJobCounts('active', 'wait', 'delayed', 'prioritized')))).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0),
       (n) => n === 0,

@@ -1,4 +1,3 @@
-import { Provider } from '@app/contracts';
 import { type AppProcess, type Stack, call, eventually, fakeEnv, generateKey, scrape, sleep, sseEvents, startAppProcess, startFakes, startStack, tutorialConfig, valueOf } from '@test/support';
 
 // USD per token, in and out, for every model below: a row's spend is its total tokens / 1000.
@@ -79,7 +78,7 @@ describe('every call is billed for what it delivered', () => {
       PRICED('priced-short', 'ollama/llama3.2', `, api_base: "${fakes.ollama.origin}", stream_timeout: 1`) +
       PRICED('priced-openai', 'gpt-4o-mini', ', api_key: os.environ/OPENAI_API_KEY, stream_timeout: 3');
     // The OpenAI worker runs as a process of its own, so a test can kill it mid-answer.
-    stack = await startStack({ config: tutorialConfig(fakes.ollama, extra), env: fakeEnv(fakes.openai), workers: [Provider.Ollama] });
+    stack = await startStack({ config: tutorialConfig(fakes.ollama, extra), env: fakeEnv(fakes.openai), workers: ['ollama'] });
     openaiWorker = await startAppProcess('worker-openai', stack.env);
     ({ key, token } = await generateKey(stack.url, { key_alias: 'billed' }));
   }, 90_000);

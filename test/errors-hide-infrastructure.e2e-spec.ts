@@ -1,4 +1,3 @@
-import { Provider } from '@app/contracts';
 import { ADMIN_DATABASE_URL, type AppProcess, HELLO, type Stack, TEST_REDIS_URL, TcpProxy, call, eventually, fakeEnv, freePort, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
 
 type Answer = Awaited<ReturnType<typeof call>>;
@@ -46,7 +45,7 @@ describe('errors never show infrastructure', () => {
     const unreachable = `  - model_name: unreachable\n    litellm_params:\n      model: ollama/llama3.2\n      api_base: "http://127.0.0.1:${closedPort}"\n      num_retries: 0\n`;
     await Promise.all([postgres.start(), redis.start()]);
     // The Ollama worker and a second gateway run as processes of their own, so their logs can be read.
-    stack = await startStack({ config: tutorialConfig(fakes.ollama, unreachable), env: fakeEnv(fakes.openai), workers: [Provider.OpenAI] });
+    stack = await startStack({ config: tutorialConfig(fakes.ollama, unreachable), env: fakeEnv(fakes.openai), workers: ['openai'] });
     const logs = { LOG_LEVEL: 'warn', LOG_FORMAT: 'json' };
     const database = new URL(stack.databaseUrl);
     database.port = String(postgres.port);

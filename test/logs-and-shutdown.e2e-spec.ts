@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { Provider, QUEUE_BY_PROVIDER } from '@app/contracts';
+import { queueName } from '@app/contracts';
 import { createWorkerApp } from '@app/queue';
 import { type AppProcess, MASTER_KEY, type Stack, TEST_REDIS_URL, UPSTREAM_OPENAI_KEY, call, eventually, fakeEnv, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
 import { WORKER_OPENAI_DEFAULTS } from '../apps/worker-openai/src/main';
@@ -113,7 +113,7 @@ describe('logs and shutdown of real processes', () => {
     expect(lines.find((l) => String(l.route).includes('regenerate'))).toMatchObject({ route: '/key/:key/regenerate', status: 200 });
 
     // The worker logs the call's job id: the client's request id and a suffix of its own.
-    const ofThisCall = (l: { reqId?: unknown }) => typeof l.reqId === 'string' && l.reqId.startsWith('log-check-1.');
+    const ofThisCall = (l: { callId?: unknown }) => typeof l.callId === 'string' && l.callId.startsWith('log-check-1.');
     const workerLines = await eventually(async () => jsonLines(worker), (all) => all.some(ofThisCall), 5000);
     expect(workerLines.find(ofThisCall)).toMatchObject({ level: 'debug', outcome: 'completed', model: MODEL, provider: 'openai' });
 
@@ -196,13 +196,13 @@ describe('logs and shutdown of real processes', () => {
     expect(at - signalledAt).toBeLessThan(10_000);
     expect(await eventually(async () => fakes.openai.closedEarly, (n) => n === 1, 2000, 20)).toBe(1);
     // Back in the queue at once, not left active until its lock expires.
-    const queue = new Queue(QUEUE_BY_PROVIDER[Provider.OpenAI], { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    const queue = new Queue(queueName('openai'), { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
     const waiting = await queue.getJobs(['wait']);
     await queue.close();
     expect(waiting.map((job) => job.id)).toEqual([expect.stringMatching(/^grace-too-short-1\./)]);
 
     release();
-    const { app: rescuer } = await createWorkerApp(Provider.OpenAI, WORKER_OPENAI_DEFAULTS, stack.env, (c) => WorkerOpenAIModule.forRoot(c));
+    const { app: rescuer } = await createWorkerApp('openai', WORKER_OPENAI_DEFAULTS, stack.env, (c) => WorkerOpenAIModule.forRoot(c));
     inProcess.push(rescuer);
     await rescuer.init();
     const res = await answer;

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { Provider } from '@app/contracts';
 import { createWorkerApp } from '@app/queue';
 import { FakeOllamaServer, HELLO, type Sample, type Stack, call, eventually, fakeEnv, parseMetrics, scrape, startFakes, startStack, tutorialConfig, valueOf } from '@test/support';
 import { WORKER_OLLAMA_DEFAULTS } from '../apps/worker-ollama/src/main';
@@ -41,8 +40,8 @@ describe('metrics', () => {
       '',
     ].join('\n');
     stack = await startStack({ config: tutorialConfig(fakes.ollama, extra), env: fakeEnv(fakes.openai) });
-    openaiWorker = stack.workerUrls.get(Provider.OpenAI)!;
-    ollamaWorker = stack.workerUrls.get(Provider.Ollama)!;
+    openaiWorker = stack.workerUrls.get('openai')!;
+    ollamaWorker = stack.workerUrls.get('ollama')!;
   });
   afterAll(async () => {
     await stack?.close();
@@ -188,7 +187,7 @@ describe('metrics', () => {
 
     beforeAll(async () => {
       gateway = await stack.startGateway({ METRICS_KEY });
-      ({ app: worker } = await createWorkerApp(Provider.Ollama, WORKER_OLLAMA_DEFAULTS, { ...stack.env, METRICS_KEY }, (c) => WorkerOllamaModule.forRoot(c)));
+      ({ app: worker } = await createWorkerApp('ollama', WORKER_OLLAMA_DEFAULTS, { ...stack.env, METRICS_KEY }, (c) => WorkerOllamaModule.forRoot(c)));
       await worker.listen(0, '127.0.0.1');
       workerUrl = (await worker.getUrl()).replace('[::1]', '127.0.0.1');
     });

@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { Provider } from '@app/contracts';
 import { ConfigError } from '@app/config';
 import { MIGRATIONS } from '@app/database';
 import { createWorkerApp } from '@app/queue';
@@ -101,7 +100,7 @@ describe('when a dependency goes away', () => {
   describe('no worker for a provider', () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack({ config: tutorialConfig(fakes.ollama), env: fakeEnv(fakes.openai), workers: [Provider.OpenAI] });
+      stack = await startStack({ config: tutorialConfig(fakes.ollama), env: fakeEnv(fakes.openai), workers: ['openai'] });
     });
     afterAll(() => stack?.close());
 
@@ -154,7 +153,7 @@ describe('deadlines and shutdown', () => {
     fakes.ollama.delayMs = 800;
     const inFlight = call(stack.url, '/v1/chat/completions', { body: HELLO });
     await eventually(async () => fakes.ollama.inFlight, (n) => n === 1, 2000);
-    const worker = stack.workers.get(Provider.Ollama)!;
+    const worker = stack.workers.get('ollama')!;
     await worker.close();
     const res = await inFlight;
     expect(res.status).toBe(200);
@@ -224,7 +223,7 @@ describe('boot with a bad setting', () => {
   });
 
   it('worker-openai stops when the config needs OPENAI_API_KEY and it is not set', async () => {
-    const error = await createWorkerApp(Provider.OpenAI, WORKER_OPENAI_DEFAULTS, { CONFIG_FILE: 'config.example.yaml' }, (c) => WorkerOpenAIModule.forRoot(c)).catch((e) => e);
+    const error = await createWorkerApp('openai', WORKER_OPENAI_DEFAULTS, { CONFIG_FILE: 'config.example.yaml' }, (c) => WorkerOpenAIModule.forRoot(c)).catch((e) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('environment variable OPENAI_API_KEY is not set');
   });

@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { Provider } from '@app/contracts';
 import { HELLO, type Stack, ThrowawayPostgres, ThrowawayRedis, call, eventually, fakeEnv, generateKey, startFakes, startStack, tutorialConfig } from '@test/support';
 
 const OPENAI = { ...HELLO, model: 'openai/gpt-4o-mini' };
@@ -69,7 +68,7 @@ describe('restarts of the servers underneath', () => {
     beforeAll(async () => {
       postgres = await ThrowawayPostgres.start();
       databaseUrl = await postgres.createDatabase('switchyard_restart');
-      stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), DATABASE_URL: databaseUrl }, workers: [Provider.OpenAI] });
+      stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), DATABASE_URL: databaseUrl }, workers: ['openai'] });
     }, 60_000);
     afterAll(async () => {
       await stack?.close();

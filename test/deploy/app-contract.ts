@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { type EnvSource, parseGatewayEnv, parseWorkerEnv } from '@app/config';
-import { Provider } from '@app/contracts';
+import type { Wire } from '@app/contracts';
 import { HealthController } from '../../apps/gateway/src/health/health.controller';
 import { WORKER_OLLAMA_DEFAULTS } from '../../apps/worker-ollama/src/main';
 import { WORKER_OPENAI_DEFAULTS } from '../../apps/worker-openai/src/main';
@@ -19,9 +19,10 @@ export const ROOT = resolve(__dirname, '../..');
 export type AppName = 'gateway' | 'worker-openai' | 'worker-ollama';
 export const APPS: readonly AppName[] = ['gateway', 'worker-openai', 'worker-ollama'];
 
-export const WORKER_PROVIDER: Record<Exclude<AppName, 'gateway'>, Provider> = {
-  'worker-openai': Provider.OpenAI,
-  'worker-ollama': Provider.Ollama,
+/** The wire each worker app speaks. */
+export const WORKER_WIRE: Record<Exclude<AppName, 'gateway'>, Wire> = {
+  'worker-openai': 'openai',
+  'worker-ollama': 'ollama',
 };
 const WORKER_DEFAULTS = { 'worker-openai': WORKER_OPENAI_DEFAULTS, 'worker-ollama': WORKER_OLLAMA_DEFAULTS };
 

@@ -6,10 +6,11 @@ import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { type EnvSource, GatewayConfig, WorkerConfig } from '@app/config';
-import { ChatQueue, QUEUE_BY_PROVIDER } from '@app/contracts';
+import { queueName } from '@app/contracts';
+import { defaultBackendsOfWire } from '@app/providers';
 import { chatJobOptions } from '@app/queue';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
-import { APPS, type AppName, ROOT, WORKER_PROVIDER, defaultPort, entryFiles, healthPaths, parseAppEnv, readText, unreadVariables } from './app-contract';
+import { APPS, type AppName, ROOT, WORKER_WIRE, defaultPort, entryFiles, healthPaths, parseAppEnv, readText, unreadVariables } from './app-contract';
 
 // Manifests are untyped YAML; the checks below say what they expect of each field.
 type K8s = any;
@@ -89,6 +90,23 @@ function quantity(value: string | number): number {
   return Number(match[1]) * unit;
 }
 
+/** The app's settings as its pods load them: their environment and the config.yaml mounted for them. */
+function loadedConfig(app: AppName) {
+  const env = containerEnv(app);
+  const configFile = String(parseAppEnv(app, env).CONFIG_FILE);
+  const mount = container(app).volumeMounts.find((m: K8s) => m.mountPath === posix.dirname(configFile));
+  const volume = podSpec(app).volumes.find((v: K8s) => v.name === mount?.name);
+  const text = find(base.objects, 'ConfigMap', volume.configMap.name).data[posix.basename(configFile)];
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-k8s-'));
+  try {
+    writeFileSync(join(dir, 'config.yaml'), text);
+    const local = { ...env, CONFIG_FILE: join(dir, 'config.yaml') };
+    return app === 'gateway' ? GatewayConfig.load(local) : WorkerConfig.load(WORKER_WIRE[app], local, { healthPort: 0, concurrency: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
@@ -153,17 +171,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       const configFile = String(settings.CONFIG_FILE);
       const mount = container(app).volumeMounts.find((m: K8s) => m.mountPath === posix.dirname(configFile));
       expect(mount?.readOnly).toBe(true);
-      const volume = podSpec(app).volumes.find((v: K8s) => v.name === mount.name);
-      const text = find(base.objects, 'ConfigMap', volume.configMap.name).data[posix.basename(configFile)];
-      const dir = mkdtempSync(join(tmpdir(), 'switchyard-k8s-'));
-      try {
-        writeFileSync(join(dir, 'config.yaml'), text);
-        const local = { ...env, CONFIG_FILE: join(dir, 'config.yaml') };
-        const models = app === 'gateway' ? GatewayConfig.load(local).models : WorkerConfig.load(WORKER_PROVIDER[app], local, { healthPort: 0, concurrency: 1 }).models;
-        expect(models.deployments().length).toBeGreaterThan(0);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      expect(loadedConfig(app).models.deployments().length).toBeGreaterThan(0);
     });
 
     it('has CPU and memory requests and limits', () => {
@@ -240,20 +248,20 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
 
   describe('components/keda', () => {
     const scaledObject = (app: AppName) => find(components.keda.objects, 'ScaledObject', app);
-    /** The BullMQ lists of the worker's queue, under the QUEUE_PREFIX its pods get. */
-    const expectedKeys = (app: Exclude<AppName, 'gateway'>) => {
+    /** Each queue the worker's pods consume (its default pool), with its concurrency and its BullMQ lists under the pods' QUEUE_PREFIX. */
+    const consumed = (app: Exclude<AppName, 'gateway'>) => {
       const prefix = String(parseAppEnv(app, containerEnv(app)).QUEUE_PREFIX);
-      const queue = QUEUE_BY_PROVIDER[WORKER_PROVIDER[app]];
-      return { wait: `${prefix}:${queue}:wait`, active: `${prefix}:${queue}:active` };
+      return (loadedConfig(app) as WorkerConfig).queues.map((q) => ({ ...q, wait: `${prefix}:${q.queue}:wait`, active: `${prefix}:${q.queue}:active` }));
     };
 
-    it.each(WORKERS)('scales %s on the wait and active lists of its queue, as its pods reach Redis', (app) => {
+    it.each(WORKERS)('scales %s on the wait and active lists of every queue it consumes, as its pods reach Redis', (app) => {
       const so = scaledObject(app);
       expect(so.spec.scaleTargetRef.name).toBe(deployment(app).metadata.name);
-      expect(so.spec.triggers.map((t: K8s) => t.type)).toEqual(['redis', 'redis']);
-      const keys = expectedKeys(app);
-      expect(so.spec.triggers.map((t: K8s) => t.metadata.listName).sort()).toEqual([keys.active, keys.wait]);
-      expect(Object.values(ChatQueue)).toContain(keys.wait.split(':').at(-2));
+      const queues = consumed(app);
+      // The default pool: every backend of the worker's wire.
+      expect(queues.map((q) => q.queue)).toEqual(defaultBackendsOfWire(WORKER_WIRE[app]).map(queueName));
+      expect(so.spec.triggers.map((t: K8s) => t.type)).toEqual(queues.flatMap(() => ['redis', 'redis']));
+      expect(so.spec.triggers.map((t: K8s) => t.metadata.listName).sort()).toEqual(queues.flatMap((q) => [q.active, q.wait]).sort());
       const redis = new URL(String(containerEnv(app).REDIS_URL));
       for (const trigger of so.spec.triggers) expect(trigger.metadata.address).toBe(`${redis.hostname}:${redis.port || 6379}`);
     });
@@ -262,8 +270,10 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       const so = scaledObject(app);
       expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
       expect(so.spec.maxReplicaCount).toBeGreaterThanOrEqual(so.spec.minReplicaCount);
-      const active = so.spec.triggers.find((t: K8s) => t.metadata.listName === expectedKeys(app).active);
-      expect(Number(active.metadata.listLength)).toBeLessThanOrEqual(Number(parseAppEnv(app, containerEnv(app)).WORKER_CONCURRENCY));
+      for (const queue of consumed(app)) {
+        const active = so.spec.triggers.find((t: K8s) => t.metadata.listName === queue.active);
+        expect(Number(active.metadata.listLength)).toBeLessThanOrEqual(queue.concurrency);
+      }
     });
 
     it('names in docs/deploy.md the same Redis keys and targets the ScaledObjects use', () => {
@@ -289,14 +299,13 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
         connection.disconnect();
       });
 
-      it.each(WORKERS)('%s: a queued call is in the wait list, a running one in the active list', async (app) => {
+      it.each(WORKERS.flatMap((app) => consumed(app).map((q) => [app, q.queue] as const)))('%s, %s: a queued call is in the wait list, a running one in the active list', async (app, queueName) => {
         // The apps accept the prefix (QUEUE_PREFIX allows `{}`), and the manifests' keys carry it over.
         expect(parseAppEnv(app, { QUEUE_PREFIX: prefix }).QUEUE_PREFIX).toBe(prefix);
         const manifestPrefix = String(parseAppEnv(app, containerEnv(app)).QUEUE_PREFIX);
         const [wait, active] = ['wait', 'active'].map((list) =>
-          scaledObject(app).spec.triggers.map((t: K8s) => String(t.metadata.listName)).find((k: string) => k.endsWith(`:${list}`))!.replace(`${manifestPrefix}:`, `${prefix}:`),
+          scaledObject(app).spec.triggers.map((t: K8s) => String(t.metadata.listName)).find((k: string) => k === `${manifestPrefix}:${queueName}:${list}`)!.replace(`${manifestPrefix}:`, `${prefix}:`),
         );
-        const queueName = QUEUE_BY_PROVIDER[WORKER_PROVIDER[app]];
         const queue = new Queue(queueName, { connection, prefix });
         let release!: () => void;
         const released = new Promise<void>((r) => (release = r));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { Provider } from '@app/contracts';
+import type { Wire } from '@app/contracts';
 import type { EnvSource } from '@app/config';
 import { createTestDatabase } from './test-database';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from './test-redis';
@@ -15,15 +15,15 @@ export interface StackOptions {
   /** Extra environment for every app (e.g. OPENAI_API_KEY). */
   env?: EnvSource;
   /** Which workers to start; default both. */
-  workers?: Provider[];
+  workers?: Wire[];
 }
 
 export interface Stack {
   url: string;
   env: EnvSource;
   gateway: INestApplication;
-  workers: Map<Provider, INestApplication>;
-  workerUrls: Map<Provider, string>;
+  workers: Map<Wire, INestApplication>;
+  workerUrls: Map<Wire, string>;
   configFile: string;
   databaseUrl: string;
   prefix: string;
@@ -60,8 +60,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...options.env,
   };
   const apps: INestApplication[] = [];
-  const workers = new Map<Provider, INestApplication>();
-  const workerUrls = new Map<Provider, string>();
+  const workers = new Map<Wire, INestApplication>();
+  const workerUrls = new Map<Wire, string>();
 
   const teardown = async () => {
     for (const app of apps.reverse()) await app.close().catch(() => undefined);
@@ -76,13 +76,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    for (const provider of options.workers ?? [Provider.OpenAI, Provider.Ollama]) {
+    for (const wire of options.workers ?? (['openai', 'ollama'] as const)) {
       const { app } =
-        provider === Provider.OpenAI
-          ? await createWorkerApp(provider, WORKER_OPENAI_DEFAULTS, env, (c) => WorkerOpenAIModule.forRoot(c))
-          : await createWorkerApp(provider, WORKER_OLLAMA_DEFAULTS, env, (c) => WorkerOllamaModule.forRoot(c));
-      workers.set(provider, app);
-      workerUrls.set(provider, await listen(app));
+        wire === 'openai'
+          ? await createWorkerApp(wire, WORKER_OPENAI_DEFAULTS, env, (c) => WorkerOpenAIModule.forRoot(c))
+          : await createWorkerApp(wire, WORKER_OLLAMA_DEFAULTS, env, (c) => WorkerOllamaModule.forRoot(c));
+      workers.set(wire, app);
+      workerUrls.set(wire, await listen(app));
     }
     const startGateway = async (extraEnv: EnvSource = {}) => {
       const { app } = await createGatewayApp({ ...env, ...extraEnv });

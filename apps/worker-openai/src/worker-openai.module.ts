@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { WorkerConfig } from '@app/config';
-import { ChatWorkerModule } from '@app/queue';
-import { OpenAIChatProcessor } from './openai-chat.processor';
+import { WorkerModule } from '@app/queue';
 
+/** worker-openai: consumes the queues of every openai-wire backend; the provider registry supplies the operations. */
 @Module({})
 export class WorkerOpenAIModule {
   static forRoot(config: WorkerConfig): DynamicModule {
-    return { module: WorkerOpenAIModule, imports: [ChatWorkerModule.register(config, OpenAIChatProcessor)] };
+    return { module: WorkerOpenAIModule, imports: [WorkerModule.register(config)] };
   }
 }

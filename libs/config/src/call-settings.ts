@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Provider } from '@app/contracts';
+import type { Wire } from '@app/contracts';
+import { PROVIDERS } from '@app/providers';
 import { routingFieldsSchema } from './router-settings';
 
 const seconds = z.coerce.number().positive();
@@ -18,16 +19,30 @@ export const deploymentLimitsSchema = z.object({
 });
 export type DeploymentLimitFields = z.infer<typeof deploymentLimitsSchema>;
 
+const queueDepth = z.coerce.number().int().min(0);
+
 /**
- * `provider_settings.<provider>`: defaults for every deployment of that provider, plus the
- * queue depth. Switchyard's own section, so an unknown field stops boot instead of a typo
- * being ignored.
+ * `provider_settings.<provider>`: defaults for every deployment of that provider (or, for a
+ * provider without its own section, of its wire: `openai` covers hosted_vllm), plus the queue
+ * depth. Switchyard's own section, so an unknown field stops boot instead of a typo being ignored.
  */
-const providerSettingsSchema = deploymentLimitsSchema.extend({ max_queue_depth: z.coerce.number().int().min(0).optional() }).strict();
+const providerSettingsSchema = deploymentLimitsSchema.extend({ max_queue_depth: queueDepth.optional() }).strict();
+
+/** The names `provider_settings` takes: every registry provider (each wire is also a provider's name). */
+export const PROVIDER_SETTINGS_NAMES: readonly string[] = PROVIDERS.map((p) => p.name);
 
 export const providerSettingsSectionSchema = z.strictObject(
-  Object.fromEntries(Object.values(Provider).map((p) => [p, providerSettingsSchema.optional()])) as Record<Provider, z.ZodOptional<typeof providerSettingsSchema>>,
+  Object.fromEntries(PROVIDER_SETTINGS_NAMES.map((p) => [p, providerSettingsSchema.optional()])),
 );
+
+/**
+ * `queue_settings.<backend>`: how many calls of that backend one worker runs at once, and how
+ * many its queue may hold. Switchyard's own section; which backend names it takes is checked
+ * against the model list ({@link checkQueueSettingsNames}).
+ */
+const queueSettingsSchema = z.strictObject({ concurrency: z.coerce.number().int().positive().optional(), max_queue_depth: queueDepth.optional() });
+export const queueSettingsSectionSchema = z.record(z.string(), queueSettingsSchema);
+export type QueueSettings = z.infer<typeof queueSettingsSchema>;
 
 /** The `router_settings` fields Switchyard reads; LiteLLM has many more, reported as not used. */
 export const routerSettingsSchema = z.looseObject({
@@ -48,12 +63,19 @@ export type ProviderSettings = z.infer<typeof providerSettingsSchema>;
 
 /** Everything in config.yaml outside `model_list` that sets defaults for calls. */
 export interface CallDefaults {
-  providers: Partial<Record<Provider, ProviderSettings>>;
+  providers: Partial<Record<string, ProviderSettings>>;
+  /** `queue_settings`: per backend. */
+  queues: Partial<Record<string, QueueSettings>>;
   router: z.infer<typeof routerSettingsSchema>;
   litellm: z.infer<typeof litellmSettingsSchema>;
 }
 
-export const NO_CALL_DEFAULTS: CallDefaults = { providers: {}, router: {}, litellm: {} };
+export const NO_CALL_DEFAULTS: CallDefaults = { providers: {}, queues: {}, router: {}, litellm: {} };
+
+/** A provider's `provider_settings` section, else its wire's (`openai` for hosted_vllm), else none. */
+export function providerSettingsOf(defaults: CallDefaults, provider: string, wire: Wire): ProviderSettings | undefined {
+  return defaults.providers[provider] ?? defaults.providers[wire];
+}
 
 /** A deployment's limits and timings after defaults; unset means "no limit" or, for timeouts and retries, the process default. */
 export interface CallSettings {
@@ -69,12 +91,12 @@ export interface CallSettings {
 
 /**
  * Applies defaults, most specific first: the deployment's `litellm_params`, then
- * `provider_settings.<provider>`, then `router_settings`, then `litellm_settings`. A stream's
+ * `provider_settings.<provider>` (else `<wire>`), then `router_settings`, then `litellm_settings`. A stream's
  * deadline is the first level's `stream_timeout`, else that level's `timeout`, so a
  * deployment's own `timeout` beats a global `stream_timeout`.
  */
-export function resolveCallSettings(own: DeploymentLimitFields, provider: Provider, defaults: CallDefaults): CallSettings {
-  const ps = defaults.providers[provider] ?? {};
+export function resolveCallSettings(own: DeploymentLimitFields, provider: { name: string; wire: Wire }, defaults: CallDefaults): CallSettings {
+  const ps = providerSettingsOf(defaults, provider.name, provider.wire) ?? {};
   const rs = defaults.router;
   const ls = defaults.litellm;
   const ms = (s: number | undefined) => (s === undefined ? undefined : Math.round(s * 1000));

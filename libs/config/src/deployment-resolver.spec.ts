@@ -1,4 +1,4 @@
-import { type DeploymentSpec, Provider, SwitchyardError } from '@app/contracts';
+import { type DeploymentSpec, SwitchyardError } from '@app/contracts';
 import { DeploymentResolver, storedDeployment } from './deployment-resolver';
 import { ModelRegistry } from './model-registry';
 import { SecretBox } from './secret-box';
@@ -6,7 +6,7 @@ import { SecretBox } from './secret-box';
 const SALT = 'sk-salt';
 const sealed = new SecretBox(SALT).sealParams({ model: 'openai/gpt-4o', api_key: 'sk-upstream', api_base: 'http://10.0.0.5:8000/v1' });
 const spec = (fields: Partial<DeploymentSpec> = {}): DeploymentSpec => ({ id: 'db-1', version: 'v1', model_name: 'team/gpt', litellm_params: sealed, model_info: {}, ...fields });
-const resolver = (saltKey: string | undefined, env: Record<string, string> = {}) => new DeploymentResolver(Provider.OpenAI, new ModelRegistry([]), { env }, saltKey);
+const resolver = (saltKey: string | undefined, env: Record<string, string> = {}) => new DeploymentResolver('openai', new ModelRegistry([]), { env }, saltKey);
 
 function failure(run: () => unknown): SwitchyardError {
   try {
@@ -46,10 +46,18 @@ describe('DeploymentResolver (worker side)', () => {
   });
 
   it('refuses a job for another provider or an id it does not know', () => {
-    const ollama = new DeploymentResolver(Provider.Ollama, new ModelRegistry([]), { env: {} }, SALT);
+    const ollama = new DeploymentResolver('ollama', new ModelRegistry([]), { env: {} }, SALT);
     expect(failure(() => ollama.resolve('db-1', spec(), 'team/gpt')).message).toContain('not in this worker');
     expect(failure(() => resolver(SALT).resolve('nope', undefined, 'x')).message).toContain('restart the workers');
   });
+  it('names the worker that serves a job of the other wire, and the queue it came on', () => {
+    const ollama = new DeploymentResolver('ollama', new ModelRegistry([]), { env: {} }, SALT);
+    const onItsOwn = spec({ model_info: { queue: 'gpu-x' } });
+    expect(failure(() => ollama.resolve('db-1', onItsOwn, 'team/gpt')).message).toBe(
+      'deployment db-1 of model "team/gpt" is not in this worker\'s wire (ollama): worker-openai serves it; the WORKER_QUEUES that names chat-gpu-x is on the wrong worker',
+    );
+  });
+
   it('opens sealed header values and a sealed api_base, and sends the headers', () => {
     const withHeaders = new SecretBox(SALT).sealParams({ model: 'gpt-4o', api_key: 'sk-upstream', api_base: 'http://u:pw@10.0.0.5:8000/v1', extra_headers: { 'X-Team': 'team-secret' } });
     const d = resolver(SALT).resolve('db-1', spec({ litellm_params: withHeaders }), 'team/gpt');
@@ -63,7 +71,7 @@ describe('storedDeployment (gateway side)', () => {
   it('routes a stored model without its secrets', () => {
     const { deployment, problems } = storedDeployment(spec(), { env: {} }, new SecretBox(SALT));
     expect(problems).toEqual([]);
-    expect(deployment).toMatchObject({ id: 'db-1', modelName: 'team/gpt', provider: Provider.OpenAI });
+    expect(deployment).toMatchObject({ id: 'db-1', modelName: 'team/gpt', provider: 'openai' });
     expect(deployment!.apiKey).toBeUndefined();
   });
 

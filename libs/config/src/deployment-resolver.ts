@@ -1,8 +1,8 @@
-import { type DeploymentSpec, type Provider, SwitchyardError } from '@app/contracts';
+import { type DeploymentSpec, SwitchyardError, type Wire } from '@app/contracts';
 import type { CallDefaults } from './call-settings';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
-import { parseModelEntry } from './model-config.loader';
+import { parseModelEntry } from './model-entry';
 import type { ModelRegistry } from './model-registry';
 import { SecretBox, containsSealed } from './secret-box';
 
@@ -50,7 +50,7 @@ export class DeploymentResolver {
   private readonly stored = new Map<string, Deployment>();
 
   constructor(
-    private readonly provider: Provider,
+    private readonly wire: Wire,
     private readonly configured: ModelRegistry,
     private readonly context: StoredModelContext,
     saltKey: string | undefined,
@@ -60,10 +60,17 @@ export class DeploymentResolver {
 
   resolve(deploymentId: string, spec: DeploymentSpec | undefined, modelName: string): Deployment {
     const deployment = spec ? this.fromSpec(spec) : this.configured.deployment(deploymentId);
-    if (!deployment || deployment.provider !== this.provider) {
+    if (!deployment) {
       throw new SwitchyardError(
         'service_unavailable',
         `deployment ${deploymentId} of model "${modelName}" is not in this worker's config.yaml; restart the workers after changing it`,
+      );
+    }
+    if (deployment.wire !== this.wire) {
+      // A queue of its own (model_info.queue) consumed by a worker of the other wire (WORKER_QUEUES).
+      throw new SwitchyardError(
+        'service_unavailable',
+        `deployment ${deploymentId} of model "${modelName}" is not in this worker's wire (${this.wire}): worker-${deployment.wire} serves it; the WORKER_QUEUES that names chat-${deployment.backend} is on the wrong worker`,
       );
     }
     return deployment;
@@ -81,18 +88,18 @@ export class DeploymentResolver {
 
   private parse(spec: DeploymentSpec): Deployment {
     if (containsSealed(spec.litellm_params) && !this.box) {
-      throw new SwitchyardError('service_unavailable', `worker-${this.provider} cannot open the credentials of model "${spec.model_name}": set SALT_KEY (or LITELLM_SALT_KEY, or LITELLM_MASTER_KEY) to the gateway's value`);
+      throw new SwitchyardError('service_unavailable', `worker-${this.wire} cannot open the credentials of model "${spec.model_name}": set SALT_KEY (or LITELLM_SALT_KEY, or LITELLM_MASTER_KEY) to the gateway's value`);
     }
     let params: Record<string, unknown>;
     try {
       params = this.box ? this.box.openParams(spec.litellm_params) : spec.litellm_params;
     } catch {
-      throw new SwitchyardError('service_unavailable', `worker-${this.provider} cannot open the credentials of model "${spec.model_name}": its SALT_KEY differs from the gateway's`);
+      throw new SwitchyardError('service_unavailable', `worker-${this.wire} cannot open the credentials of model "${spec.model_name}": its SALT_KEY differs from the gateway's`);
     }
-    const { deployment, problems } = parseModelEntry(entryOf(spec, params), storedModelSource(spec.id), { ...this.context, needsSecretsOf: [this.provider] });
+    const { deployment, problems } = parseModelEntry(entryOf(spec, params), storedModelSource(spec.id), { ...this.context, needsSecretsOf: [this.wire] });
     if (!deployment) {
       const detail = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-      throw new SwitchyardError('service_unavailable', `model "${spec.model_name}" cannot be served by worker-${this.provider}: ${detail}`);
+      throw new SwitchyardError('service_unavailable', `model "${spec.model_name}" cannot be served by worker-${this.wire}: ${detail}`);
     }
     return deployment;
   }

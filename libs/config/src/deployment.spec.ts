@@ -1,4 +1,3 @@
-import { Provider } from '@app/contracts';
 import { modelInfoView } from './deployment';
 import { parseModelConfig } from './model-config.loader';
 
@@ -23,7 +22,7 @@ const CONFIG = `model_list:
 
 describe('modelInfoView', () => {
   // The worker's deployment holds every credential; the view must show none of them.
-  const [d] = parseModelConfig(CONFIG, 'config.yaml', { env: ENV, needsSecretsOf: [Provider.OpenAI] }).deployments;
+  const [d] = parseModelConfig(CONFIG, 'config.yaml', { env: ENV, needsSecretsOf: ['openai'] }).deployments;
   const secrets = ['sk-team-key', 'sk-master-key', 'dbpass', 'proxy-pass', 'query-secret', 'literal-client-secret', 'header-secret', 'team-header', 'doc-pass', 'doc-token', 'info-secret'];
 
   it('shows the master key the settings, masked, and os.environ/ references as written', () => {

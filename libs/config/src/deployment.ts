@@ -1,14 +1,18 @@
-import type { Provider } from '@app/contracts';
-import { maskUrlsIn } from './credential-mask';
+import { type Wire, maskUrlsIn } from '@app/contracts';
 import { withoutSecrets } from './secret-box';
 
-/** One `model_list` entry, resolved: what a worker needs to call an upstream. */
+/** One `model_list` entry, resolved: what a worker needs to call an upstream (an upstream target of `@app/providers`). */
 export interface Deployment {
   /** Stable across processes and restarts: `model_info.id`, or a hash of the entry. */
   id: string;
   /** The name clients send as `model`. Several deployments may share one. */
   modelName: string;
-  provider: Provider;
+  /** The registry's name of its provider: `openai`, `hosted_vllm`, `lm_studio`, `ollama`. */
+  provider: string;
+  /** The worker app that serves it. */
+  wire: Wire;
+  /** Its backend, whose queue (`chat-<backend>`) it rides: `model_info.queue`, else its provider's. */
+  backend: string;
   /** `litellm_params.model` as written: `ollama/gpt-oss:20b`, `gpt-4o-mini`. */
   litellmModel: string;
   /** The model name the upstream knows, without the provider prefix. */

@@ -101,6 +101,24 @@ describe('worker environment', () => {
   it('rejects a concurrency of zero', () => {
     expect(problemsOf(() => parseWorkerEnv({ WORKER_CONCURRENCY: '0' }, { healthPort: 1, concurrency: 1 })).join()).toContain('WORKER_CONCURRENCY');
   });
+
+  it('reads WORKER_QUEUES as backends, each with its concurrency where given', () => {
+    const queues = (value: string) => parseWorkerEnv({ WORKER_QUEUES: value }, { healthPort: 1, concurrency: 1 }).WORKER_QUEUES;
+    expect(queues('hosted_vllm:8, gpu-box ,lm_studio')).toEqual([{ backend: 'hosted_vllm', concurrency: 8 }, { backend: 'gpu-box' }, { backend: 'lm_studio' }]);
+    expect(parseWorkerEnv({}, { healthPort: 1, concurrency: 1 }).WORKER_QUEUES).toBeUndefined();
+  });
+
+  it.each([
+    ['a concurrency that is no whole number from 1', 'openai:0', '"openai:0" is not backend[:concurrency]'],
+    ['a name that is no backend name', 'Chat Openai', '"Chat Openai" is not backend[:concurrency]'],
+    ['a backend named twice', 'openai,openai:4', 'names openai twice'],
+    ['no backend at all', ' , ', 'names no backend'],
+  ])('stops boot on %s, naming WORKER_QUEUES', (_case, value, expected) => {
+    const problems = problemsOf(() => parseWorkerEnv({ WORKER_QUEUES: value }, { healthPort: 1, concurrency: 1 }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^WORKER_QUEUES /);
+    expect(problems[0]).toContain(expected);
+  });
 });
 
 describe('.env file', () => {

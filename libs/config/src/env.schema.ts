@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BACKEND_NAME, BACKEND_NAME_RULE } from '@app/contracts';
+import { PROVIDERS } from '@app/providers';
 import { ConfigError } from './config-error';
 
 const booleanFlag = z
@@ -18,7 +20,13 @@ const byteSize = z
   .toLowerCase()
   .regex(/^\d+(b|kb|mb)?$/, 'must be a size such as 512kb or 10mb');
 
+/** Each provider's key variable (`OPENAI_API_KEY`): read by the workers for deployments without `api_key`. */
+const providerKeys = Object.fromEntries(
+  PROVIDERS.flatMap((p) => (p.credentials.apiKeyEnv ? [[p.credentials.apiKeyEnv, z.string().optional()]] : [])),
+) as Record<string, z.ZodOptional<z.ZodString>>;
+
 const baseSchema = z.object({
+  ...providerKeys,
   HOST: z.string().default('0.0.0.0'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:.-]+$/).default('switchyard'),
@@ -69,9 +77,30 @@ const gatewaySchema = baseSchema.extend({
   SHUTDOWN_DELAY: secondsOrZero.default(0),
 });
 
+/** `WORKER_QUEUES=hosted_vllm:8,gpu2`: the backends a worker consumes, each with its concurrency where given. */
+const workerQueuesSchema = z.string().transform((text, ctx) => {
+  const choices: Array<{ backend: string; concurrency?: number }> = [];
+  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [backend, concurrency, ...rest] = entry.split(':').map((part) => part.trim());
+    const count = concurrency === undefined ? undefined : Number(concurrency);
+    if (!BACKEND_NAME.test(backend) || rest.length || (count !== undefined && !(Number.isInteger(count) && count >= 1))) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not backend[:concurrency] (a backend name is ${BACKEND_NAME_RULE} characters; concurrency a whole number from 1)` });
+    } else if (choices.some((c) => c.backend === backend)) {
+      ctx.addIssue({ code: 'custom', message: `names ${backend} twice` });
+    } else {
+      choices.push(count === undefined ? { backend } : { backend, concurrency: count });
+    }
+  }
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'names no backend (unset it to consume every backend of the worker\'s wire)' });
+  return choices;
+});
+
 const workerSchema = baseSchema.extend({
   HEALTH_PORT: port,
+  /** Calls of one queue a worker runs at once, unless `queue_settings` or WORKER_QUEUES say otherwise. */
   WORKER_CONCURRENCY: positiveInt,
+  WORKER_QUEUES: workerQueuesSchema.optional(),
 });
 
 type WithGrace<T extends { REQUEST_TIMEOUT: number; SHUTDOWN_GRACE?: number }> = Omit<T, 'SHUTDOWN_GRACE'> & { SHUTDOWN_GRACE: number };

@@ -1,4 +1,4 @@
-import { Provider } from '@app/contracts';
+import type { Wire } from '@app/contracts';
 import { ConfigError } from './config-error';
 import { parseModelConfig } from './model-config.loader';
 import { routerSettingsFrom } from './router-settings';
@@ -15,7 +15,7 @@ const TUTORIAL_CONFIG = `model_list:
       api_base: "http://host.docker.internal:11434"
 `;
 
-const load = (text: string, env: Record<string, string> = {}, needsSecretsOf: Provider[] = []) =>
+const load = (text: string, env: Record<string, string> = {}, needsSecretsOf: Wire[] = []) =>
   parseModelConfig(text, 'config.yaml', { env, needsSecretsOf });
 
 function problemsOf(run: () => unknown): string[] {
@@ -30,18 +30,18 @@ function problemsOf(run: () => unknown): string[] {
 
 describe('parseModelConfig', () => {
   it('loads the tutorial config unchanged', () => {
-    const { deployments } = load(TUTORIAL_CONFIG, { OPENAI_API_KEY: 'sk-real' }, [Provider.OpenAI]);
+    const { deployments } = load(TUTORIAL_CONFIG, { OPENAI_API_KEY: 'sk-real' }, ['openai']);
     expect(deployments).toHaveLength(2);
     expect(deployments[0]).toMatchObject({
       modelName: 'openai/gpt-4o-mini',
-      provider: Provider.OpenAI,
+      provider: 'openai',
       upstreamModel: 'gpt-4o-mini',
       apiBase: 'https://api.openai.com/v1',
       apiKey: 'sk-real',
     });
     expect(deployments[1]).toMatchObject({
       modelName: 'ollama/gpt-oss:20b',
-      provider: Provider.Ollama,
+      provider: 'ollama',
       upstreamModel: 'gpt-oss:20b',
       apiBase: 'http://host.docker.internal:11434',
       apiKey: undefined,
@@ -49,11 +49,11 @@ describe('parseModelConfig', () => {
   });
 
   it.each([
-    ['gpt-4o-mini', Provider.OpenAI, 'gpt-4o-mini'],
-    ['openai/gpt-4o', Provider.OpenAI, 'gpt-4o'],
-    ['openai/meta-llama/Llama-3-8B', Provider.OpenAI, 'meta-llama/Llama-3-8B'],
-    ['ollama/llama3', Provider.Ollama, 'llama3'],
-    ['ollama_chat/qwen2.5:7b', Provider.Ollama, 'qwen2.5:7b'],
+    ['gpt-4o-mini', 'openai', 'gpt-4o-mini'],
+    ['openai/gpt-4o', 'openai', 'gpt-4o'],
+    ['openai/meta-llama/Llama-3-8B', 'openai', 'meta-llama/Llama-3-8B'],
+    ['ollama/llama3', 'ollama', 'llama3'],
+    ['ollama_chat/qwen2.5:7b', 'ollama', 'qwen2.5:7b'],
   ])('takes the provider of %s from its prefix', (model, provider, upstreamModel) => {
     const [d] = load(`model_list:\n  - model_name: m\n    litellm_params:\n      model: ${model}\n      api_key: k\n`).deployments;
     expect(d).toMatchObject({ provider, upstreamModel });
@@ -81,13 +81,13 @@ describe('parseModelConfig', () => {
   });
 
   it('stops a worker that needs a missing os.environ secret, naming the variable and the entry', () => {
-    expect(problemsOf(() => load(TUTORIAL_CONFIG, {}, [Provider.OpenAI]))).toEqual([
+    expect(problemsOf(() => load(TUTORIAL_CONFIG, {}, ['openai']))).toEqual([
       'config.yaml model_list[0].litellm_params.api_key: environment variable OPENAI_API_KEY is not set',
     ]);
   });
 
   it('lets processes that never call OpenAI start without its key', () => {
-    expect(load(TUTORIAL_CONFIG, {}, [Provider.Ollama]).deployments).toHaveLength(2);
+    expect(load(TUTORIAL_CONFIG, {}, ['ollama']).deployments).toHaveLength(2);
     expect(load(TUTORIAL_CONFIG, {}, []).deployments).toHaveLength(2);
   });
 
@@ -129,25 +129,25 @@ describe('parseModelConfig', () => {
     };
 
     it('reads them in the fields that take secrets, for the worker that calls the deployment', () => {
-      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      const [d] = load(entry, env, ['openai']).deployments;
       expect(d).toMatchObject({ apiKey: 'sk-team-key', apiBase: 'http://proxy-user:proxy-pass@10.0.0.5:8000/v1' });
       expect(d.headers).toEqual({ 'openai-organization': 'org-team', 'x-old': 'old', 'x-plain': 'plain-value', 'x-team': 'header-secret', 'x-count': '3' });
     });
 
     it('leaves them as written everywhere else, so no other value of the environment is read', () => {
-      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      const [d] = load(entry, env, ['openai']).deployments;
       expect(d.extraParams).toEqual({ foo: 'os.environ/DATABASE_URL' });
       expect(d.modelInfo).toEqual({ note: 'os.environ/LITELLM_MASTER_KEY' });
       const text = `${entry}router_settings:\n  redis_password: os.environ/NOPE\nlitellm_settings:\n  cache_params: {password: os.environ/NOPE}\n`;
-      expect(load(text.replace('foo: os.environ/DATABASE_URL', 'foo: os.environ/NOPE'), env, [Provider.OpenAI]).deployments).toHaveLength(1);
+      expect(load(text.replace('foo: os.environ/DATABASE_URL', 'foo: os.environ/NOPE'), env, ['openai']).deployments).toHaveLength(1);
     });
 
     it('gives a process that does not call the deployment none of its credentials', () => {
-      const [d] = load(entry, env, [Provider.Ollama]).deployments;
+      const [d] = load(entry, env, ['ollama']).deployments;
       expect(d.apiKey).toBeUndefined();
       expect(d.headers).toEqual({});
       expect(load(entry, { TEAM_BASE: env.TEAM_BASE }, []).deployments).toHaveLength(1);
-      expect(problemsOf(() => load(entry, { TEAM_BASE: env.TEAM_BASE }, [Provider.OpenAI]))).toEqual([
+      expect(problemsOf(() => load(entry, { TEAM_BASE: env.TEAM_BASE }, ['openai']))).toEqual([
         'config.yaml model_list[0].litellm_params.api_key: environment variable TEAM_KEY is not set',
         'config.yaml model_list[0].litellm_params.organization: environment variable TEAM_ORG is not set',
         'config.yaml model_list[0].litellm_params.extra_headers.X-Team: environment variable TEAM_HEADER is not set',
@@ -155,7 +155,7 @@ describe('parseModelConfig', () => {
     });
 
     it('keeps what may be shown: references as written, literal secrets masked, never a resolved value', () => {
-      const [d] = load(entry, env, [Provider.OpenAI]).deployments;
+      const [d] = load(entry, env, ['openai']).deployments;
       expect(d.shownParams).toEqual({
         api_base: 'os.environ/TEAM_BASE',
         organization: 'os.environ/TEAM_ORG',
@@ -233,7 +233,7 @@ litellm_settings:
     it.each([
       ['a negative rpm', 'provider_settings:\n  ollama: {rpm: -1}\n', 'config.yaml provider_settings.ollama.rpm:'],
       ['a fractional rpm', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, rpm: 2.5}\n', 'model_list[0].litellm_params.rpm'],
-      ['an unknown provider', 'provider_settings:\n  anthropic: {rpm: 1}\n', 'config.yaml provider_settings: unknown field anthropic (known: openai, ollama)'],
+      ['an unknown provider', 'provider_settings:\n  anthropic: {rpm: 1}\n', 'config.yaml provider_settings: unknown field anthropic (known: openai, hosted_vllm, lm_studio, ollama)'],
       ['a misspelt setting', 'provider_settings:\n  ollama: {max_paralel_requests: 2}\n', 'config.yaml provider_settings.ollama: unknown field max_paralel_requests'],
       ['a negative queue depth', 'provider_settings:\n  openai: {max_queue_depth: -5}\n', 'config.yaml provider_settings.openai.max_queue_depth:'],
       ['a zero stream_timeout', 'provider_settings:\n  openai: {stream_timeout: 0}\n', 'config.yaml provider_settings.openai.stream_timeout:'],
@@ -242,6 +242,56 @@ litellm_settings:
       ['a missing os.environ variable', 'router_settings:\n  timeout: os.environ/NOPE\n', 'config.yaml router_settings.timeout: environment variable NOPE is not set'],
     ])('stop boot on %s, naming the field', (_case, text, expected) => {
       expect(problemsOf(() => load(text)).join('\n')).toContain(expected);
+    });
+  });
+
+  describe('providers, wires and backends', () => {
+    const entry = (model: string, info = '') => `model_list:\n  - model_name: m\n    litellm_params: {model: ${model}, api_base: "http://h:8000/v1"}\n${info}`;
+
+    it.each([
+      ['gpt-4o-mini', 'openai', 'openai', 'openai'],
+      ['hosted_vllm/llama', 'hosted_vllm', 'openai', 'hosted_vllm'],
+      ['lm_studio/qwen', 'lm_studio', 'openai', 'lm_studio'],
+      ['ollama_chat/llama3', 'ollama', 'ollama', 'ollama'],
+    ])('puts %s on its provider (%s), its wire (%s) and its provider\'s backend (%s)', (model, provider, wire, backend) => {
+      expect(load(entry(model)).deployments[0]).toMatchObject({ provider, wire, backend });
+    });
+
+    it('puts a deployment on a backend of its own with model_info.queue', () => {
+      expect(load(entry('openai/llama', '    model_info: {queue: gpu-a}\n')).deployments[0]).toMatchObject({ provider: 'openai', wire: 'openai', backend: 'gpu-a' });
+    });
+
+    it.each([
+      ['a queue name that cannot be a backend name', 'openai/x', '    model_info: {queue: "GPU A"}\n', 'model_list[0].model_info.queue: must be a backend name'],
+      ["the queue of another wire's provider", 'ollama/x', '    model_info: {queue: hosted_vllm}\n', 'model_list[0].model_info.queue: hosted_vllm is the queue of openai deployments; a ollama deployment is served by worker-ollama'],
+    ])('stops boot on %s', (_case, model, info, expected) => {
+      expect(problemsOf(() => load(entry(model, info))).join('\n')).toContain(expected);
+    });
+
+    it('stops boot on a backend that deployments of two wires name', () => {
+      const text = `${entry('openai/x', '    model_info: {queue: shared}\n')}  - model_name: n\n    litellm_params: {model: ollama/y}\n    model_info: {queue: shared}\n`;
+      expect(problemsOf(() => load(text))).toEqual(['config.yaml model_info.queue: backend shared is named by deployments served by worker-openai and worker-ollama; a queue is served by one kind of worker']);
+    });
+
+    it("applies provider_settings of the wire to a provider without a section of its own (openai's to hosted_vllm)", () => {
+      const text = `${entry('hosted_vllm/llama')}provider_settings:\n  openai: {rpm: 60}\n`;
+      expect(load(text).deployments[0].rpm).toBe(60);
+      expect(load(`${text}  hosted_vllm: {rpm: 5}\n`).deployments[0].rpm).toBe(5);
+    });
+
+    it('reads queue_settings per backend, os.environ/ references too', () => {
+      const text = `${entry('openai/x', '    model_info: {queue: gpu-a}\n')}queue_settings:\n  gpu-a: {concurrency: 2, max_queue_depth: os.environ/DEPTH}\n  ollama: {concurrency: 1}\n`;
+      const config = parseModelConfig(text, 'config.yaml', { env: { DEPTH: '30' }, needsSecretsOf: [] });
+      expect(config.defaults.queues).toEqual({ 'gpu-a': { concurrency: 2, max_queue_depth: 30 }, ollama: { concurrency: 1 } });
+      expect(config.ignoredSections).toEqual([]);
+    });
+
+    it.each([
+      ['a backend nothing rides', 'queue_settings:\n  gpu-b: {concurrency: 2}\n', 'config.yaml queue_settings.gpu-b: no deployment rides backend "gpu-b" (known: openai, hosted_vllm, lm_studio, ollama'],
+      ['a misspelt setting', 'queue_settings:\n  openai: {concurency: 2}\n', 'config.yaml queue_settings.openai: unknown field concurency (known: concurrency, max_queue_depth)'],
+      ['a concurrency of zero', 'queue_settings:\n  openai: {concurrency: 0}\n', 'config.yaml queue_settings.openai.concurrency:'],
+    ])('stops boot on queue_settings with %s, naming the field', (_case, text, expected) => {
+      expect(problemsOf(() => load(entry('openai/x') + text)).join('\n')).toContain(expected);
     });
   });
 

@@ -1,38 +1,38 @@
-import { Provider } from '@app/contracts';
-import { parseModelEntry } from './model-config.loader';
-import { listProviders } from './provider-list';
-
-/** A model entry of `prefix`, without api_base, as the config loader takes it. */
-const entryOf = (prefix: string) => parseModelEntry({ model_name: 'm', litellm_params: { model: `${prefix}/some-model` } }, 'test', { env: {}, needsSecretsOf: [] });
+import { PROVIDERS } from '@app/providers';
+import { deploymentRefusal, listProviders } from './provider-list';
 
 describe('listProviders', () => {
-  it('lists every prefix the config loader accepts, once, under the provider it means', () => {
-    const refused = entryOf('no_such_provider').problems.map((p) => p.message).join();
-    const accepted = /use one of: ([\w, ]+), or no prefix/.exec(refused)?.[1].split(', ');
-    expect(accepted).toBeDefined();
-    const listed = listProviders().flatMap((p) => p.prefixes);
-    expect([...listed].sort()).toEqual([...accepted!].sort());
-    for (const p of listProviders()) expect(p.prefixes[0]).toBe(p.name);
+  it('offers every provider of the registry with what the admin UI needs to write a model', () => {
+    expect(listProviders().map((p) => p.name)).toEqual(PROVIDERS.map((p) => p.name));
+    expect(listProviders()).toEqual(expect.arrayContaining([
+      {
+        name: 'openai',
+        label: 'OpenAI or OpenAI-compatible',
+        wire: 'openai',
+        prefixes: ['openai'],
+        needsApiBase: false,
+        defaultApiBase: 'https://api.openai.com/v1',
+        apiBaseHint: expect.stringContaining('https://api.openai.com/v1'),
+        operations: ['chat'],
+      },
+      { name: 'hosted_vllm', label: 'vLLM', wire: 'openai', prefixes: ['hosted_vllm'], needsApiBase: true, defaultApiBase: null, apiBaseHint: expect.any(String), operations: ['chat'] },
+      { name: 'lm_studio', label: 'LM Studio', wire: 'openai', prefixes: ['lm_studio'], needsApiBase: true, defaultApiBase: null, apiBaseHint: expect.any(String), operations: ['chat'] },
+      { name: 'ollama', label: 'Ollama', wire: 'ollama', prefixes: ['ollama', 'ollama_chat'], needsApiBase: false, defaultApiBase: 'http://localhost:11434', apiBaseHint: expect.any(String), operations: ['chat'] },
+    ]));
   });
 
-  it('offers the OpenAI-compatible servers by their own names, on the OpenAI wire, with api_base required', () => {
-    const byName = new Map(listProviders().map((p) => [p.name, p]));
-    expect([...byName.keys()]).toEqual(['openai', 'hosted_vllm', 'lm_studio', 'ollama']);
-    expect(byName.get('hosted_vllm')).toMatchObject({ label: 'vLLM', wire: Provider.OpenAI, needsApiBase: true, defaultApiBase: null, operations: ['chat'] });
-    expect(byName.get('lm_studio')).toMatchObject({ label: 'LM Studio', wire: Provider.OpenAI, needsApiBase: true, defaultApiBase: null });
-    expect(byName.get('ollama')).toMatchObject({ wire: Provider.Ollama, needsApiBase: false, prefixes: ['ollama', 'ollama_chat'] });
-    for (const p of listProviders()) expect(p.apiBaseHint).toMatch(/e\.g\. http:\/\//);
+  it("shows the default api_base this process would use (OPENAI_API_BASE)", () => {
+    expect(listProviders({ OPENAI_API_BASE: 'http://proxy:8080/v1' })[0].defaultApiBase).toBe('http://proxy:8080/v1');
   });
+});
 
-  it("states the api_base the loader gives a model that sets none, and requires one where the loader does", () => {
-    for (const p of listProviders()) {
-      const { deployment, problems } = entryOf(p.name);
-      if (p.needsApiBase) {
-        expect(problems.map((x) => x.field)).toEqual(['litellm_params.api_base']);
-      } else {
-        expect(problems).toEqual([]);
-        expect(deployment?.apiBase).toBe(p.defaultApiBase);
-      }
-    }
+describe('deploymentRefusal', () => {
+  const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], n: 2 };
+
+  it("refuses what the deployment's provider cannot do, naming the field, and nothing else", () => {
+    expect(deploymentRefusal({ provider: 'ollama' }, request)).toMatchObject({ code: 'invalid_request', param: 'n', message: 'ollama returns at most 1 choice per call; n must be at most 1' });
+    expect(deploymentRefusal({ provider: 'ollama' }, { ...request, n: 1 })).toBeUndefined();
+    expect(deploymentRefusal({ provider: 'openai' }, request)).toBeUndefined();
+    expect(deploymentRefusal({ provider: 'hosted_vllm' }, request)).toBeUndefined();
   });
 });

@@ -1,65 +1,41 @@
-import type { Provider } from '@app/contracts';
-import { providerOf } from './model-config.loader';
+import type { ChatCompletionRequest, Operation, SwitchyardError, Wire } from '@app/contracts';
+import { PROVIDERS, capabilityRefusal, providerNamed } from '@app/providers';
+import type { Deployment } from './deployment';
+import type { EnvSource } from './env.schema';
 
-/** One provider as the admin UI offers it when a model is added: what to write and what it needs. */
-export interface ProviderListing {
-  /** The `litellm_params.model` prefix a new model gets: `hosted_vllm` → `hosted_vllm/<upstream model>`. */
+/** A provider as the admin UI offers it. */
+export interface ProviderChoice {
   name: string;
-  /** For people: `vLLM`, `Ollama`. */
   label: string;
-  /** The wire format of the worker app that calls it. */
-  wire: Provider;
-  /** Every `litellm_params.model` prefix that names this provider (the first is `name`). */
+  wire: Wire;
+  /** `litellm_params.model` prefixes that name it; the first is the one to write. */
   prefixes: string[];
-  /** Whether a model of this provider must set `api_base`. */
   needsApiBase: boolean;
-  /** The `api_base` a model gets when it sets none (before `OPENAI_API_BASE`); null when one is required. */
+  /** Where a deployment without `api_base` goes; null where one is required. */
   defaultApiBase: string | null;
-  /** One line that tells what to write as `api_base`. */
   apiBaseHint: string;
-  /** The operations its models serve. */
-  operations: string[];
+  operations: Operation[];
 }
 
-type ListingText = Pick<ProviderListing, 'name' | 'label' | 'prefixes' | 'defaultApiBase' | 'apiBaseHint'>;
+/** Every provider of the registry, for the admin UI's choices; `env` resolves defaults such as OPENAI_API_BASE. */
+export function listProviders(env: EnvSource = {}): ProviderChoice[] {
+  return PROVIDERS.map((p) => ({
+    name: p.name,
+    label: p.ui.label,
+    wire: p.wire,
+    prefixes: [...p.prefixes],
+    needsApiBase: p.needsApiBase,
+    defaultApiBase: p.defaultApiBase(env) ?? null,
+    apiBaseHint: p.ui.apiBaseHint,
+    operations: Object.keys(p.operations) as Operation[],
+  }));
+}
 
-// Wire and needsApiBase come from the config loader's prefix table, so the two cannot disagree.
-const LISTINGS: readonly ListingText[] = [
-  {
-    name: 'openai',
-    label: 'OpenAI or OpenAI-compatible',
-    prefixes: ['openai'],
-    defaultApiBase: 'https://api.openai.com/v1',
-    apiBaseHint: "Empty: OPENAI_API_BASE if set, else OpenAI's API. For another OpenAI-compatible server, its base URL, e.g. http://host.docker.internal:8000/v1.",
-  },
-  {
-    name: 'hosted_vllm',
-    label: 'vLLM',
-    prefixes: ['hosted_vllm'],
-    defaultApiBase: null,
-    apiBaseHint: "Required: the vLLM server's OpenAI-compatible base URL, e.g. http://host.docker.internal:8000/v1.",
-  },
-  {
-    name: 'lm_studio',
-    label: 'LM Studio',
-    prefixes: ['lm_studio'],
-    defaultApiBase: null,
-    apiBaseHint: "Required: LM Studio's server base URL, e.g. http://host.docker.internal:1234/v1.",
-  },
-  {
-    name: 'ollama',
-    label: 'Ollama',
-    prefixes: ['ollama', 'ollama_chat'],
-    defaultApiBase: 'http://localhost:11434',
-    apiBaseHint: "Empty: http://localhost:11434. From a container, the Ollama host's address, e.g. http://host.docker.internal:11434.",
-  },
-];
-
-/** The providers a model can name, for the admin UI's choices (`GET /provider/list`). */
-export function listProviders(): ProviderListing[] {
-  return LISTINGS.map((listing) => {
-    const kind = providerOf(`${listing.name}/model`);
-    if ('unknownPrefix' in kind) throw new Error(`provider list names an unknown prefix: ${listing.name}`);
-    return { ...listing, prefixes: [...listing.prefixes], wire: kind.provider, needsApiBase: kind.needsApiBase, operations: ['chat'] };
-  });
+/**
+ * Why a deployment cannot take this request, where the request alone tells (Ollama: one choice
+ * per call); undefined when it can. The gateway leaves such deployments out of a call's plan.
+ */
+export function deploymentRefusal(d: Pick<Deployment, 'provider'>, request: ChatCompletionRequest): SwitchyardError | undefined {
+  const provider = providerNamed(d.provider);
+  return provider && capabilityRefusal(provider.name, provider.capabilities, request);
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { isEnvRef, urlCredentials } from './credential-mask';
+import { isEnvRef, urlCredentials } from '@app/contracts';
 import { HEADER_FIELDS } from './secret-params';
 
 /**

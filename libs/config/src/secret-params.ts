@@ -1,6 +1,5 @@
-import { Provider } from '@app/contracts';
-import { ENV_REF, MASK, isEnvRef, maskHeaders, maskSecret, maskUrl } from './credential-mask';
-import type { EntryProblem } from './model-config.loader';
+import { ENV_REF, MASK, isEnvRef, maskHeaders, maskSecret, maskUrl } from '@app/contracts';
+import type { EntryProblem } from './model-entry';
 
 /**
  * The `litellm_params` that take a secret: the only ones where `os.environ/NAME` is read from the
@@ -89,17 +88,17 @@ export function headerProblems(field: string, headers: Readonly<Record<string, s
 }
 
 /**
- * The headers a worker sends on every call of the deployment, names in lower case: OpenAI's
- * `organization` as `openai-organization` (as the OpenAI SDK sends it), then `headers`, then
- * `extra_headers`, later ones winning.
+ * The headers a worker sends on every call of the deployment, names in lower case: `organization`
+ * in the header its provider takes it in (`openai-organization` on the OpenAI wire, as the OpenAI
+ * SDK sends it), then `headers`, then `extra_headers`, later ones winning.
  */
 export function deploymentHeaders(
-  provider: Provider,
+  organizationHeader: string | undefined,
   organization: string | undefined,
   maps: ReadonlyArray<Readonly<Record<string, string>> | undefined>,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (organization && provider === Provider.OpenAI) headers['openai-organization'] = organization;
+  if (organization && organizationHeader) headers[organizationHeader] = organization;
   for (const map of maps) for (const [name, value] of Object.entries(map ?? {})) headers[name.toLowerCase()] = value;
   return headers;
 }

@@ -1,14 +1,17 @@
 import { resolve } from 'node:path';
-import type { Provider } from '@app/contracts';
+import { type Wire, WIRES } from '@app/contracts';
 import type { CallDefaults } from './call-settings';
 import { parseGatewayEnv, parseWorkerEnv, type EnvSource, type GatewayEnv, type WorkerEnv } from './env.schema';
 import { DeploymentResolver } from './deployment-resolver';
 import { loadModelConfig } from './model-config.loader';
 import { ModelRegistry } from './model-registry';
+import { type WorkerQueue, backendRiders, maxQueueDepthOf, workerQueues } from './queue-plan';
 import { type RouterSettings, routerSettingsFrom } from './router-settings';
 
 /** Everything the gateway reads from its environment and config.yaml, validated once at boot. */
 export class GatewayConfig {
+  private readonly depths = new Map<string, number>();
+
   constructor(
     readonly env: GatewayEnv,
     /** The models of config.yaml. Models stored in the database are added by the gateway's catalog. */
@@ -22,9 +25,23 @@ export class GatewayConfig {
     readonly defaults: CallDefaults,
   ) {}
 
-  /** Calls a provider's queue may hold before new ones are refused; 0: no limit. */
-  maxQueueDepth(provider: Provider): number {
-    return this.defaults.providers[provider]?.max_queue_depth ?? this.env.MAX_QUEUE_DEPTH;
+  /**
+   * Calls a backend's queue may hold before new ones are refused; 0: no limit.
+   * `queue_settings.<backend>`, then `provider_settings` of its provider (or wire), then MAX_QUEUE_DEPTH.
+   */
+  maxQueueDepth(backend: string): number {
+    // Asked for every call: worked out once per backend (config.yaml does not change while the process runs).
+    let depth = this.depths.get(backend);
+    if (depth === undefined) {
+      depth = maxQueueDepthOf(backend, this.models.deployments(), this.defaults, this.env.MAX_QUEUE_DEPTH);
+      this.depths.set(backend, depth);
+    }
+    return depth;
+  }
+
+  /** The backends config.yaml knows (each provider's, and those `model_info.queue` names): their queues are opened at start. */
+  backends(): string[] {
+    return [...backendRiders(this.models.deployments()).keys()];
   }
 
   static load(source: EnvSource): GatewayConfig {
@@ -36,27 +53,31 @@ export class GatewayConfig {
   }
 }
 
-/** A worker's settings: its provider, its environment and the deployments it may serve. */
+/** A worker's settings: its wire, its environment, the queues it consumes and the deployments it may serve. */
 export class WorkerConfig {
   /** Resolves each job's deployment; database models' secrets are opened here. */
   readonly deployments: DeploymentResolver;
+  /** One per backend it consumes, each with its concurrency. */
+  readonly queues: WorkerQueue[];
 
   constructor(
-    readonly provider: Provider,
+    readonly wire: Wire,
     readonly env: WorkerEnv,
     readonly models: ModelRegistry,
     source: EnvSource,
     defaults: CallDefaults,
   ) {
-    this.deployments = new DeploymentResolver(provider, models, { env: source, defaults }, env.SALT_KEY);
+    if (!WIRES.includes(wire)) throw new Error(`no wire ${String(wire)}`);
+    this.deployments = new DeploymentResolver(wire, models, { env: source, defaults }, env.SALT_KEY);
+    this.queues = workerQueues(wire, models.deployments(), defaults, env);
   }
 
-  static load(provider: Provider, source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerConfig {
+  static load(wire: Wire, source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerConfig {
     const parsed = parseWorkerEnv(source, defaults);
-    const file = loadModelConfig(resolve(parsed.CONFIG_FILE), { env: source, needsSecretsOf: [provider] });
+    const file = loadModelConfig(resolve(parsed.CONFIG_FILE), { env: source, needsSecretsOf: [wire] });
     // The gateway's salt key falls back to the master key, config.yaml's included: so does the worker's.
     const env = { ...parsed, SALT_KEY: parsed.SALT_KEY ?? file.masterKey };
-    return new WorkerConfig(provider, env, new ModelRegistry(file.deployments), source, file.defaults);
+    return new WorkerConfig(wire, env, new ModelRegistry(file.deployments), source, file.defaults);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { maskUrlsIn } from '@app/config';
+import { maskUrlsIn } from '@app/contracts';
 
 export type LogFormat = 'text' | 'json';
 

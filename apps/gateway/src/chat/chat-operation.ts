@@ -1,4 +1,5 @@
-import { type ChatCompletionRequest, providerRefusal } from '@app/contracts';
+import type { ChatCompletionRequest } from '@app/contracts';
+import { deploymentRefusal } from '@app/config';
 import { estimatedUsage } from '@app/queue';
 import { reserveCall } from '../limits/call-reservation';
 import type { CallOperation } from '../calls/model-call';
@@ -7,6 +8,6 @@ import type { CallOperation } from '../calls/model-call';
 export const CHAT_OPERATION: CallOperation<ChatCompletionRequest> = {
   name: 'chat',
   reserve: reserveCall,
-  refusal: (deployment, request) => providerRefusal(deployment.provider, request),
+  refusal: deploymentRefusal,
   estimatedUsage,
 };

@@ -1,12 +1,13 @@
-import { type ChatCompletionRequest, Provider } from '@app/contracts';
-import type { Deployment } from '@app/config';
-import { DEFAULT_MAX_OUTPUT_TOKENS } from '../spend/model-prices';
+import { type ChatCompletionRequest } from '@app/contracts';
+import { DEFAULT_MAX_OUTPUT_TOKENS, type Deployment } from '@app/config';
 import { reserveCall } from './call-reservation';
 
 const deployment = (fields: Partial<Deployment>): Deployment => ({
   id: 'd',
   modelName: 'm',
-  provider: Provider.Ollama,
+  provider: 'ollama',
+  wire: 'ollama',
+  backend: 'ollama',
   litellmModel: 'ollama/llama3.2',
   upstreamModel: 'llama3.2',
   apiBase: 'http://ollama:11434',
@@ -29,7 +30,7 @@ describe('reserveCall', () => {
     ['without max_tokens: model_info.max_output_tokens', priced, {}, 110],
     ['without max_tokens: model_info.max_output_tokens, times n', priced, { n: 2 }, 210],
     ['then model_info.max_tokens', deployment({ modelInfo: { max_tokens: '64' } }), {}, 74],
-    ['then the built-in table (gpt-4o-mini: 16,384)', deployment({ provider: Provider.OpenAI, upstreamModel: 'gpt-4o-mini-2024-07-18' }), {}, 16_394],
+    ['then the built-in table (gpt-4o-mini: 16,384)', deployment({ provider: 'openai', wire: 'openai', backend: 'openai', upstreamModel: 'gpt-4o-mini-2024-07-18' }), {}, 16_394],
     ['then the default', deployment({}), {}, 10 + DEFAULT_MAX_OUTPUT_TOKENS],
   ])('reserves the prompt estimate plus %s', (_case, d, fields, tokens) => {
     expect(reserveCall([d], ask(fields)).tokens).toBe(tokens);

@@ -1,7 +1,6 @@
 import type { ChatCompletionRequest } from '@app/contracts';
-import type { Deployment } from '@app/config';
+import { type Deployment, maxOutputTokensOf, priceOf } from '@app/config';
 import { estimatePromptTokens } from '@app/queue';
-import { maxOutputTokensOf, priceOf } from '../spend/model-prices';
 
 /**
  * What one call holds against its key's `tpm_limit` and `max_budget` from admission until it

@@ -2,7 +2,7 @@ import IORedis from 'ioredis';
 import type { GatewayConfig } from '@app/config';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import type { KeyRecord } from '../auth/auth-context';
-import { type ChatCompletionRequest, Provider } from '@app/contracts';
+import { type ChatCompletionRequest } from '@app/contracts';
 import { type CallReservation, reserveCall } from './call-reservation';
 import { KeyLimits } from './key-limits.service';
 
@@ -103,7 +103,7 @@ describe('KeyLimits against real Redis', () => {
     const k = key({ id: 'key-b', token: 'b'.repeat(64), tpmLimit: 100 });
     const before = await redis.keys(`${prefix}:*`);
     const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };
-    const plan = [{ id: 'd', modelName: 'm', provider: Provider.OpenAI, litellmModel: 'gpt-4o', upstreamModel: 'gpt-4o', apiBase: '', modelInfo: {}, extraParams: {}, headers: {}, shownParams: {}, source: 't' }];
+    const plan = [{ id: 'd', modelName: 'm', provider: 'openai', wire: 'openai' as const, backend: 'openai', litellmModel: 'gpt-4o', upstreamModel: 'gpt-4o', apiBase: '', modelInfo: {}, extraParams: {}, headers: {}, shownParams: {}, source: 't' }];
     const refused = await limits.admit({ key: k, requestId: 'x', deadline: Date.now() + 1000, reservation: reserveCall(plan, request) }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'tokens_over_limit', status: 429, param: 'max_tokens' });
     expect(refused.message).toContain('16394 tokens');
@@ -116,7 +116,7 @@ describe('KeyLimits against real Redis', () => {
     const deadline = Date.now() + 60_000;
     const a = await limits.admit({ key: k, requestId: 'a', deadline, reservation: reserve(0, 0.5) });
     const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };
-    const plan = [{ id: 'd', modelName: 'm', provider: Provider.Ollama, litellmModel: 'ollama/x', upstreamModel: 'x', apiBase: '', modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: 0.001, max_output_tokens: 1000 }, extraParams: {}, headers: {}, shownParams: {}, source: 't' }];
+    const plan = [{ id: 'd', modelName: 'm', provider: 'ollama', wire: 'ollama' as const, backend: 'ollama', litellmModel: 'ollama/x', upstreamModel: 'x', apiBase: '', modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: 0.001, max_output_tokens: 1000 }, extraParams: {}, headers: {}, shownParams: {}, source: 't' }];
     // $0.25 spent + $0.5 in flight leave $0.25; this call may cost $1.01.
     const refused = await limits.admit({ key: k, requestId: 'b', deadline, reservation: reserveCall(plan, request) }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'budget_exceeded', status: 429 });

@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { type ProviderListing, listProviders } from '@app/config';
+import { type ProviderChoice, listProviders } from '@app/config';
 import { AdminOnly } from '../auth/auth.decorators';
 import { ERROR_SCHEMA } from '../http/api-docs';
 
 /** A provider as the API shows it: the API's snake_case field names. */
-function providerView(p: ProviderListing) {
+function providerView(p: ProviderChoice) {
   return {
     name: p.name,
     label: p.label,

@@ -1,4 +1,4 @@
-import { type ErrorCode, Provider, SwitchyardError } from '@app/contracts';
+import { type ErrorCode, SwitchyardError } from '@app/contracts';
 import type { Deployment, GatewayConfig } from '@app/config';
 import type { ModelCatalog } from '../models/model-catalog.service';
 import { countsAgainstDeployment, refusedBeforeUpstream, worthAnotherDeployment } from './failure-policy';
@@ -52,8 +52,8 @@ describe('failure policy', () => {
 });
 
 describe('Router, by fault', () => {
-  const deployment = (id: string, provider = Provider.OpenAI) => ({ id, provider, extraParams: {} }) as unknown as Deployment;
-  const groups: Record<string, Deployment[]> = { mixed: [deployment('cloud'), deployment('local', Provider.Ollama)] };
+  const deployment = (id: string, provider = 'openai') => ({ id, provider, extraParams: {} }) as unknown as Deployment;
+  const groups: Record<string, Deployment[]> = { mixed: [deployment('cloud'), deployment('local', 'ollama')] };
   const config = { router: { routingStrategy: 'simple-shuffle', allowedFails: 2, cooldownTimeMs: 60_000, fallbacks: new Map() } } as unknown as GatewayConfig;
   const catalog = { models: { group: (name: string) => groups[name] ?? [] } } as unknown as ModelCatalog;
   const fail = (router: Router, id: string, error: SwitchyardError, times: number) => {
@@ -80,6 +80,6 @@ describe('Router, by fault', () => {
 
   it('leaves out of a plan the deployments that cannot take the call', () => {
     const router = new Router(config, catalog);
-    expect(router.plan('mixed', () => true, (d) => d.provider !== Provider.Ollama).map((a) => a.deployment.id)).toEqual(['cloud']);
+    expect(router.plan('mixed', () => true, (d) => d.provider !== 'ollama').map((a) => a.deployment.id)).toEqual(['cloud']);
   });
 });

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CompletionUsage } from '@app/contracts';
-import type { Deployment } from '@app/config';
+import { type Deployment, costOf, priceOf } from '@app/config';
 import type { AuthContext } from '../auth/auth-context';
-import { costOf, priceOf } from './model-prices';
 import { SpendLogWriter } from './spend-log.writer';
 
 export interface CallOutcome {

@@ -17,7 +17,7 @@ const READ_TIMEOUT_MS = 1_000;
 export function registerQueueDepthGauge(registry: Registry, read: () => Promise<QueueJobCounts[]>): void {
   new Gauge({
     name: 'switchyard_queue_jobs',
-    help: 'Jobs in a provider queue by state (waiting includes prioritized), read from Redis at scrape time',
+    help: 'Jobs in a backend queue by state (waiting includes prioritized), read from Redis at scrape time',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {

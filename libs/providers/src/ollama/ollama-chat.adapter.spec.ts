@@ -1,8 +1,8 @@
-import { type ChatCompletionRequest, Provider, SwitchyardError } from '@app/contracts';
-import type { Deployment } from '@app/config';
+import { type ChatCompletionRequest, SwitchyardError } from '@app/contracts';
 import { FakeOllamaServer } from '@test/support';
-import type { ChatCallContext } from '../chat-provider.adapter';
-import { UpstreamHttpClient } from '../upstream-http.client';
+import type { ChatCallContext } from '../chat-operation';
+import type { UpstreamTarget } from '../upstream-target';
+import { UpstreamHttpClient } from '../http/upstream-http.client';
 import { OllamaChatAdapter } from './ollama-chat.adapter';
 
 describe('OllamaChatAdapter against the fake Ollama', () => {
@@ -11,24 +11,16 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
   const adapter = new OllamaChatAdapter(http);
   // Prepared and sent in one step, as the worker does.
   const send = {
-    complete: async (d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
-    async *stream(d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) {
+    complete: async (d: UpstreamTarget, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
+    async *stream(d: UpstreamTarget, r: ChatCompletionRequest, c: ChatCallContext) {
       yield* adapter.stream(adapter.prepare(d, r, true), c);
     },
   };
 
-  const deployment = (fields: Partial<Deployment> = {}): Deployment => ({
-    id: 'd1',
-    modelName: 'local',
-    provider: Provider.Ollama,
-    litellmModel: 'ollama/llama3.2',
+  const deployment = (fields: Partial<UpstreamTarget> = {}): UpstreamTarget => ({
     upstreamModel: 'llama3.2',
     apiBase: fake.url,
     headers: {},
-    shownParams: {},
-    modelInfo: {},
-    extraParams: {},
-    source: 'test',
     ...fields,
   });
   const request = (fields: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({

@@ -4,19 +4,19 @@ import {
   type ChatCompletionChoice,
   type ChatCompletionRequest,
   type ChatMessage,
-  Provider,
   SwitchyardError,
-  providerRefusal,
   type ToolCall,
 } from '@app/contracts';
+import { capabilityRefusal } from '../capabilities';
 import { isRecord } from '../is-record';
+import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
 import type { OllamaChatRequest, OllamaChatResponse, OllamaMessage, OllamaOptions, OllamaTool, OllamaToolCall } from './ollama-wire';
 
 const BASE64_IMAGE_URL = /^data:image\/[\w.+-]+;base64,(.+)$/s;
 
 /** The client's OpenAI-shaped request as an Ollama `/api/chat` body. Throws `invalid_request` for what Ollama cannot do. */
 export function toOllamaChatRequest(request: ChatCompletionRequest, upstreamModel: string): OllamaChatRequest {
-  const refusal = providerRefusal(Provider.Ollama, request);
+  const refusal = capabilityRefusal('ollama', OLLAMA_CAPABILITIES, request);
   if (refusal) throw refusal;
   // Tool messages name their call by id; Ollama wants the function name, known from the assistant turn before.
   const toolNames = new Map<string, string>();

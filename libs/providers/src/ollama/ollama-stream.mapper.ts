@@ -1,6 +1,6 @@
-import { type ChatCompletionChunk, type ChatCompletionChunkChoice, Provider } from '@app/contracts';
+import type { ChatCompletionChunk, ChatCompletionChunkChoice } from '@app/contracts';
 import { isRecord } from '../is-record';
-import { incompleteStreamError, malformedAnswerError, mapUpstreamStreamError } from '../upstream-error.mapper';
+import { incompleteStreamError, malformedAnswerError, mapUpstreamStreamError } from '../http/upstream-error.mapper';
 import { isOllamaChatResponse, toOpenAIToolCall } from './ollama-chat.mapper';
 
 /** Turns the lines of an Ollama `/api/chat` NDJSON stream into OpenAI chunks; stateful but I/O-free. */
@@ -23,6 +23,8 @@ export interface OllamaStreamMapperOptions {
   created: number;
   /** The deployment's credentials, redacted from upstream error messages. */
   secrets?: readonly string[];
+  /** Names the upstream in messages; `ollama` unless said otherwise. */
+  provider?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export interface OllamaStreamMapperOptions {
  */
 export function createOllamaStreamMapper(options: OllamaStreamMapperOptions): OllamaStreamMapper {
   const { id, created } = options;
+  const provider = options.provider ?? 'ollama';
   let started = false;
   let done = false;
   let toolCalls = 0;
@@ -44,8 +47,8 @@ export function createOllamaStreamMapper(options: OllamaStreamMapperOptions): Ol
     },
     push(part) {
       if (done) return [];
-      if (isRecord(part) && part.error !== undefined && part.error !== null) throw mapUpstreamStreamError(Provider.Ollama, part, options.secrets);
-      if (!isOllamaChatResponse(part)) throw malformedAnswerError(Provider.Ollama, 'an Ollama chat stream line');
+      if (isRecord(part) && part.error !== undefined && part.error !== null) throw mapUpstreamStreamError(provider, part, options.secrets);
+      if (!isOllamaChatResponse(part)) throw malformedAnswerError(provider, 'an Ollama chat stream line');
 
       const model = part.model;
       const chunk = (choices: ChatCompletionChunkChoice[], usage?: ChatCompletionChunk['usage']): ChatCompletionChunk => ({
@@ -83,7 +86,7 @@ export function createOllamaStreamMapper(options: OllamaStreamMapperOptions): Ol
       return chunks;
     },
     end() {
-      if (!done) throw incompleteStreamError(Provider.Ollama);
+      if (!done) throw incompleteStreamError(provider);
       return [];
     },
   };

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { type ChatCompletionChunk, type ChatCompletionRequest, Provider, SwitchyardError } from '@app/contracts';
-import type { Deployment } from '@app/config';
+import { type ChatCompletionChunk, type ChatCompletionRequest, SwitchyardError } from '@app/contracts';
 import { FakeOpenAIServer } from '@test/support';
-import type { ChatCallContext } from '../chat-provider.adapter';
-import { UpstreamHttpClient } from '../upstream-http.client';
+import type { ChatCallContext } from '../chat-operation';
+import { STANDARD_UPSTREAM, type UpstreamTarget } from '../upstream-target';
+import { UpstreamHttpClient } from '../http/upstream-http.client';
 import { OpenAIChatAdapter } from './openai-chat.adapter';
 
 const API_KEY = 'sk-test-0123456789abcdef';
@@ -14,25 +14,17 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
   const adapter = new OpenAIChatAdapter(http);
   // Prepared and sent in one step, as the worker does.
   const send = {
-    complete: async (d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
-    async *stream(d: Deployment, r: ChatCompletionRequest, c: ChatCallContext) {
+    complete: async (d: UpstreamTarget, r: ChatCompletionRequest, c: ChatCallContext) => adapter.complete(adapter.prepare(d, r, false), c),
+    async *stream(d: UpstreamTarget, r: ChatCompletionRequest, c: ChatCallContext) {
       yield* adapter.stream(adapter.prepare(d, r, true), c);
     },
   };
 
-  const deployment = (fields: Partial<Deployment> = {}): Deployment => ({
-    id: 'd1',
-    modelName: 'fast',
-    provider: Provider.OpenAI,
-    litellmModel: 'gpt-4o-mini',
+  const deployment = (fields: Partial<UpstreamTarget> = {}): UpstreamTarget => ({
     upstreamModel: 'gpt-4o-mini',
     apiBase: fake.url,
     apiKey: API_KEY,
     headers: {},
-    shownParams: {},
-    modelInfo: {},
-    extraParams: {},
-    source: 'test',
     ...fields,
   });
   const request = (fields: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
@@ -130,6 +122,23 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     const error = await failure(send.complete(deployment(), request(), context()));
     expect(error).toBeInstanceOf(SwitchyardError);
     expect(error).toMatchObject({ ...expected, message: 'openai upstream: upstream says no' });
+  });
+
+  it('names the provider it serves in its messages: an OpenAI-compatible server is not "openai"', async () => {
+    const vllm = new OpenAIChatAdapter(http, { name: 'hosted_vllm', upstream: STANDARD_UPSTREAM });
+    fake.failNext(1, 500, 'upstream says no');
+    const error = await failure(vllm.complete(vllm.prepare(deployment(), request(), false), context()));
+    expect(error).toMatchObject({ code: 'upstream_error', message: 'hosted_vllm upstream: upstream says no' });
+    fake.breakNextStream(1, 'gpu fell over');
+    const chunks = vllm.stream(vllm.prepare(deployment(), request(), true), context());
+    const streamError = await (async () => {
+      try {
+        for await (const _chunk of chunks);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(streamError).toMatchObject({ code: 'upstream_error', message: 'hosted_vllm upstream: gpu fell over' });
   });
 
   it('fails clearly when a 200 is not a chat completion', async () => {

@@ -1,6 +1,6 @@
-import { type ChatCompletionChunk, Provider } from '@app/contracts';
+import type { ChatCompletionChunk } from '@app/contracts';
 import { isRecord } from '../is-record';
-import { incompleteStreamError, malformedAnswerError, mapUpstreamStreamError } from '../upstream-error.mapper';
+import { incompleteStreamError, malformedAnswerError, mapUpstreamStreamError } from '../http/upstream-error.mapper';
 
 /** Reads server-sent events line by line; I/O-free. */
 export interface SseDecoder {
@@ -52,6 +52,8 @@ export interface OpenAIStreamMapper {
 }
 
 export interface OpenAIStreamMapperOptions {
+  /** Names the upstream in messages; `openai` unless an OpenAI-compatible provider says otherwise. */
+  provider?: string;
   /** The deployment's credentials, redacted from upstream error messages. */
   secrets?: readonly string[];
 }
@@ -64,6 +66,7 @@ export interface OpenAIStreamMapperOptions {
  * finish reason was cut short.
  */
 export function createOpenAIStreamMapper(options: OpenAIStreamMapperOptions = {}): OpenAIStreamMapper {
+  const provider = options.provider ?? 'openai';
   let done = false;
   let finished = false;
   let usageChunk: ChatCompletionChunk | undefined;
@@ -86,13 +89,13 @@ export function createOpenAIStreamMapper(options: OpenAIStreamMapperOptions = {}
       try {
         parsed = JSON.parse(data);
       } catch {
-        throw malformedAnswerError(Provider.OpenAI, 'a chat completion chunk');
+        throw malformedAnswerError(provider, 'a chat completion chunk');
       }
       if (isRecord(parsed) && parsed.error !== undefined && parsed.error !== null) {
-        throw mapUpstreamStreamError(Provider.OpenAI, parsed, options.secrets);
+        throw mapUpstreamStreamError(provider, parsed, options.secrets);
       }
       const chunk = fromOpenAIChatChunk(parsed);
-      if (!chunk) throw malformedAnswerError(Provider.OpenAI, 'a chat completion chunk');
+      if (!chunk) throw malformedAnswerError(provider, 'a chat completion chunk');
       const { usage, ...rest } = chunk;
       if (usage) usageChunk = { ...rest, choices: [], usage };
       if (rest.choices.length === 0) return [];
@@ -101,7 +104,7 @@ export function createOpenAIStreamMapper(options: OpenAIStreamMapperOptions = {}
     },
     end() {
       if (done) return [];
-      if (!finished) throw incompleteStreamError(Provider.OpenAI);
+      if (!finished) throw incompleteStreamError(provider);
       done = true;
       return flush();
     },

@@ -8,7 +8,7 @@ import { CallDispatcher } from './call-dispatcher';
 import type { QueueTarget } from './queue-target';
 
 const QUEUE = 'chat-test';
-const target = (fields: Partial<QueueTarget> = {}): QueueTarget => ({ queue: QUEUE, maxDepth: 0, worker: 'worker-test', ...fields });
+const target = (fields: Partial<QueueTarget> = {}): QueueTarget => ({ queue: QUEUE, maxDepth: 0, startHint: 'start worker-test', ...fields });
 let seq = 0;
 function payload(fields: Partial<ChatJobPayload> = {}): ChatJobPayload {
   const now = Date.now();

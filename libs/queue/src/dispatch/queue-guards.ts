@@ -32,7 +32,7 @@ export class QueueGuards {
       throw dependencyUnavailable('queue', err);
     }
     if (count === 0) {
-      throw new SwitchyardError('no_worker_available', `no worker consumes the ${target.queue} queue: start ${target.worker} (or a worker whose WORKER_QUEUES names it)`);
+      throw new SwitchyardError('no_worker_available', `no worker consumes the ${target.queue} queue: ${target.startHint}`);
     }
     this.workersSeenAt.set(target.queue, this.now());
   }

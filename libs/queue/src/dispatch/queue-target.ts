@@ -8,6 +8,6 @@ export interface QueueTarget {
   queue: string;
   /** Calls the queue may hold (waiting, prioritized or delayed) before new ones are refused; 0: no limit. */
   maxDepth: number;
-  /** The app to start when no worker consumes the queue, e.g. `worker-openai`. */
-  worker: string;
+  /** What to start when no worker consumes the queue, e.g. `start worker-openai`. */
+  startHint: string;
 }

@@ -66,7 +66,7 @@ export class StreamReader {
       try {
         // Sent together with the read (no extra round trip); a reconnect gives the connection a new id.
         const clientId = this.blocking.client('ID').then((id) => {
-          this.readerClientId = id as number;
+          this.readerClientId = id;
         });
         const read = this.blocking.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids);
         const [, reply] = (await Promise.all([clientId, read])) as [void, [string, [string, string[]][]][] | null];

@@ -32,7 +32,7 @@ export class StreamWriter {
       .expire(this.key, RETENTION.callStreamSeconds)
       .exec();
     const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    if (failed) throw failed[0] as Error;
     this.written++;
   }
 

@@ -1,9 +1,9 @@
-import { CHAT_JOB_VERSION, type ChatJobPayload, Provider, SwitchyardError } from '@app/contracts';
+import { CHAT_JOB_VERSION, type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import type { ChatJobProcessor } from './chat-job.processor';
+import type { ChatOperation } from '@app/providers';
 import { prepareCall } from './prepared-call';
 
-const deployment = { id: 'd1', provider: Provider.Ollama } as Deployment;
+const deployment = { id: 'd1', provider: 'ollama' } as Deployment;
 const payload = (request: Record<string, unknown> = {}): ChatJobPayload => ({
   v: CHAT_JOB_VERSION,
   callId: 'r1',
@@ -14,7 +14,8 @@ const payload = (request: Record<string, unknown> = {}): ChatJobPayload => ({
   deadline: Date.now() + 1000,
   enqueuedAt: Date.now(),
 });
-const processor = (prepare: ChatJobProcessor['prepare']): ChatJobProcessor => ({ prepare, complete: jest.fn(), stream: jest.fn() });
+// A provider's operation whose prepare() is the case's; its answer's shape is the case's too.
+const processor = (prepare: (...args: Parameters<ChatOperation['prepare']>) => unknown) => ({ prepare, complete: jest.fn(), stream: jest.fn() }) as unknown as ChatOperation;
 const thrownBy = (run: () => unknown): unknown => {
   try {
     run();

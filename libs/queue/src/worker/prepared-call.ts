@@ -1,11 +1,11 @@
 import { type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
+import type { ChatOperation, PreparedChatCall } from '@app/providers';
 import { estimateTokens } from '../limits/token-estimate';
-import type { ChatJobProcessor } from './chat-job.processor';
 
 /** A call in its provider's form, and the tokens it counts against its deployment's `tpm` before it is sent. */
 export interface PreparedCall {
-  call: unknown;
+  call: PreparedChatCall;
   estimate: number;
 }
 
@@ -15,9 +15,9 @@ export interface PreparedCall {
  * (fault `caller`), never counted against the deployment. An exception that is not already a
  * `SwitchyardError` is a mapper that did not expect this shape: `onUnexpected` logs it.
  */
-export function prepareCall(processor: ChatJobProcessor, deployment: Deployment, payload: ChatJobPayload, onUnexpected: (err: unknown) => void): PreparedCall {
+export function prepareCall(operation: Pick<ChatOperation, 'prepare'>, deployment: Deployment, payload: ChatJobPayload, onUnexpected: (err: unknown) => void): PreparedCall {
   try {
-    return { call: processor.prepare(deployment, payload.request, payload.stream), estimate: estimateTokens(payload.request) };
+    return { call: operation.prepare(deployment, payload.request, payload.stream), estimate: estimateTokens(payload.request) };
   } catch (err) {
     if (err instanceof SwitchyardError) throw err;
     onUnexpected(err);

@@ -2,7 +2,7 @@ import { type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type EnvSource, WorkerConfig, readProcessEnv } from '@app/config';
-import type { Provider } from '@app/contracts';
+import type { Wire } from '@app/contracts';
 import { type AppLogger, createLogger, exitAfterStopSignal } from '@app/observability';
 
 export interface WorkerDefaults {
@@ -10,15 +10,15 @@ export interface WorkerDefaults {
   concurrency: number;
 }
 
-/** Builds a worker app (health endpoints not yet listening). Tests call this with their own env. */
+/** Builds the worker app of a wire (health endpoints not yet listening). Tests call this with their own env. */
 export async function createWorkerApp(
-  provider: Provider,
+  wire: Wire,
   defaults: WorkerDefaults,
   source: EnvSource,
   moduleFor: (config: WorkerConfig) => DynamicModule,
 ): Promise<{ app: NestExpressApplication; config: WorkerConfig; logger: AppLogger }> {
-  const config = WorkerConfig.load(provider, source, defaults);
-  const logger = createLogger(`worker-${provider}`, config.env.LOG_LEVEL, config.env.LOG_FORMAT);
+  const config = WorkerConfig.load(wire, source, defaults);
+  const logger = createLogger(`worker-${wire}`, config.env.LOG_LEVEL, config.env.LOG_FORMAT);
   const app = await NestFactory.create<NestExpressApplication>(moduleFor(config), { logger, bodyParser: false });
   return { app, config, logger };
 }
@@ -29,18 +29,18 @@ export async function createWorkerApp(
  * finish within SHUTDOWN_GRACE (the rest go back to the queue), then the process exits 0.
  */
 export async function runWorker(
-  provider: Provider,
+  wire: Wire,
   defaults: WorkerDefaults,
   moduleFor: (config: WorkerConfig) => DynamicModule,
 ): Promise<void> {
   try {
-    const { app, config, logger } = await createWorkerApp(provider, defaults, readProcessEnv(), moduleFor);
+    const { app, config, logger } = await createWorkerApp(wire, defaults, readProcessEnv(), moduleFor);
     await app.listen(config.env.HEALTH_PORT, config.env.HOST);
-    logger.log(`health and metrics on http://${config.env.HOST}:${config.env.HEALTH_PORT} (/health/readiness, /metrics)`, `worker-${provider}`);
+    logger.log(`health and metrics on http://${config.env.HOST}:${config.env.HEALTH_PORT} (/health/readiness, /metrics)`, `worker-${wire}`);
     exitAfterStopSignal(() => app.close(), { logger, graceMs: config.env.SHUTDOWN_GRACE * 1000 });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`worker-${provider}: ${err.message}\n`);
+      process.stderr.write(`worker-${wire}: ${err.message}\n`);
       process.exit(1);
     }
     throw err;

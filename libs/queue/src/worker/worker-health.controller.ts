@@ -3,7 +3,7 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { LIVENESS_BODY, answerHealth } from '../health/health-response';
 import { PingHealthIndicator } from '../health/ping-health.indicator';
-import { ChatWorkerHost } from './chat-worker.host';
+import { QueueConsumer } from './queue-consumer';
 
 /** Worker probes on HEALTH_PORT: the same paths as the gateway's. */
 @Controller('health')
@@ -12,7 +12,7 @@ export class WorkerHealthController {
     private readonly health: HealthCheckService,
     private readonly ping: PingHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    @Inject(ChatWorkerHost) private readonly host: ChatWorkerHost,
+    @Inject(QueueConsumer) private readonly consumer: QueueConsumer,
   ) {}
 
   @Get(['liveliness', 'liveness'])
@@ -24,11 +24,11 @@ export class WorkerHealthController {
   ready(@Res({ passthrough: true }) res: Response) {
     return answerHealth(res, () =>
       this.health.check([
-        () => this.ping.pingCheck('redis', () => this.host.ping()),
+        () => this.ping.pingCheck('redis', () => this.consumer.ping()),
         async () => {
           const indicator = this.indicators.check('worker');
-          if (this.host.isStopping()) return indicator.down({ message: 'shutting down' });
-          return this.host.isRunning() ? indicator.up() : indicator.down({ message: 'not consuming its queue' });
+          if (this.consumer.isStopping()) return indicator.down({ message: 'shutting down' });
+          return this.consumer.isRunning() ? indicator.up() : indicator.down({ message: 'not consuming its queue' });
         },
       ]),
     );

@@ -1,4 +1,3 @@
-import { Provider } from '@app/contracts';
 import {
   malformedAnswerError,
   mapUpstreamError,
@@ -16,20 +15,20 @@ describe('mapUpstreamError', () => {
   // The request's own 4xx are the caller's; the deployment's credentials, limits and failures are the deployment's.
   it.each([
     // [provider, status, body, headers, expected]
-    [Provider.OpenAI, 400, openaiError('bad temperature', { param: 'temperature' }), {}, { code: 'invalid_request', status: 400, param: 'temperature', retryable: false, message: 'openai upstream: bad temperature', fault: 'caller', upstreamStatus: 400 }],
-    [Provider.OpenAI, 422, openaiError('unprocessable'), {}, { code: 'invalid_request', status: 400, retryable: false, fault: 'caller', upstreamStatus: 422 }],
-    [Provider.Ollama, 404, ollamaError('model "x" not found, try pulling it first'), {}, { code: 'model_not_found', status: 404, message: 'ollama upstream: model "x" not found, try pulling it first', fault: 'caller', upstreamStatus: 404 }],
-    [Provider.OpenAI, 401, openaiError('Incorrect API key provided'), {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 401): Incorrect API key provided", fault: 'deployment', upstreamStatus: 401 }],
-    [Provider.OpenAI, 403, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 403)", fault: 'deployment', upstreamStatus: 403 }],
-    [Provider.Ollama, 408, ollamaError('slow'), {}, { code: 'timeout', status: 504, retryable: true, fault: 'deployment', upstreamStatus: 408 }],
-    [Provider.OpenAI, 429, openaiError('Rate limit reached'), { 'retry-after-ms': '1500' }, { code: 'rate_limit_exceeded', status: 429, retryable: true, retryAfterMs: 1500, fault: 'deployment', upstreamStatus: 429 }],
-    [Provider.OpenAI, 429, openaiError('You exceeded your current quota', { code: 'insufficient_quota' }), {}, { code: 'rate_limit_exceeded', status: 429, retryable: false, fault: 'deployment', upstreamStatus: 429 }],
-    [Provider.Ollama, 503, ollamaError('server busy'), { 'retry-after': '3' }, { code: 'upstream_unavailable', status: 503, retryable: true, retryAfterMs: 3000, fault: 'deployment', upstreamStatus: 503 }],
-    [Provider.Ollama, 500, ollamaError('llama runner process has terminated'), {}, { code: 'upstream_error', status: 502, retryable: true, message: 'ollama upstream: llama runner process has terminated', fault: 'deployment', upstreamStatus: 500 }],
-    [Provider.OpenAI, 502, '<html>Bad Gateway</html>', {}, { code: 'upstream_error', status: 502, retryable: true, message: 'openai upstream answered HTTP 502', fault: 'deployment', upstreamStatus: 502 }],
-    [Provider.OpenAI, 413, openaiError('too large', { param: 'messages' }), {}, { code: 'invalid_request', status: 413, param: 'messages', retryable: false, fault: 'caller', upstreamStatus: 413 }],
-    [Provider.OpenAI, 302, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: 'openai upstream answered HTTP 302', fault: 'deployment', upstreamStatus: 302 }],
-    [Provider.OpenAI, 400, JSON.stringify({ detail: 'not an error shape' }), {}, { code: 'invalid_request', message: 'openai upstream answered HTTP 400', fault: 'caller', upstreamStatus: 400 }],
+    ['openai', 400, openaiError('bad temperature', { param: 'temperature' }), {}, { code: 'invalid_request', status: 400, param: 'temperature', retryable: false, message: 'openai upstream: bad temperature', fault: 'caller', upstreamStatus: 400 }],
+    ['openai', 422, openaiError('unprocessable'), {}, { code: 'invalid_request', status: 400, retryable: false, fault: 'caller', upstreamStatus: 422 }],
+    ['ollama', 404, ollamaError('model "x" not found, try pulling it first'), {}, { code: 'model_not_found', status: 404, message: 'ollama upstream: model "x" not found, try pulling it first', fault: 'caller', upstreamStatus: 404 }],
+    ['openai', 401, openaiError('Incorrect API key provided'), {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 401): Incorrect API key provided", fault: 'deployment', upstreamStatus: 401 }],
+    ['openai', 403, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: "openai upstream rejected the deployment's credentials (HTTP 403)", fault: 'deployment', upstreamStatus: 403 }],
+    ['ollama', 408, ollamaError('slow'), {}, { code: 'timeout', status: 504, retryable: true, fault: 'deployment', upstreamStatus: 408 }],
+    ['openai', 429, openaiError('Rate limit reached'), { 'retry-after-ms': '1500' }, { code: 'rate_limit_exceeded', status: 429, retryable: true, retryAfterMs: 1500, fault: 'deployment', upstreamStatus: 429 }],
+    ['openai', 429, openaiError('You exceeded your current quota', { code: 'insufficient_quota' }), {}, { code: 'rate_limit_exceeded', status: 429, retryable: false, fault: 'deployment', upstreamStatus: 429 }],
+    ['ollama', 503, ollamaError('server busy'), { 'retry-after': '3' }, { code: 'upstream_unavailable', status: 503, retryable: true, retryAfterMs: 3000, fault: 'deployment', upstreamStatus: 503 }],
+    ['ollama', 500, ollamaError('llama runner process has terminated'), {}, { code: 'upstream_error', status: 502, retryable: true, message: 'ollama upstream: llama runner process has terminated', fault: 'deployment', upstreamStatus: 500 }],
+    ['openai', 502, '<html>Bad Gateway</html>', {}, { code: 'upstream_error', status: 502, retryable: true, message: 'openai upstream answered HTTP 502', fault: 'deployment', upstreamStatus: 502 }],
+    ['openai', 413, openaiError('too large', { param: 'messages' }), {}, { code: 'invalid_request', status: 413, param: 'messages', retryable: false, fault: 'caller', upstreamStatus: 413 }],
+    ['openai', 302, '', {}, { code: 'upstream_error', status: 502, retryable: false, message: 'openai upstream answered HTTP 302', fault: 'deployment', upstreamStatus: 302 }],
+    ['openai', 400, JSON.stringify({ detail: 'not an error shape' }), {}, { code: 'invalid_request', message: 'openai upstream answered HTTP 400', fault: 'caller', upstreamStatus: 400 }],
   ])('%s %i %s', (provider, status, body, headers, expected) => {
     const error = mapUpstreamError({ provider, status, body, headers });
     expect(error).toMatchObject(expected);
@@ -37,7 +36,7 @@ describe('mapUpstreamError', () => {
   });
 
   it('cuts very long upstream messages', () => {
-    const error = mapUpstreamError({ provider: Provider.Ollama, status: 500, body: ollamaError('x'.repeat(5000)), headers: {} });
+    const error = mapUpstreamError({ provider: 'ollama', status: 500, body: ollamaError('x'.repeat(5000)), headers: {} });
     expect(error.message.length).toBeLessThan(1100);
   });
 
@@ -48,7 +47,7 @@ describe('mapUpstreamError', () => {
     ['the deployment key literal', 'token my-private-token-42 is revoked', 'my-private-token-42'],
   ])('redacts %s from the message', (_name, upstreamMessage, secret) => {
     const error = mapUpstreamError({
-      provider: Provider.OpenAI,
+      provider: 'openai',
       status: 401,
       body: openaiError(upstreamMessage),
       headers: {},
@@ -91,7 +90,7 @@ describe('parseRetryAfterMs', () => {
 
 describe('transport failures', () => {
   it('a timeout is a retryable 504 naming the provider and the time', () => {
-    expect(upstreamTimeoutError(Provider.Ollama, 3000)).toMatchObject({
+    expect(upstreamTimeoutError('ollama', 3000)).toMatchObject({
       code: 'timeout',
       status: 504,
       retryable: true,
@@ -100,7 +99,7 @@ describe('transport failures', () => {
   });
 
   it('a connection failure is a retryable 502 whose message names no host; the detail (for the log) does', () => {
-    const error = upstreamConnectionError(Provider.OpenAI, 'api.openai.com:443', 'ENOTFOUND');
+    const error = upstreamConnectionError('openai', 'api.openai.com:443', 'ENOTFOUND');
     expect(error).toMatchObject({
       code: 'upstream_error',
       status: 502,
@@ -112,6 +111,6 @@ describe('transport failures', () => {
   });
 
   it('a 2xx answer of the wrong shape is a 502', () => {
-    expect(malformedAnswerError(Provider.OpenAI, 'a chat completion')).toMatchObject({ code: 'upstream_error', status: 502, retryable: false });
+    expect(malformedAnswerError('openai', 'a chat completion')).toMatchObject({ code: 'upstream_error', status: 502, retryable: false });
   });
 });

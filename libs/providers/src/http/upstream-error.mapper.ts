@@ -1,9 +1,8 @@
-import { type Provider, SwitchyardError, internalFailure } from '@app/contracts';
-import { maskUrlsIn } from '@app/config';
-import { isRecord } from './is-record';
+import { SwitchyardError, internalFailure, maskUrlsIn } from '@app/contracts';
+import { isRecord } from '../is-record';
 
 export interface UpstreamErrorAnswer {
-  provider: Provider;
+  provider: string;
   status: number;
   body: string;
   /** Lower-case names, as {@link UpstreamHttpClient} returns them. */
@@ -57,34 +56,34 @@ export function mapUpstreamError(answer: UpstreamErrorAnswer): SwitchyardError {
  * An error object the upstream sent inside a 2xx stream (OpenAI's `data: {"error":{...}}`,
  * Ollama's `{"error":"..."}` line): its message kept, minus any secret.
  */
-export function mapUpstreamStreamError(provider: Provider, body: unknown, secrets?: readonly string[]): SwitchyardError {
+export function mapUpstreamStreamError(provider: string, body: unknown, secrets?: readonly string[]): SwitchyardError {
   const detail = readErrorDetailOf(body);
   const said = detail.message ? truncate(redactSecrets(detail.message, secrets)) : undefined;
   return new SwitchyardError('upstream_error', said ? `${provider} upstream: ${said}` : `${provider} upstream failed while streaming its answer`);
 }
 
 /** A streamed answer whose body ended before the upstream said it was complete. */
-export function incompleteStreamError(provider: Provider): SwitchyardError {
+export function incompleteStreamError(provider: string): SwitchyardError {
   return new SwitchyardError('upstream_error', `${provider} upstream ended its streamed answer before it was complete`, { retryable: true });
 }
 
 /** The connection broke while a streamed answer was arriving; `target` (`host:port`) and `reason` are for the log only. */
-export function upstreamStreamBrokenError(provider: Provider, target: string, reason: string): SwitchyardError {
+export function upstreamStreamBrokenError(provider: string, target: string, reason: string): SwitchyardError {
   return internalFailure('upstream_error', `${provider} upstream broke off its streamed answer`, `${target}: ${reason}`, { retryable: true });
 }
 
 /** The upstream gave no HTTP answer in time (or the call was stopped). */
-export function upstreamTimeoutError(provider: Provider, timeoutMs: number): SwitchyardError {
+export function upstreamTimeoutError(provider: string, timeoutMs: number): SwitchyardError {
   return new SwitchyardError('timeout', `${provider} upstream did not answer within ${timeoutMs} ms`, { retryable: true });
 }
 
 /** The upstream could not be reached; `target` (`host:port`, never the URL with its credentials) and `reason` are for the log only. */
-export function upstreamConnectionError(provider: Provider, target: string, reason: string): SwitchyardError {
+export function upstreamConnectionError(provider: string, target: string, reason: string): SwitchyardError {
   return internalFailure('upstream_error', `${provider} upstream could not be reached`, `${target}: ${reason}`, { retryable: true });
 }
 
 /** The upstream answered 2xx with something the adapter cannot use. */
-export function malformedAnswerError(provider: Provider, expected: string): SwitchyardError {
+export function malformedAnswerError(provider: string, expected: string): SwitchyardError {
   return new SwitchyardError('upstream_error', `${provider} upstream answered with something that is not ${expected}`);
 }
 

@@ -96,7 +96,7 @@ export class UpstreamHttpClient {
         [Symbol.asyncIterator]: () => {
           if (iterated) throw new Error('an upstream stream can be read only once');
           iterated = true;
-          return readLinesOf(responseBody, call.transportError);
+          return readLinesOf(responseBody, (error) => call.transportError(error));
         },
         // A body read to its end is left alone, so its connection goes back to the pool.
         close: () => {

@@ -1,11 +1,12 @@
-import { Provider } from '@app/contracts';
-import type { Deployment } from '@app/config';
-import { DEFAULT_MAX_OUTPUT_TOKENS, costOf, maxOutputTokensOf, priceOf } from './model-prices';
+import type { Deployment } from './deployment';
+import { DEFAULT_MAX_OUTPUT_TOKENS, costOf, maxOutputTokensOf, priceOf } from './deployment-prices';
 
 const deployment = (fields: Partial<Deployment>): Deployment => ({
   id: 'd',
   modelName: 'm',
-  provider: Provider.OpenAI,
+  provider: 'openai',
+  wire: 'openai',
+  backend: 'openai',
   litellmModel: 'gpt-4o-mini',
   upstreamModel: 'gpt-4o-mini',
   apiBase: 'https://api.openai.com/v1',
@@ -33,8 +34,16 @@ describe('priceOf / costOf', () => {
 
   it('prefers model_info prices, and makes Ollama free by default', () => {
     expect(priceOf(deployment({ modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: '0.002' } }))).toEqual({ input: 0.001, output: 0.002 });
-    expect(priceOf(deployment({ provider: Provider.Ollama, upstreamModel: 'gpt-oss:20b' }))).toEqual({ input: 0, output: 0 });
-    expect(priceOf(deployment({ provider: Provider.Ollama, modelInfo: { output_cost_per_token: 0.5 } }))).toEqual({ input: 0, output: 0.5 });
+    expect(priceOf(deployment({ provider: 'ollama', upstreamModel: 'gpt-oss:20b' }))).toEqual({ input: 0, output: 0 });
+    expect(priceOf(deployment({ provider: 'ollama', modelInfo: { output_cost_per_token: 0.5 } }))).toEqual({ input: 0, output: 0.5 });
+  });
+
+  it('knows no prices of OpenAI-compatible servers: a vLLM or LM Studio model is free unless model_info prices it', () => {
+    for (const provider of ['hosted_vllm', 'lm_studio']) {
+      expect(priceOf(deployment({ provider, upstreamModel: 'gpt-4o' }))).toEqual({ input: 0, output: 0 });
+      expect(maxOutputTokensOf(deployment({ provider, upstreamModel: 'gpt-4o' }))).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+      expect(priceOf(deployment({ provider, upstreamModel: 'gpt-4o', modelInfo: { input_cost_per_token: 0.1 } }))).toEqual({ input: 0.1, output: 0 });
+    }
   });
 
   it('costs prompt and completion tokens at their own prices', () => {
@@ -50,7 +59,7 @@ describe('maxOutputTokensOf', () => {
     ['then the OpenAI table, by prefix', { upstreamModel: 'gpt-4o-2024-08-06' }, 16_384],
     ['the longest prefix winning', { upstreamModel: 'gpt-4.1-mini' }, 32_768],
     ['else the default', { upstreamModel: 'my-finetune' }, DEFAULT_MAX_OUTPUT_TOKENS],
-    ['also for Ollama', { provider: Provider.Ollama, upstreamModel: 'gpt-4o' }, DEFAULT_MAX_OUTPUT_TOKENS],
+    ['also for Ollama', { provider: 'ollama', upstreamModel: 'gpt-4o' }, DEFAULT_MAX_OUTPUT_TOKENS],
     ['ignoring a value that is no positive number', { modelInfo: { max_output_tokens: 0, max_tokens: 'lots' }, upstreamModel: 'o3' }, 100_000],
   ])('%s', (_case, fields, expected) => {
     expect(maxOutputTokensOf(deployment(fields))).toBe(expected);

@@ -1,5 +1,5 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Provider } from '@app/contracts';
-import type { Deployment } from '@app/config';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '@app/contracts';
+import type { UpstreamTarget } from './upstream-target';
 
 export interface ChatCallContext {
   callId: string;
@@ -11,26 +11,25 @@ export interface ChatCallContext {
 
 /** A call turned into its upstream's request, ready to send. */
 export interface PreparedChatCall {
-  deployment: Deployment;
+  target: UpstreamTarget;
   /** The upstream's request body. */
   body: unknown;
   stream: boolean;
 }
 
 /**
- * One per provider. Turns the client's OpenAI-shaped request into the upstream's, calls the
- * upstream, and returns an OpenAI `chat.completion` (or its chunks).
+ * Chat completions with one provider. Turns the client's OpenAI-shaped request into the
+ * upstream's, calls the upstream, and returns an OpenAI `chat.completion` (or its chunks).
  * Failures are thrown as `SwitchyardError` with `retryable` set for 5xx, timeouts and
  * connection errors, `retryAfterMs` for upstream 429s, and never any secret in the message.
  */
-export interface ChatProviderAdapter {
-  readonly provider: Provider;
+export interface ChatOperation {
   /**
    * The upstream's request for this call, without any I/O. Throws `invalid_request` naming the
    * field for what the upstream cannot take. The worker prepares a call before it takes a slot
    * of the deployment's limits, so a call the provider cannot take never holds one.
    */
-  prepare(deployment: Deployment, request: ChatCompletionRequest, stream: boolean): PreparedChatCall;
+  prepare(target: UpstreamTarget, request: ChatCompletionRequest, stream: boolean): PreparedChatCall;
   complete(call: PreparedChatCall, context: ChatCallContext): Promise<ChatCompletion>;
   /**
    * The same call streamed: OpenAI `chat.completion.chunk`s in upstream order. The last chunk

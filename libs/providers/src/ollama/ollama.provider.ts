@@ -1,0 +1,23 @@
+import { STANDARD_UPSTREAM } from '../upstream-target';
+import { NO_KNOWN_MODELS } from '../known-models';
+import type { ProviderDescriptor } from '../provider-descriptor';
+import { OllamaChatAdapter } from './ollama-chat.adapter';
+import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
+
+const OLLAMA_BASE = 'http://localhost:11434';
+
+/** Ollama's native API (`ollama/llama3.2`, `ollama_chat/llama3.2`): the Ollama wire. */
+export const OLLAMA_PROVIDER: ProviderDescriptor = {
+  name: 'ollama',
+  prefixes: ['ollama', 'ollama_chat'],
+  wire: 'ollama',
+  backend: 'ollama',
+  needsApiBase: false,
+  defaultApiBase: () => OLLAMA_BASE,
+  upstream: STANDARD_UPSTREAM,
+  credentials: {},
+  operations: { chat: (http, provider) => new OllamaChatAdapter(http, provider) },
+  capabilities: OLLAMA_CAPABILITIES,
+  models: NO_KNOWN_MODELS,
+  ui: { label: 'Ollama', apiBaseHint: `${OLLAMA_BASE} by default; from Docker: http://host.docker.internal:11434` },
+};

@@ -1,0 +1,102 @@
+import { UnrecoverableError } from 'bullmq';
+import type IORedis from 'ioredis';
+import {
+  CHAT_JOB_VERSION,
+  type ChatCompletionChunk,
+  type ChatJobPayload,
+  type ChatJobResult,
+  type CompletionUsage,
+  SwitchyardError,
+  encodeWireError,
+  internalFailure,
+} from '@app/contracts';
+import { chunkChars, estimatedUsage } from '../limits/token-estimate';
+import { streamKeys } from '../stream/stream-keys';
+import { StreamWriter } from '../stream/stream-writer';
+import { type FailureLog, logDetail } from './failure-policy';
+import { stoppedByWorker } from './running-jobs';
+
+/** One streamed call to publish: the job, its queue, the upstream's chunks, and what stops it. */
+export interface StreamToPublish {
+  job: { id?: string; data: Pick<ChatJobPayload, 'callId' | 'request'> };
+  queue: string;
+  chunks: () => AsyncIterable<ChatCompletionChunk>;
+  /** Aborted by the client's cancel, the deadline or a stopping worker. */
+  cancelled: AbortSignal;
+  /** Seconds from the start of the call to its first chunk. */
+  onFirstChunk?: (seconds: number) => void;
+}
+
+/**
+ * Writes a streamed call's chunks to its Redis Stream (`<prefix>:<queue>:events:<callId>`) as
+ * they arrive, then `end` with usage. A failure before the first chunk may be retried; after
+ * it, the client already has part of the answer, so the failure is written to the stream and
+ * the job ends for good, with what it used.
+ */
+export class StreamPublisher {
+  constructor(
+    private readonly redis: IORedis,
+    private readonly prefix: string,
+    private readonly log: FailureLog,
+  ) {}
+
+  async publish(call: StreamToPublish): Promise<ChatJobResult> {
+    const { job, queue, cancelled } = call;
+    const { callId, request } = job.data;
+    const writer = new StreamWriter(this.redis, streamKeys.events(this.prefix, queue, callId));
+    const [[, wasCancelled], [, earlier]] = (await this.redis
+      .multi()
+      .exists(streamKeys.cancelled(this.prefix, queue, callId))
+      .xlen(writer.key)
+      .exec()) as [[null, number], [null, number]];
+    const started = Date.now();
+    const done = (usage: CompletionUsage | null, extra: Partial<ChatJobResult> = {}): ChatJobResult => ({
+      v: CHAT_JOB_VERSION,
+      usage,
+      upstreamLatencyMs: Date.now() - started,
+      ...extra,
+    });
+    if (wasCancelled) return done(null, { cancelled: true });
+    if (earlier > 0) {
+      // A previous attempt died mid-stream; starting over would repeat what the client already has.
+      const error = new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again');
+      await writer.write({ t: 'error', error: error.toWire() });
+      throw new UnrecoverableError(encodeWireError(error.toWire()));
+    }
+
+    let usage: CompletionUsage | null = null;
+    let generatedChars = 0;
+    try {
+      for await (const chunk of call.chunks()) {
+        if (chunk.choices.length === 0 && chunk.usage) {
+          usage = chunk.usage;
+          continue;
+        }
+        generatedChars += chunkChars(chunk);
+        if (writer.eventsWritten === 0) call.onFirstChunk?.((Date.now() - started) / 1000);
+        await writer.write({ t: 'chunk', chunk });
+      }
+      await writer.write({ t: 'end', usage });
+      return done(usage);
+    } catch (err) {
+      const stopping = stoppedByWorker(cancelled);
+      // The upstream reports usage at the end: what a client that left did receive is estimated, so it is still billed.
+      if (cancelled.aborted && !stopping) {
+        await writer.discard().catch(() => undefined);
+        return done(usage ?? estimatedUsage(request, generatedChars), { cancelled: true });
+      }
+      // Nothing sent yet: the call can start over elsewhere (a stopping worker puts it back).
+      if (writer.eventsWritten === 0) throw err;
+      const error = stopping
+        ? new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again')
+        : err instanceof SwitchyardError
+          ? err
+          : internalFailure('internal_error', 'the worker failed while streaming the answer', err);
+      logDetail(this.log, job, error);
+      // Part of the answer went out before the deadline, a stopping worker or the upstream cut it: billed like a cancelled one.
+      const wire = { ...error.toWire(), usage: usage ?? estimatedUsage(request, generatedChars) };
+      await writer.write({ t: 'error', error: wire }).catch(() => undefined);
+      throw new UnrecoverableError(encodeWireError(wire));
+    }
+  }
+}
