@@ -10,7 +10,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import IORedis from 'ioredis';
-import { type Child, Cleanup, TEST_REDIS_URL, cpuTimeMs, createTestDatabase, deleteRedisPrefix, freePort, peakMemoryMb, processName, spawnNode, waitForHealthy } from '@test/support';
+import {
+  type Child,
+  Cleanup,
+  TEST_REDIS_URL,
+  cpuTimeMs,
+  createTestDatabase,
+  deleteRedisPrefix,
+  freePort,
+  peakMemoryMb,
+  processName,
+  spawnNode,
+  waitForHealthy,
+} from '@test/support';
 import { type CellStats, type Target, runCell } from './load';
 
 const ROOT = resolve(__dirname, '..');
@@ -241,9 +253,7 @@ async function measure(cleanup: Cleanup, signal: AbortSignal): Promise<Measured>
     url: `${gatewayUrl}/v1/chat/completions`,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify(
-      mode === 'json'
-        ? { model, messages: MESSAGES }
-        : { model, messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } },
+      mode === 'json' ? { model, messages: MESSAGES } : { model, messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } },
     ),
     expect: mode === 'json' ? EXPECT : STREAM_EXPECT,
     format: mode === 'json' ? 'json' : 'openai-sse',
@@ -319,7 +329,9 @@ function addedByGateway(cells: Cell[]): Added[] {
   const round = (ms: number) => Math.round(ms * 100) / 100;
   return cells.flatMap((gateway) => {
     if (gateway.path !== 'gateway') return [];
-    const direct = cells.find((x) => x.path === 'direct' && x.provider === gateway.provider && x.mode === gateway.mode && x.concurrency === gateway.concurrency);
+    const direct = cells.find(
+      (x) => x.path === 'direct' && x.provider === gateway.provider && x.mode === gateway.mode && x.concurrency === gateway.concurrency,
+    );
     if (!direct) return [];
     const firstContent =
       gateway.firstContent && direct.firstContent
@@ -340,14 +352,37 @@ function addedByGateway(cells: Cell[]): Added[] {
 
 function table(rows: string[][], rightAligned: boolean[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function report(cells: Cell[], added: Added[], memory: Record<string, number | null>): string {
   const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
   const signed = (n: number) => (n >= 0 ? `+${fmt(n)}` : fmt(n));
   const rows = [
-    ['provider', 'mode', 'conc', 'path', 'req/s', 'ttft p50', 'ttft p99', 'p50 ms', 'p99 ms', 'errors', 'upstream calls', 'added ttft p50', 'added ttft p99', 'added p50 ms', 'added p99 ms'],
+    [
+      'provider',
+      'mode',
+      'conc',
+      'path',
+      'req/s',
+      'ttft p50',
+      'ttft p99',
+      'p50 ms',
+      'p99 ms',
+      'errors',
+      'upstream calls',
+      'added ttft p50',
+      'added ttft p99',
+      'added p50 ms',
+      'added p99 ms',
+    ],
   ];
   for (const cell of cells) {
     const plus =

@@ -71,7 +71,9 @@ describe('admin inputs never cause a 500', () => {
     await fakes?.stop();
   });
 
-  const cases = MALFORMED.map(([method, path, body, param]) => [`${method} ${path} ${JSON.stringify(body ?? null).slice(0, 80)}`, method, path, body, param] as const);
+  const cases = MALFORMED.map(
+    ([method, path, body, param]) => [`${method} ${path} ${JSON.stringify(body ?? null).slice(0, 80)}`, method, path, body, param] as const,
+  );
   it.each(cases)('%s: a 400 in the OpenAI error shape naming the field', async (_title, method, path, body, param) => {
     const keysBefore = (await call(stack.url, '/key/list')).json.total_count;
     const res = await call(stack.url, path, { method, body });
@@ -92,7 +94,11 @@ describe('admin inputs never cause a 500', () => {
     } finally {
       fakes.ollama.reportedTokens = undefined;
     }
-    const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${token}`), (r) => r.json.length === 2, 5000);
+    const logs = await eventually(
+      () => call(stack.url, `/spend/logs?api_key=${token}`),
+      (r) => r.json.length === 2,
+      5000,
+    );
     expect(logs.json.map((r: { prompt_tokens: number; total_tokens: number }) => [r.prompt_tokens, r.total_tokens])).toEqual([
       [1_000_000_000, 3_000_000_000],
       [1_000_000_000, 3_000_000_000],

@@ -138,7 +138,13 @@ describe('admin UI at /ui, in headless Chromium', () => {
     const provider = page.getByLabel('Provider', { exact: true });
     const options = await provider.locator('option').evaluateAll((all) => all.map((o) => [o.getAttribute('value'), o.textContent]));
     expect(options.map(([value]) => value)).toEqual(listed.json.data.map((p: { name: string }) => p.name));
-    expect(options).toEqual(expect.arrayContaining([['hosted_vllm', 'vLLM (hosted_vllm/)'], ['lm_studio', 'LM Studio (lm_studio/)'], ['ollama', 'Ollama (ollama/)']]));
+    expect(options).toEqual(
+      expect.arrayContaining([
+        ['hosted_vllm', 'vLLM (hosted_vllm/)'],
+        ['lm_studio', 'LM Studio (lm_studio/)'],
+        ['ollama', 'Ollama (ollama/)'],
+      ]),
+    );
     const apiBase = page.getByLabel(/^API base/);
     const hint = page.locator('#model-api-base-hint');
     for (const name of ['hosted_vllm', 'lm_studio']) {

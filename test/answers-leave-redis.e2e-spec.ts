@@ -39,9 +39,11 @@ async function hangUp(url: string, model: string, n: number, afterMs: number): P
 /** Runs `tasks` with at most `width` at a time. */
 async function inParallel(tasks: Array<() => Promise<unknown>>, width: number): Promise<void> {
   const queue = [...tasks];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) await task();
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let task = queue.shift(); task; task = queue.shift()) await task();
+    }),
+  );
 }
 
 /** Every key under the prefix with its expiry (seconds, -1: none) and its content as text. */
@@ -57,13 +59,19 @@ async function redisContents(redis: IORedis, prefix: string): Promise<Array<{ ke
     keys.map(async (key) => {
       const type = await redis.type(key);
       const content =
-        type === 'stream' ? await redis.xrange(key, '-', '+')
-        : type === 'hash' ? await redis.hgetall(key)
-        : type === 'list' ? await redis.lrange(key, 0, -1)
-        : type === 'set' ? await redis.smembers(key)
-        : type === 'zset' ? await redis.zrange(key, 0, -1)
-        : type === 'string' ? await redis.get(key)
-        : null;
+        type === 'stream'
+          ? await redis.xrange(key, '-', '+')
+          : type === 'hash'
+            ? await redis.hgetall(key)
+            : type === 'list'
+              ? await redis.lrange(key, 0, -1)
+              : type === 'set'
+                ? await redis.smembers(key)
+                : type === 'zset'
+                  ? await redis.zrange(key, 0, -1)
+                  : type === 'string'
+                    ? await redis.get(key)
+                    : null;
       return { key, ttl: await redis.ttl(key), text: JSON.stringify(content) };
     }),
   );
@@ -100,7 +108,10 @@ describe('answers do not stay in Redis', () => {
         return answer;
       });
     }
-    await inParallel(calls.sort(() => Math.random() - 0.5), 40);
+    await inParallel(
+      calls.sort(() => Math.random() - 0.5),
+      40,
+    );
     const answers = await Promise.all(completed);
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     expect(answers.every((a: { status: number; text?: string }) => a.text?.includes(MARKER))).toBe(true);
@@ -108,14 +119,19 @@ describe('answers do not stay in Redis', () => {
     // Failed jobs too: the upstream refuses these calls.
     fakes.openai.failNext(4, 400);
     for (let n = HUNG_UP + COMPLETED; n < HUNG_UP + COMPLETED + 4; n++) {
-      const failed = await call(stack.url, '/v1/chat/completions', { body: { model: MODELS[0], stream: n % 2 === 0, messages: [{ role: 'user', content: question(n) }] } });
+      const failed = await call(stack.url, '/v1/chat/completions', {
+        body: { model: MODELS[0], stream: n % 2 === 0, messages: [{ role: 'user', content: question(n) }] },
+      });
       expect(failed.status).toBe(400);
     }
 
     // Every job has ended (hung-up ones too) before Redis is looked at.
     const queues = MODELS.map((_, i) => new Queue(queueName(['openai', 'ollama'][i]), { connection: redis, prefix: stack.prefix, skipMetasUpdate: true }));
     const busy = await eventually(
-      async () => (await Promise.all(queues.map((q) => q.getJobCounts('active', 'wait', 'delayed', 'prioritized')))).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0),
+      async () =>
+        (await Promise.all(queues.map((q) => q.getJobCounts('active', 'wait', 'delayed', 'prioritized'))))
+          .flatMap((c) => Object.values(c))
+          .reduce((a, b) => a + b, 0),
       (n) => n === 0,
       20_000,
       100,

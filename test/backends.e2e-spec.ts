@@ -51,7 +51,10 @@ describe('backends never share worker slots', () => {
     const release = vllm.hold();
     const slow = Array.from({ length: 3 * CONCURRENCY }, () => call(stack.url, '/v1/chat/completions', { body: LOCAL }));
     try {
-      await eventually(async () => vllm.inFlight, (n) => n >= CONCURRENCY);
+      await eventually(
+        async () => vllm.inFlight,
+        (n) => n >= CONCURRENCY,
+      );
       await sleep(200);
       // Its own queue's slots are all taken, and no more than those.
       expect(vllm.inFlight).toBe(CONCURRENCY);
@@ -87,9 +90,14 @@ describe('backends never share worker slots', () => {
       expect(refused.json.error.message).toContain('WORKER_QUEUES');
 
       // A dedicated pool: one more worker-openai that consumes that backend alone.
-      ({ app: pool } = await createWorkerApp('openai', WORKER_OPENAI_DEFAULTS, { ...stack.env, WORKER_QUEUES: 'gpu-box:2' }, (c) => WorkerOpenAIModule.forRoot(c)));
+      ({ app: pool } = await createWorkerApp('openai', WORKER_OPENAI_DEFAULTS, { ...stack.env, WORKER_QUEUES: 'gpu-box:2' }, (c) =>
+        WorkerOpenAIModule.forRoot(c),
+      ));
       await pool.init();
-      const served = await eventually(() => call(stack.url, '/v1/chat/completions', { body: { ...LOCAL, model: 'gpu-box' } }), (r) => r.status === 200);
+      const served = await eventually(
+        () => call(stack.url, '/v1/chat/completions', { body: { ...LOCAL, model: 'gpu-box' } }),
+        (r) => r.status === 200,
+      );
       expect(served.status).toBe(200);
       expect(served.json.model).toBe('gpu-box');
     });

@@ -1,4 +1,19 @@
-import { type AppProcess, type Stack, call, eventually, fakeEnv, generateKey, scrape, sleep, sseEvents, startAppProcess, startFakes, startStack, tutorialConfig, valueOf } from '@test/support';
+import {
+  type AppProcess,
+  type Stack,
+  call,
+  eventually,
+  fakeEnv,
+  generateKey,
+  scrape,
+  sleep,
+  sseEvents,
+  startAppProcess,
+  startFakes,
+  startStack,
+  tutorialConfig,
+  valueOf,
+} from '@test/support';
 
 // USD per token, in and out, for every model below: a row's spend is its total tokens / 1000.
 const PRICE = 0.001;
@@ -59,7 +74,11 @@ describe('every call is billed for what it delivered', () => {
 
   /** The call's spend log row, once it is written. */
   const row = async (requestId: string) => {
-    const logs = await eventually(() => call(stack.url, `/spend/logs?request_id=${requestId}`), (r) => r.json.length === 1, 8000);
+    const logs = await eventually(
+      () => call(stack.url, `/spend/logs?request_id=${requestId}`),
+      (r) => r.json.length === 1,
+      8000,
+    );
     expect(logs.json).toHaveLength(1);
     return logs.json[0];
   };
@@ -145,6 +164,9 @@ describe('every call is billed for what it delivered', () => {
     await sleep(1200);
     const rows = (await call(stack.url, `/spend/logs?api_key=${token}`)).json as Array<{ spend: number }>;
     const info = await call(stack.url, `/key/info?key=${token}`);
-    expect(info.json.info.spend).toBeCloseTo(rows.reduce((sum, x) => sum + x.spend, 0), 9);
+    expect(info.json.info.spend).toBeCloseTo(
+      rows.reduce((sum, x) => sum + x.spend, 0),
+      9,
+    );
   });
 });

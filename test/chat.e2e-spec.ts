@@ -172,7 +172,11 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
     const [a, b] = [await generateKey(stack.url, { key_alias: 'same-id-a' }), await generateKey(stack.url, { key_alias: 'same-id-b' })];
     fakes.ollama.delayMs = 300;
     const ask = (key: string, content: string) =>
-      call(stack.url, '/v1/chat/completions', { key, body: { ...HELLO, messages: [{ role: 'user', content }] }, headers: { 'x-request-id': 'shared-trace-1' } });
+      call(stack.url, '/v1/chat/completions', {
+        key,
+        body: { ...HELLO, messages: [{ role: 'user', content }] },
+        headers: { 'x-request-id': 'shared-trace-1' },
+      });
     const [first, second] = await Promise.all([ask(a.key, 'question of a'), ask(b.key, 'question of b')]);
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(first.json.choices[0].message.content).toBe('echo: question of a');
@@ -197,7 +201,9 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
   });
 
   it('does not retry an upstream 400 and keeps its message and param', async () => {
-    fakes.openai.failNext(1, 400, { error: { message: "Invalid value for 'top_logprobs'.", type: 'invalid_request_error', param: 'top_logprobs', code: null } });
+    fakes.openai.failNext(1, 400, {
+      error: { message: "Invalid value for 'top_logprobs'.", type: 'invalid_request_error', param: 'top_logprobs', code: null },
+    });
     const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model: 'openai/gpt-4o-mini' } });
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ type: 'invalid_request_error', param: 'top_logprobs' });

@@ -96,7 +96,8 @@ describe('error table', () => {
 
   describe('401 authentication', () => {
     it('no key', async () => expectError(await chat(HELLO, { key: null }), 401, 'missing_api_key'));
-    it('"Bearer" with nothing after it', async () => expectError(await chat(HELLO, { key: null, headers: { authorization: 'Bearer ' } }), 401, 'missing_api_key'));
+    it('"Bearer" with nothing after it', async () =>
+      expectError(await chat(HELLO, { key: null, headers: { authorization: 'Bearer ' } }), 401, 'missing_api_key'));
     it('an unknown key', async () => expectError(await chat(HELLO, { key: 'sk-not-a-real-key' }), 401, 'invalid_api_key'));
 
     it('an expired key', async () => {

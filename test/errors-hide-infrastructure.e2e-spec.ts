@@ -1,4 +1,20 @@
-import { ADMIN_DATABASE_URL, type AppProcess, HELLO, type Stack, TEST_REDIS_URL, TcpProxy, call, eventually, fakeEnv, freePort, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  ADMIN_DATABASE_URL,
+  type AppProcess,
+  HELLO,
+  type Stack,
+  TEST_REDIS_URL,
+  TcpProxy,
+  call,
+  eventually,
+  fakeEnv,
+  freePort,
+  generateKey,
+  startAppProcess,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 
 type Answer = Awaited<ReturnType<typeof call>>;
 
@@ -50,7 +66,13 @@ describe('errors never show infrastructure', () => {
     const database = new URL(stack.databaseUrl);
     database.port = String(postgres.port);
     [gateway, worker] = await Promise.all([
-      startAppProcess('gateway', { ...stack.env, ...logs, DATABASE_URL: database.toString(), REDIS_URL: `redis://127.0.0.1:${redis.port}`, DISABLE_SCHEMA_UPDATE: 'true' }),
+      startAppProcess('gateway', {
+        ...stack.env,
+        ...logs,
+        DATABASE_URL: database.toString(),
+        REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+        DISABLE_SCHEMA_UPDATE: 'true',
+      }),
       startAppProcess('worker-ollama', { ...stack.env, ...logs }),
     ]);
   }, 90_000);
@@ -64,7 +86,12 @@ describe('errors never show infrastructure', () => {
   function expectPlainError(answer: Answer, status: number): string {
     const requestId = answer.headers.get('x-request-id') ?? '';
     expect({ status: answer.status, leaks: leaks(answer.text, ports()) }).toEqual({ status, leaks: [] });
-    expect(answer.json.error).toEqual({ message: expect.stringContaining(`(request id ${requestId})`), type: expect.any(String), param: null, code: expect.any(String) });
+    expect(answer.json.error).toEqual({
+      message: expect.stringContaining(`(request id ${requestId})`),
+      type: expect.any(String),
+      param: null,
+      code: expect.any(String),
+    });
     expect(answer.json.error.message).not.toMatch(/postgres|redis|ioredis|typeorm|bullmq|\bpg\b/i);
     return requestId;
   }
@@ -77,7 +104,12 @@ describe('errors never show infrastructure', () => {
 
   async function restore(proxy: TcpProxy): Promise<void> {
     await proxy.restore();
-    const ready = await eventually(() => call(gateway.url, '/health/readiness', { key: null }), (r) => r.status === 200, 30_000, 200);
+    const ready = await eventually(
+      () => call(gateway.url, '/health/readiness', { key: null }),
+      (r) => r.status === 200,
+      30_000,
+      200,
+    );
     expect(ready.status).toBe(200);
   }
 

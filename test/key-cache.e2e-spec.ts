@@ -80,7 +80,12 @@ describe('the key cache', () => {
       for (const url of [stack.url, other.url]) expect((await models(url, key)).status).toBe(401);
       await generateKey(stack.url, { key });
       expect((await models(stack.url, key)).status).toBe(200);
-      const there = await eventually(() => models(other.url, key), (r) => r.status === 200, 1000, 25);
+      const there = await eventually(
+        () => models(other.url, key),
+        (r) => r.status === 200,
+        1000,
+        25,
+      );
       expect(there.status).toBe(200);
       await other.app.close();
     });
@@ -110,7 +115,12 @@ describe('the key cache', () => {
         await redis.restore();
       }
       const started = Date.now();
-      const refused = await eventually(() => models(stack.url, key), (r) => r.status === 401, 10_000, 100);
+      const refused = await eventually(
+        () => models(stack.url, key),
+        (r) => r.status === 401,
+        10_000,
+        100,
+      );
       expect(refused.status).toBe(401);
       expect(Date.now() - started).toBeLessThan(5000);
     });
@@ -127,7 +137,12 @@ describe('the key cache', () => {
       } finally {
         await redis.restore();
       }
-      const ready = await eventually(() => call(proxied.url, '/health/readiness', { key: null }), (r) => r.status === 200, 15_000, 200);
+      const ready = await eventually(
+        () => call(proxied.url, '/health/readiness', { key: null }),
+        (r) => r.status === 200,
+        15_000,
+        200,
+      );
       expect(ready.status).toBe(200);
       expect((await models(proxied.url, key)).status).toBe(401);
     });

@@ -98,7 +98,11 @@ describe('key changes keep money and identity straight', () => {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
     expect(text).toContain('[DONE]');
 
-    const charged = await eventually(() => info(renewed.json.token), (i) => i.spend > 0, 5000);
+    const charged = await eventually(
+      () => info(renewed.json.token),
+      (i) => i.spend > 0,
+      5000,
+    );
     expect(charged.spend).toBeCloseTo(CALL_COST, 10);
     await sleep(1500); // a second flush would show any row written twice or to another key
     expect((await info(renewed.json.token)).spend).toBeCloseTo(CALL_COST, 10);

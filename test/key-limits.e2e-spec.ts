@@ -1,6 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type AppProcess, type Stack, call, eventually, fakeEnv, generateKey, sleep, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  type AppProcess,
+  type Stack,
+  call,
+  eventually,
+  fakeEnv,
+  generateKey,
+  sleep,
+  startAppProcess,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 
 const HELLO = { model: 'ollama/gpt-oss:20b', messages: [{ role: 'user', content: 'hello there' }] };
 // The fake answers "echo: hello there": 2 prompt and 3 completion tokens.
@@ -26,7 +38,8 @@ describe('per-key limits and spend', () => {
   let fakes: Awaited<ReturnType<typeof startFakes>>;
   let stack: Stack;
   let other: AppProcess;
-  const chat = (url: string, key: string, body: object = HELLO, headers: Record<string, string> = {}) => call(url, '/v1/chat/completions', { body, key, headers });
+  const chat = (url: string, key: string, body: object = HELLO, headers: Record<string, string> = {}) =>
+    call(url, '/v1/chat/completions', { body, key, headers });
 
   beforeAll(async () => {
     fakes = await startFakes();
@@ -69,7 +82,11 @@ describe('per-key limits and spend', () => {
     const second = await chat(other.url, key, body);
     expect(second.status).toBe(200);
     expect(second.headers.get('x-ratelimit-remaining-tokens')).toBe('0');
-    const third = await eventually(() => chat(stack.url, key, body), (r) => r.headers.get('x-ratelimit-remaining-tokens') === '1', 2000);
+    const third = await eventually(
+      () => chat(stack.url, key, body),
+      (r) => r.headers.get('x-ratelimit-remaining-tokens') === '1',
+      2000,
+    );
     expect(third.status).toBe(429);
     expect(third.json.error.message).toContain('tpm_limit');
     expect(third.headers.get('x-ratelimit-remaining-tokens')).toBe('1');
@@ -99,7 +116,11 @@ describe('per-key limits and spend', () => {
     const failed = await chat(stack.url, key, { ...HELLO, model: 'priced' }, { 'x-request-id': 'spend-failed-1' });
     expect(failed.status).toBe(400);
 
-    const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${encodeURIComponent(key)}`), (r) => r.json.length === 2, 3000);
+    const logs = await eventually(
+      () => call(stack.url, `/spend/logs?api_key=${encodeURIComponent(key)}`),
+      (r) => r.json.length === 2,
+      3000,
+    );
     const [failure, success] = logs.json;
     expect(success).toMatchObject({
       request_id: 'spend-ok-1',
@@ -137,17 +158,29 @@ describe('per-key limits and spend', () => {
     expect((await call(stack.url, '/global/spend', { key })).status).toBe(403);
   });
 
-  it('keeps a key\'s spend and spend history when it is regenerated, even spend not yet written', async () => {
+  it("keeps a key's spend and spend history when it is regenerated, even spend not yet written", async () => {
     const { key, token } = await generateKey(stack.url, { key_alias: 'regen-spend' });
     expect((await chat(stack.url, key, { ...HELLO, model: 'priced' })).status).toBe(200);
-    await eventually(() => call(stack.url, `/spend/logs?api_key=${token}`), (r) => r.json.length === 1, 3000);
+    await eventually(
+      () => call(stack.url, `/spend/logs?api_key=${token}`),
+      (r) => r.json.length === 1,
+      3000,
+    );
     // A second call, and the regeneration right after it, before its row is written (rows wait up to a second).
     expect((await chat(stack.url, key, { ...HELLO, model: 'priced' })).status).toBe(200);
     const renewed = await call(stack.url, '/key/regenerate', { body: { key } });
     expect(renewed.status).toBe(200);
-    const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${renewed.json.token}`), (r) => r.json.length === 2, 3000);
+    const logs = await eventually(
+      () => call(stack.url, `/spend/logs?api_key=${renewed.json.token}`),
+      (r) => r.json.length === 2,
+      3000,
+    );
     expect(logs.json).toHaveLength(2);
-    const info = await eventually(() => call(stack.url, `/key/info?key=${renewed.json.token}`), (r) => r.json.info.spend > 0.009, 3000);
+    const info = await eventually(
+      () => call(stack.url, `/key/info?key=${renewed.json.token}`),
+      (r) => r.json.info.spend > 0.009,
+      3000,
+    );
     expect(info.json.info.spend).toBeCloseTo(0.01, 10);
   });
 
@@ -170,7 +203,11 @@ describe('per-key limits and spend', () => {
     });
     await cancelled.catch(() => undefined);
 
-    const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${token}`), (r) => r.json.length === 2, 5000);
+    const logs = await eventually(
+      () => call(stack.url, `/spend/logs?api_key=${token}`),
+      (r) => r.json.length === 2,
+      5000,
+    );
     const byId = Object.fromEntries(logs.json.map((r: { request_id: string }) => [r.request_id, r]));
     expect(byId['spend-stream-1']).toMatchObject({ status: 'success', stream: true, prompt_tokens: 2, completion_tokens: 3 });
     expect(byId['spend-cancel-1']).toMatchObject({ status: 'cancelled', stream: true });
@@ -193,7 +230,11 @@ describe('per-key limits and spend', () => {
     await sleep(2100);
     const again = await chat(other.url, key, body);
     expect(again.status).toBe(200);
-    const info = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => r.json.info.spend > 0, 3000);
+    const info = await eventually(
+      () => call(stack.url, `/key/info?key=${token}`),
+      (r) => r.json.info.spend > 0,
+      3000,
+    );
     expect(info.json.info.spend).toBeCloseTo(0.005, 10);
     expect(Date.parse(info.json.info.budget_reset_at)).toBeGreaterThan(Date.now());
   });
@@ -224,7 +265,11 @@ describe('per-key limits and spend', () => {
     };
     /** The key's spend log rows, once `n` are written. */
     const rows = async (token: string, n: number) => {
-      const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${token}`), (r) => r.json.length === n, 5000);
+      const logs = await eventually(
+        () => call(stack.url, `/spend/logs?api_key=${token}`),
+        (r) => r.json.length === n,
+        5000,
+      );
       expect(logs.json).toHaveLength(n);
       return logs.json as Array<{ spend: number; total_tokens: number }>;
     };
@@ -247,9 +292,21 @@ describe('per-key limits and spend', () => {
       expect(hint).not.toBeNull();
       expect((await chat(stack.url, key, { ...body, max_tokens: Number(hint![1]) })).status).toBe(200);
       const spent = (await rows(token, served + 1)).reduce((sum, r) => sum + r.spend, 0);
-      const info = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => Math.abs(r.json.info.spend - spent) < 1e-9, 3000);
+      const info = await eventually(
+        () => call(stack.url, `/key/info?key=${token}`),
+        (r) => Math.abs(r.json.info.spend - spent) < 1e-9,
+        3000,
+      );
       expect(info.json.info.spend).toBeCloseTo(spent, 9);
-      report('budget', { max_budget: budget, parallel: 40, waves: count, served: served + 1, reserved_per_call: reserved, spent, overshoot: Math.max(0, spent - budget) });
+      report('budget', {
+        max_budget: budget,
+        parallel: 40,
+        waves: count,
+        served: served + 1,
+        reserved_per_call: reserved,
+        spent,
+        overshoot: Math.max(0, spent - budget),
+      });
       expect(spent).toBeLessThanOrEqual(budget + 1e-9);
     });
 
@@ -262,10 +319,21 @@ describe('per-key limits and spend', () => {
       const body = { model: 'short-answers', messages: [{ role: 'user', content: 'alpha bravo charlie delta echo foxtrot golf hotel' }] };
       const reserved = 13 + 20;
       const refusedForTpm = (r: Awaited<ReturnType<typeof chat>>) =>
-        r.status === 429 && r.json.error.code === 'rate_limit_exceeded' && Number(r.headers.get('retry-after')) >= 1 && r.headers.get('x-ratelimit-limit-tokens') === String(limit);
+        r.status === 429 &&
+        r.json.error.code === 'rate_limit_exceeded' &&
+        Number(r.headers.get('retry-after')) >= 1 &&
+        r.headers.get('x-ratelimit-limit-tokens') === String(limit);
       const { served, waves: count } = await waves(key, body, 20, refusedForTpm);
       const used = (await rows(token, served)).reduce((sum, r) => sum + r.total_tokens, 0);
-      report('tpm', { tpm_limit: limit, parallel: 20, waves: count, served, reserved_per_call: reserved, tokens_used: used, overshoot: Math.max(0, used - limit) });
+      report('tpm', {
+        tpm_limit: limit,
+        parallel: 20,
+        waves: count,
+        served,
+        reserved_per_call: reserved,
+        tokens_used: used,
+        overshoot: Math.max(0, used - limit),
+      });
       expect(used).toBeLessThanOrEqual(limit);
       expect(used + reserved).toBeGreaterThan(limit);
     });
@@ -283,4 +351,3 @@ describe('per-key limits and spend', () => {
     });
   });
 });
-

@@ -191,7 +191,11 @@ describe('key management (LiteLLM /key/* API)', () => {
     expect(attempts).toBe(1);
     expect(fakes.openai.total).toBe(0);
 
-    const spent = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => r.json.info.spend > 0.000001, 3000);
+    const spent = await eventually(
+      () => call(stack.url, `/key/info?key=${token}`),
+      (r) => r.json.info.spend > 0.000001,
+      3000,
+    );
     expect(spent.json.info.spend).toBeCloseTo(0.15e-6 * 1 + 0.6e-6 * 2, 12);
 
     const raised = await post('/key/update', { key, max_budget: 10 });

@@ -3,7 +3,21 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { queueName } from '@app/contracts';
 import { createWorkerApp } from '@app/queue';
-import { type AppProcess, MASTER_KEY, type Stack, TEST_REDIS_URL, UPSTREAM_OPENAI_KEY, call, eventually, fakeEnv, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  type AppProcess,
+  MASTER_KEY,
+  type Stack,
+  TEST_REDIS_URL,
+  UPSTREAM_OPENAI_KEY,
+  call,
+  eventually,
+  fakeEnv,
+  generateKey,
+  startAppProcess,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 import { WORKER_OPENAI_DEFAULTS } from '../apps/worker-openai/src/main';
 import { WorkerOpenAIModule } from '../apps/worker-openai/src/worker-openai.module';
 
@@ -114,7 +128,11 @@ describe('logs and shutdown of real processes', () => {
 
     // The worker logs the call's job id: the client's request id and a suffix of its own.
     const ofThisCall = (l: { callId?: unknown }) => typeof l.callId === 'string' && l.callId.startsWith('log-check-1.');
-    const workerLines = await eventually(async () => jsonLines(worker), (all) => all.some(ofThisCall), 5000);
+    const workerLines = await eventually(
+      async () => jsonLines(worker),
+      (all) => all.some(ofThisCall),
+      5000,
+    );
     expect(workerLines.find(ofThisCall)).toMatchObject({ level: 'debug', outcome: 'completed', model: MODEL, provider: 'openai' });
 
     const everything = gateway.child.output() + worker.child.output();
@@ -130,15 +148,34 @@ describe('logs and shutdown of real processes', () => {
     const stream = call(gateway.url, '/v1/chat/completions', { body: chat('stream me', { stream: true }), headers: { 'x-request-id': ids[1] } });
     let answered = false;
     void Promise.all([answer, stream]).then(() => (answered = true));
-    await eventually(async () => fakes.openai.inFlight, (n) => n === 2, 5000, 20);
+    await eventually(
+      async () => fakes.openai.inFlight,
+      (n) => n === 2,
+      5000,
+      20,
+    );
 
     const exited = exitOf(gateway);
     const signalledAt = Date.now();
     gateway.child.process.kill('SIGTERM');
     const readiness = `${gateway.url}/health/readiness`;
     // SHUTDOWN_DELAY=2: two seconds of 503 before the listener closes.
-    expect(await eventually(() => probe(readiness), (s) => s === 503 || s === 'refused', 10_000, 20)).toBe(503);
-    expect(await eventually(() => probe(readiness), (s) => s === 'refused', 10_000, 100)).toBe('refused');
+    expect(
+      await eventually(
+        () => probe(readiness),
+        (s) => s === 503 || s === 'refused',
+        10_000,
+        20,
+      ),
+    ).toBe(503);
+    expect(
+      await eventually(
+        () => probe(readiness),
+        (s) => s === 'refused',
+        10_000,
+        100,
+      ),
+    ).toBe('refused');
     expect(answered).toBe(false);
 
     release();
@@ -155,7 +192,10 @@ describe('logs and shutdown of real processes', () => {
     // Both calls reached the spend log before the process ended, the stream with its usage.
     const db = new Client({ connectionString: stack.databaseUrl });
     await db.connect();
-    const { rows } = await db.query('SELECT request_id, status, total_tokens::int AS total_tokens FROM spend_logs WHERE request_id = ANY($1) ORDER BY request_id', [ids]);
+    const { rows } = await db.query(
+      'SELECT request_id, status, total_tokens::int AS total_tokens FROM spend_logs WHERE request_id = ANY($1) ORDER BY request_id',
+      [ids],
+    );
     await db.end();
     expect(rows).toEqual([
       { request_id: 'drain-call-1', status: 'success', total_tokens: 5 },
@@ -166,11 +206,23 @@ describe('logs and shutdown of real processes', () => {
   it('worker on SIGTERM: takes no new job, finishes the one in hand, exits 0', async () => {
     const release = fakes.openai.hold();
     const answer = call(stack.url, '/v1/chat/completions', { body: chat('finish me too') });
-    await eventually(async () => fakes.openai.inFlight, (n) => n === 1, 5000, 20);
+    await eventually(
+      async () => fakes.openai.inFlight,
+      (n) => n === 1,
+      5000,
+      20,
+    );
 
     const exited = exitOf(worker);
     worker.child.process.kill('SIGTERM');
-    expect(await eventually(() => probe(`${worker.url}/health/readiness`), (s) => s === 503, 5000, 20)).toBe(503);
+    expect(
+      await eventually(
+        () => probe(`${worker.url}/health/readiness`),
+        (s) => s === 503,
+        5000,
+        20,
+      ),
+    ).toBe(503);
     release();
     const res = await answer;
     expect(res.status).toBe(200);
@@ -186,7 +238,12 @@ describe('logs and shutdown of real processes', () => {
     started.push(hasty);
     const release = fakes.openai.hold();
     const answer = call(stack.url, '/v1/chat/completions', { body: chat('do not lose me'), headers: { 'x-request-id': 'grace-too-short-1' } });
-    await eventually(async () => fakes.openai.inFlight, (n) => n === 1, 5000, 20);
+    await eventually(
+      async () => fakes.openai.inFlight,
+      (n) => n === 1,
+      5000,
+      20,
+    );
 
     const exited = exitOf(hasty);
     const signalledAt = Date.now();
@@ -194,7 +251,14 @@ describe('logs and shutdown of real processes', () => {
     const { code, at } = await exited;
     expect(code).toBe(0);
     expect(at - signalledAt).toBeLessThan(10_000);
-    expect(await eventually(async () => fakes.openai.closedEarly, (n) => n === 1, 2000, 20)).toBe(1);
+    expect(
+      await eventually(
+        async () => fakes.openai.closedEarly,
+        (n) => n === 1,
+        2000,
+        20,
+      ),
+    ).toBe(1);
     // Back in the queue at once, not left active until its lock expires.
     const queue = new Queue(queueName('openai'), { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
     const waiting = await queue.getJobs(['wait']);

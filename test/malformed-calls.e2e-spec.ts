@@ -52,23 +52,48 @@ describe('malformed and rejected calls', () => {
   });
 
   describe('a malformed call is a 400 for its caller and nothing else', () => {
-    const history = (assistant: Record<string, unknown>, ...after: object[]) => [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'sure', ...assistant }, ...after];
+    const history = (assistant: Record<string, unknown>, ...after: object[]) => [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'sure', ...assistant },
+      ...after,
+    ];
     const fn = (name: string, extra: object = {}) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} }, ...extra } });
 
     it.each([
       ['tool_calls that are not an array', { messages: history({ tool_calls: 5 }) }, 'messages[1].tool_calls'],
-      ['tool-call arguments that are not a string', { messages: history({ tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: { a: 1 } } }] }) }, 'messages[1].tool_calls[0].function.arguments'],
-      ['a tool call without an id', { messages: history({ tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }] }) }, 'messages[1].tool_calls[0].id'],
+      [
+        'tool-call arguments that are not a string',
+        { messages: history({ tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: { a: 1 } } }] }) },
+        'messages[1].tool_calls[0].function.arguments',
+      ],
+      [
+        'a tool call without an id',
+        { messages: history({ tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }] }) },
+        'messages[1].tool_calls[0].id',
+      ],
       ['a tool message without tool_call_id', { messages: history({}, { role: 'tool', content: 'done' }) }, 'messages[2].tool_call_id'],
       ['a content part of an unknown type', { messages: [{ role: 'user', content: [{ type: 'video', video: 'x' }] }] }, 'messages[0].content[0].type'],
-      ['an image part in a system message', { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }, { role: 'user', content: 'hi' }] }, 'messages[0].content[0].type'],
+      [
+        'an image part in a system message',
+        {
+          messages: [
+            { role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+        'messages[0].content[0].type',
+      ],
       ['a message name that is not a string', { messages: [{ role: 'user', content: 'hi', name: 7 }] }, 'messages[0].name'],
       ['tools that are not an array', { tools: 'all of them' }, 'tools'],
       ['a tool name OpenAI would refuse', { tools: [fn('look things up')] }, 'tools[0].function.name'],
       ['tool parameters that are not an object', { tools: [fn('lookup', { parameters: 'none' })] }, 'tools[0].function.parameters'],
       ['an unknown tool_choice', { tools: [fn('lookup')], tool_choice: 'sometimes' }, 'tool_choice'],
       ['a named tool_choice without a name', { tools: [fn('lookup')], tool_choice: { type: 'function', function: {} } }, 'tool_choice.function.name'],
-      ['a json_schema response_format without a name', { response_format: { type: 'json_schema', json_schema: { schema: {} } } }, 'response_format.json_schema.name'],
+      [
+        'a json_schema response_format without a name',
+        { response_format: { type: 'json_schema', json_schema: { schema: {} } } },
+        'response_format.json_schema.name',
+      ],
       ['an unknown response_format', { response_format: { type: 'yaml' } }, 'response_format.type'],
       ['logit_bias with a key that is not a token id', { logit_bias: { hello: 5 } }, 'logit_bias.hello'],
       ['logit_bias beyond ±100', { logit_bias: { 50256: 200 } }, 'logit_bias.50256'],
@@ -90,10 +115,29 @@ describe('malformed and rejected calls', () => {
         messages: [
           { role: 'developer', content: [{ type: 'text', text: 'be brief' }] },
           { role: 'system', content: 'system', name: 'rules' },
-          { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'low' } }, { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }, { type: 'file', file: { file_id: 'file-1' } }] },
-          { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'look' },
+              { type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'low' } },
+              { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } },
+              { type: 'file', file: { file_id: 'file-1' } },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }],
+          },
           { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'found' }] },
-          { role: 'assistant', content: [{ type: 'text', text: 'so' }, { type: 'refusal', refusal: 'no' }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'so' },
+              { type: 'refusal', refusal: 'no' },
+            ],
+          },
           { role: 'user', content: 'hello there' },
         ],
         tools: [fn('lookup', { description: 'looks up', strict: true })],
@@ -148,7 +192,10 @@ describe('malformed and rejected calls', () => {
       const deep = nested(20_000);
       expect(deep.length).toBeGreaterThan(40_000);
       const asked = `{"model":"cloud","messages":[{"role":"user","content":"hi"}],"x":${deep}}`;
-      for (const [path, body] of [['/v1/chat/completions', asked], ['/key/generate', `{"metadata":${deep}}`]]) {
+      for (const [path, body] of [
+        ['/v1/chat/completions', asked],
+        ['/key/generate', `{"metadata":${deep}}`],
+      ]) {
         const res = await call(stack.url, path, { body });
         expect({ path, status: res.status, code: res.json?.error?.code }).toEqual({ path, status: 400, code: 'invalid_request' });
         expect(res.json.error.message).toContain('64');
@@ -170,20 +217,34 @@ describe('malformed and rejected calls', () => {
       const rounds = ALLOWED_FAILS + 1;
       // Found by the gateway: a body too deep to put on the queue.
       for (let i = 0; i < rounds; i++) {
-        const res = await call(stack.url, '/v1/chat/completions', { key: mallory.key, body: `{"model":"cloud","messages":[{"role":"user","content":"hi"}],"x":${nested(20_000)}}` });
+        const res = await call(stack.url, '/v1/chat/completions', {
+          key: mallory.key,
+          body: `{"model":"cloud","messages":[{"role":"user","content":"hi"}],"x":${nested(20_000)}}`,
+        });
         expect(res.status).toBe(400);
       }
       // Found by the worker before the upstream: Ollama takes images only as data URLs.
       for (let i = 0; i < rounds; i++) {
-        const res = await chat({ model: 'local', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] }, mallory.key);
+        const res = await chat(
+          { model: 'local', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] },
+          mallory.key,
+        );
         expect({ status: res.status, param: res.json?.error?.param }).toEqual({ status: 400, param: 'messages[0].content[0].image_url' });
       }
       // Found by the upstream: its 400, 413 and 422 (answered as 400) are passed on, with no fallback.
-      for (const [upstream, status] of [[400, 400], [413, 413], [422, 400]]) {
+      for (const [upstream, status] of [
+        [400, 400],
+        [413, 413],
+        [422, 400],
+      ]) {
         openai.failNext(rounds, upstream, { error: { message: `bad field (${upstream})`, type: 'invalid_request_error', param: 'temperature', code: null } });
         for (let i = 0; i < rounds; i++) {
           const res = await chat(hello('cloud'), mallory.key);
-          expect({ status: res.status, code: res.json.error.code, param: res.json.error.param }).toEqual({ status, code: 'invalid_request', param: 'temperature' });
+          expect({ status: res.status, code: res.json.error.code, param: res.json.error.param }).toEqual({
+            status,
+            code: 'invalid_request',
+            param: 'temperature',
+          });
           expect(res.json.error.message).toContain(`bad field (${upstream})`);
         }
       }
@@ -201,8 +262,16 @@ describe('malformed and rejected calls', () => {
       ['n: 2', { n: 2 }, 'n'],
       ['n: 2, streamed', { n: 2, stream: true }, 'n'],
       // Found by the worker while it maps the call: Ollama takes images only as data URLs.
-      ['an image link', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] }, 'messages[0].content[0].image_url'],
-      ['an image link, streamed', { stream: true, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] }, 'messages[0].content[0].image_url'],
+      [
+        'an image link',
+        { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] },
+        'messages[0].content[0].image_url',
+      ],
+      [
+        'an image link, streamed',
+        { stream: true, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] },
+        'messages[0].content[0].image_url',
+      ],
     ] as const;
 
     it('uses no rpm slot of the key, and bills nothing', async () => {
@@ -221,9 +290,14 @@ describe('malformed and rejected calls', () => {
       expect(third.json.error.message).toContain('rpm_limit');
       expect(ollama.total).toBe(2);
 
-      const logs = await eventually(() => call(stack.url, `/spend/logs?api_key=${token}`), (r) => r.json.length >= 2, 3000);
+      const logs = await eventually(
+        () => call(stack.url, `/spend/logs?api_key=${token}`),
+        (r) => r.json.length >= 2,
+        3000,
+      );
       expect(logs.json.filter((row: { status: string }) => row.status === 'success')).toHaveLength(2);
-      for (const row of logs.json.filter((r: { status: string }) => r.status !== 'success')) expect(row).toMatchObject({ http_status: 400, spend: 0, total_tokens: 0 });
+      for (const row of logs.json.filter((r: { status: string }) => r.status !== 'success'))
+        expect(row).toMatchObject({ http_status: 400, spend: 0, total_tokens: 0 });
     });
 
     it('uses no rpm slot of the deployment, and bills nothing', async () => {
@@ -245,7 +319,11 @@ describe('malformed and rejected calls', () => {
       expect(third.json.error.message).toContain('rpm');
       expect(ollama.total).toBe(2);
 
-      const info = await eventually(() => call(stack.url, `/key/info?key=${token}`), (r) => r.json.info.spend > 0.009, 3000);
+      const info = await eventually(
+        () => call(stack.url, `/key/info?key=${token}`),
+        (r) => r.json.info.spend > 0.009,
+        3000,
+      );
       // Two real calls of 5 tokens at $0.001: the refused ones cost nothing.
       expect(info.json.info.spend).toBeCloseTo(0.01, 10);
     });

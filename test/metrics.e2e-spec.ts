@@ -2,7 +2,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { createWorkerApp } from '@app/queue';
-import { FakeOllamaServer, HELLO, type Sample, type Stack, call, eventually, fakeEnv, parseMetrics, scrape, startFakes, startStack, tutorialConfig, valueOf } from '@test/support';
+import {
+  FakeOllamaServer,
+  HELLO,
+  type Sample,
+  type Stack,
+  call,
+  eventually,
+  fakeEnv,
+  parseMetrics,
+  scrape,
+  startFakes,
+  startStack,
+  tutorialConfig,
+  valueOf,
+} from '@test/support';
 import { WORKER_OLLAMA_DEFAULTS } from '../apps/worker-ollama/src/main';
 import { WorkerOllamaModule } from '../apps/worker-ollama/src/worker-ollama.module';
 
@@ -75,7 +89,12 @@ describe('metrics', () => {
     expect((await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model: 'made-up-model-7f3a' } })).status).toBe(404);
     expect((await call(stack.url, '/v1/models', { key: null })).status).toBe(401);
 
-    const after = await scrapeUntil(stack.url, (s) => valueOf(s, 'switchyard_http_requests_total', { route: '/v1/models', status: '401' }) > valueOf(before, 'switchyard_http_requests_total', { route: '/v1/models', status: '401' }));
+    const after = await scrapeUntil(
+      stack.url,
+      (s) =>
+        valueOf(s, 'switchyard_http_requests_total', { route: '/v1/models', status: '401' }) >
+        valueOf(before, 'switchyard_http_requests_total', { route: '/v1/models', status: '401' }),
+    );
     const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
     expect(delta('switchyard_http_requests_total', ok)).toBe(2);
     expect(delta('switchyard_http_requests_total', unknown)).toBe(1);
@@ -92,8 +111,12 @@ describe('metrics', () => {
     const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model: OPENAI } });
     expect(res.json.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 3 });
 
-    const after = await scrapeUntil(stack.url, (s) => valueOf(s, 'switchyard_chat_calls_total', labels) > valueOf(before, 'switchyard_chat_calls_total', labels));
-    const delta = (name: string, extra: Record<string, string> = {}) => valueOf(after, name, { ...labels, ...extra }) - valueOf(before, name, { ...labels, ...extra });
+    const after = await scrapeUntil(
+      stack.url,
+      (s) => valueOf(s, 'switchyard_chat_calls_total', labels) > valueOf(before, 'switchyard_chat_calls_total', labels),
+    );
+    const delta = (name: string, extra: Record<string, string> = {}) =>
+      valueOf(after, name, { ...labels, ...extra }) - valueOf(before, name, { ...labels, ...extra });
     expect(delta('switchyard_chat_calls_total', { outcome: 'success' })).toBe(1);
     expect(delta('switchyard_chat_tokens_total', { type: 'prompt' })).toBe(2);
     expect(delta('switchyard_chat_tokens_total', { type: 'completion' })).toBe(3);
@@ -110,7 +133,8 @@ describe('metrics', () => {
     expect((await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model: OPENAI } })).status).toBe(200);
 
     const after = await scrape(openaiWorker);
-    const delta = (name: string, extra: Record<string, string> = {}) => valueOf(after, name, { ...labels, ...extra }) - valueOf(before, name, { ...labels, ...extra });
+    const delta = (name: string, extra: Record<string, string> = {}) =>
+      valueOf(after, name, { ...labels, ...extra }) - valueOf(before, name, { ...labels, ...extra });
     expect(delta('switchyard_queue_wait_seconds_count')).toBe(2);
     expect(delta('switchyard_upstream_duration_seconds_count', { outcome: 'success' })).toBe(2);
     expect(delta('switchyard_upstream_duration_seconds_count', { outcome: 'error' })).toBe(2);
@@ -126,11 +150,22 @@ describe('metrics', () => {
     const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, stream: true } });
     expect(res.text).toContain('data: [DONE]');
 
-    const gateway = await scrapeUntil(stack.url, (s) => valueOf(s, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA }) > valueOf(before.gateway, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA }));
+    const gateway = await scrapeUntil(
+      stack.url,
+      (s) =>
+        valueOf(s, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA }) >
+        valueOf(before.gateway, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA }),
+    );
     const worker = await scrape(ollamaWorker);
-    expect(valueOf(gateway, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA }) - valueOf(before.gateway, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA })).toBe(1);
+    expect(
+      valueOf(gateway, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA }) -
+        valueOf(before.gateway, 'switchyard_chat_time_to_first_token_seconds_count', { model: OLLAMA }),
+    ).toBe(1);
     const workerLabels = { provider: 'ollama', model: OLLAMA };
-    expect(valueOf(worker, 'switchyard_upstream_time_to_first_token_seconds_count', workerLabels) - valueOf(before.worker, 'switchyard_upstream_time_to_first_token_seconds_count', workerLabels)).toBe(1);
+    expect(
+      valueOf(worker, 'switchyard_upstream_time_to_first_token_seconds_count', workerLabels) -
+        valueOf(before.worker, 'switchyard_upstream_time_to_first_token_seconds_count', workerLabels),
+    ).toBe(1);
   });
 
   it('counts a fallback to another model group', async () => {
@@ -139,7 +174,9 @@ describe('metrics', () => {
     const res = await call(stack.url, '/v1/chat/completions', { body: { ...HELLO, model: 'primary' } });
     expect(res.status).toBe(200);
     const after = await scrape(stack.url);
-    expect(valueOf(after, 'switchyard_chat_fallbacks_total', { model: 'primary' }) - valueOf(before, 'switchyard_chat_fallbacks_total', { model: 'primary' })).toBe(1);
+    expect(
+      valueOf(after, 'switchyard_chat_fallbacks_total', { model: 'primary' }) - valueOf(before, 'switchyard_chat_fallbacks_total', { model: 'primary' }),
+    ).toBe(1);
   });
 
   it('counts key lookups answered from memory and from Postgres', async () => {
@@ -155,7 +192,8 @@ describe('metrics', () => {
     expect((await call(stack.url, '/v1/models', { key })).status).toBe(200);
     expect((await call(stack.url, '/v1/models', { key })).status).toBe(200);
     const after = await scrape(stack.url);
-    const delta = (result: string) => valueOf(after, 'switchyard_key_cache_lookups_total', { result }) - valueOf(before, 'switchyard_key_cache_lookups_total', { result });
+    const delta = (result: string) =>
+      valueOf(after, 'switchyard_key_cache_lookups_total', { result }) - valueOf(before, 'switchyard_key_cache_lookups_total', { result });
     expect(delta('miss')).toBe(1);
     expect(delta('hit')).toBe(2);
   });
@@ -164,7 +202,12 @@ describe('metrics', () => {
     const release = fakes.ollama.hold();
     const held = call(stack.url, '/v1/chat/completions', { body: HELLO });
     try {
-      await eventually(async () => fakes.ollama.inFlight, (n) => n === 1, 5000, 20);
+      await eventually(
+        async () => fakes.ollama.inFlight,
+        (n) => n === 1,
+        5000,
+        20,
+      );
       for (const url of [stack.url, ollamaWorker]) {
         const samples = await scrape(url);
         expect(valueOf(samples, 'switchyard_queue_jobs', { queue: 'chat-ollama', state: 'active' })).toBe(1);

@@ -1,6 +1,22 @@
 import { Client } from 'pg';
 import type { Browser } from 'playwright-core';
-import { type AppProcess, MASTER_KEY, type Stack, UPSTREAM_OPENAI_KEY, call, fakeEnv, freePort, generateKey, launchChromium, redisDump, sdk, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  type AppProcess,
+  MASTER_KEY,
+  type Stack,
+  UPSTREAM_OPENAI_KEY,
+  call,
+  fakeEnv,
+  freePort,
+  generateKey,
+  launchChromium,
+  redisDump,
+  sdk,
+  startAppProcess,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 
 // Credentials an operator wrote into config.yaml or sent to /model/new: none may reach an answer or a log line.
 const URL_USER = 'proxy-user-7f3a';
@@ -63,7 +79,13 @@ describe('no value from the environment and no credential reaches a key', () => 
     fakes = await startFakes();
     stack = await startStack({
       config: config(fakes, await freePort()),
-      env: { ...fakeEnv(fakes.openai), LITELLM_MASTER_KEY: MASTER_KEY, TEAM_HEADER: ENV_HEADER, STORE_MODEL_IN_DB: 'true', SALT_KEY: 'sk-salt-for-secrets-test' },
+      env: {
+        ...fakeEnv(fakes.openai),
+        LITELLM_MASTER_KEY: MASTER_KEY,
+        TEAM_HEADER: ENV_HEADER,
+        STORE_MODEL_IN_DB: 'true',
+        SALT_KEY: 'sk-salt-for-secrets-test',
+      },
     });
     environment = [MASTER_KEY, stack.databaseUrl];
     ({ key } = await generateKey(stack.url));
@@ -134,7 +156,8 @@ describe('no value from the environment and no credential reaches a key', () => 
   }, 60_000);
 
   it('extra_headers and credentials in api_base reach the upstream on both wires, streamed or not, and never an answer', async () => {
-    const ask = (model: string, stream: boolean) => call(stack.url, '/v1/chat/completions', { key, body: { model, stream, messages: [{ role: 'user', content: 'hi' }] } });
+    const ask = (model: string, stream: boolean) =>
+      call(stack.url, '/v1/chat/completions', { key, body: { model, stream, messages: [{ role: 'user', content: 'hi' }] } });
     for (const stream of [false, true]) {
       const openai = await ask('guarded/openai', stream);
       const ollama = await ask('guarded/ollama', stream);
@@ -163,7 +186,12 @@ describe('no value from the environment and no credential reaches a key', () => 
     const added = await call(stack.url, '/model/new', {
       body: {
         model_name: 'stored/guarded',
-        litellm_params: { model: 'openai/gpt-4o-mini', api_base: withCredentials(fakes.openai.origin), api_key: STORED_KEY, extra_headers: { 'X-Stored-Secret': STORED_HEADER } },
+        litellm_params: {
+          model: 'openai/gpt-4o-mini',
+          api_base: withCredentials(fakes.openai.origin),
+          api_key: STORED_KEY,
+          extra_headers: { 'X-Stored-Secret': STORED_HEADER },
+        },
         model_info: { id: 'stored-guarded' },
       },
     });
@@ -190,7 +218,9 @@ describe('no value from the environment and no credential reaches a key', () => 
     expect(fakes.openai.received[0].headers).toMatchObject({ 'x-stored-secret': STORED_HEADER, authorization: `Bearer ${STORED_KEY}` });
 
     const forKey = await call(stack.url, '/model/info?litellm_model_id=stored-guarded', { key });
-    expect(forKey.json.data).toEqual([{ model_name: 'stored/guarded', litellm_params: { model: 'openai/gpt-4o-mini' }, model_info: expect.objectContaining({ id: 'stored-guarded' }) }]);
+    expect(forKey.json.data).toEqual([
+      { model_name: 'stored/guarded', litellm_params: { model: 'openai/gpt-4o-mini' }, model_info: expect.objectContaining({ id: 'stored-guarded' }) },
+    ]);
     const forAdmin = await call(stack.url, '/model/info?litellm_model_id=stored-guarded');
     expect(forAdmin.json.data[0].litellm_params.api_base).toBe(masked(fakes.openai.origin));
     expectNoneOf(forKey.text + forAdmin.text, CREDENTIALS);
@@ -211,9 +241,16 @@ describe('no value from the environment and no credential reaches a key: errors 
     fakes = await startFakes();
     closedPort = await freePort();
     // The in-process gateway gives the database its schema; the calls go to the child processes.
-    stack = await startStack({ config: config(fakes, closedPort), env: { ...fakeEnv(fakes.openai), LITELLM_MASTER_KEY: MASTER_KEY, TEAM_HEADER: ENV_HEADER }, workers: [] });
+    stack = await startStack({
+      config: config(fakes, closedPort),
+      env: { ...fakeEnv(fakes.openai), LITELLM_MASTER_KEY: MASTER_KEY, TEAM_HEADER: ENV_HEADER },
+      workers: [],
+    });
     const logEnv = { LOG_LEVEL: 'verbose', LOG_FORMAT: 'json', DISABLE_SCHEMA_UPDATE: 'true' };
-    [gateway, worker] = await Promise.all([startAppProcess('gateway', { ...stack.env, ...logEnv }), startAppProcess('worker-openai', { ...stack.env, ...logEnv })]);
+    [gateway, worker] = await Promise.all([
+      startAppProcess('gateway', { ...stack.env, ...logEnv }),
+      startAppProcess('worker-openai', { ...stack.env, ...logEnv }),
+    ]);
   }, 90_000);
   afterAll(async () => {
     await Promise.all([gateway?.stop(), worker?.stop()]);

@@ -45,7 +45,7 @@ describe('one backend queue, several deployments', () => {
     call(stack.url, '/v1/chat/completions', { key: init.key, body: { model, messages: [{ role: 'user', content }], ...init.extra } });
   const contents = (fake: FakeOllamaServer) => fake.received.map((r) => (r.body as { messages: { content: string }[] }).messages[0].content);
 
-  it("pauses only the deployment that answered 429, for its Retry-After, without spending an attempt", async () => {
+  it('pauses only the deployment that answered 429, for its Retry-After, without spending an attempt', async () => {
     a.failNext(1, 429, 'slow down', { 'retry-after-ms': '1500' });
     let pendingOnA = 2;
     const first = chat('a', 'first').finally(() => pendingOnA--);

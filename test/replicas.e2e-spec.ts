@@ -1,4 +1,16 @@
-import { type AppProcess, MASTER_KEY, type Stack, call, eventually, fakeEnv, generateKey, startAppProcess, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  type AppProcess,
+  MASTER_KEY,
+  type Stack,
+  call,
+  eventually,
+  fakeEnv,
+  generateKey,
+  startAppProcess,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 
 const CHAT = { model: 'ollama/gpt-oss:20b', messages: [{ role: 'user', content: 'hi' }] };
 // The bound for a change to reach every replica; notices usually take milliseconds.
@@ -40,9 +52,21 @@ describe('two gateway processes', () => {
     for (const { key } of [deleted, blocked, narrowed]) expect((await call(other.url, '/v1/chat/completions', { body: CHAT, key })).status).toBe(200);
 
     const results = [
-      await propagation(() => call(stack.url, '/key/delete', { body: { keys: [deleted.key] } }), () => call(other.url, '/v1/chat/completions', { body: CHAT, key: deleted.key }), (s) => s === 401),
-      await propagation(() => call(stack.url, '/key/block', { body: { key: blocked.key } }), () => call(other.url, '/v1/chat/completions', { body: CHAT, key: blocked.key }), (s) => s === 401),
-      await propagation(() => call(stack.url, '/key/update', { body: { key: narrowed.key, models: ['openai/gpt-4o-mini'] } }), () => call(other.url, '/v1/chat/completions', { body: CHAT, key: narrowed.key }), (s) => s === 403),
+      await propagation(
+        () => call(stack.url, '/key/delete', { body: { keys: [deleted.key] } }),
+        () => call(other.url, '/v1/chat/completions', { body: CHAT, key: deleted.key }),
+        (s) => s === 401,
+      ),
+      await propagation(
+        () => call(stack.url, '/key/block', { body: { key: blocked.key } }),
+        () => call(other.url, '/v1/chat/completions', { body: CHAT, key: blocked.key }),
+        (s) => s === 401,
+      ),
+      await propagation(
+        () => call(stack.url, '/key/update', { body: { key: narrowed.key, models: ['openai/gpt-4o-mini'] } }),
+        () => call(other.url, '/v1/chat/completions', { body: CHAT, key: narrowed.key }),
+        (s) => s === 403,
+      ),
     ];
     expect(results.map((r) => r.status)).toEqual([401, 401, 403]);
     for (const r of results) expect(r.ms).toBeLessThan(WITHIN_MS);
@@ -54,7 +78,9 @@ describe('two gateway processes', () => {
     let id = '';
     const added = await propagation(
       async () => {
-        const res = await call(stack.url, '/model/new', { body: { model_name: 'shared/llama', litellm_params: { model: 'ollama/llama3.2', api_base: fakes.ollama.origin } } });
+        const res = await call(stack.url, '/model/new', {
+          body: { model_name: 'shared/llama', litellm_params: { model: 'ollama/llama3.2', api_base: fakes.ollama.origin } },
+        });
         id = res.json.model_info.id;
       },
       probe,
@@ -66,7 +92,11 @@ describe('two gateway processes', () => {
     const infoThere = (await call(other.url, '/model/info')).json.data;
     expect(infoThere).toEqual(infoHere);
 
-    const removed = await propagation(() => call(stack.url, '/model/delete', { body: { id } }), probe, (s) => s === 404);
+    const removed = await propagation(
+      () => call(stack.url, '/model/delete', { body: { id } }),
+      probe,
+      (s) => s === 404,
+    );
     expect(removed.status).toBe(404);
     expect(removed.ms).toBeLessThan(WITHIN_MS);
   });

@@ -2,7 +2,24 @@ import { Client } from 'pg';
 import { ConfigError } from '@app/config';
 import { MIGRATIONS } from '@app/database';
 import { createWorkerApp } from '@app/queue';
-import { ADMIN_DATABASE_URL, HELLO, MASTER_KEY, type Stack, TEST_REDIS_URL, TcpProxy, call, createTestDatabase, deleteRedisPrefix, eventually, fakeEnv, generateKey, startFakes, startStack, tutorialConfig, uniquePrefix } from '@test/support';
+import {
+  ADMIN_DATABASE_URL,
+  HELLO,
+  MASTER_KEY,
+  type Stack,
+  TEST_REDIS_URL,
+  TcpProxy,
+  call,
+  createTestDatabase,
+  deleteRedisPrefix,
+  eventually,
+  fakeEnv,
+  generateKey,
+  startFakes,
+  startStack,
+  tutorialConfig,
+  uniquePrefix,
+} from '@test/support';
 import { createGatewayApp } from '../apps/gateway/src/create-gateway-app';
 import { WORKER_OPENAI_DEFAULTS } from '../apps/worker-openai/src/main';
 import { WorkerOpenAIModule } from '../apps/worker-openai/src/worker-openai.module';
@@ -91,7 +108,10 @@ describe('when a dependency goes away', () => {
       expect(ready.json.error).toHaveProperty('redis');
 
       proxy.restore();
-      const back = await eventually(() => call(stack.url, '/v1/chat/completions', { body: HELLO }), (r) => r.status === 200);
+      const back = await eventually(
+        () => call(stack.url, '/v1/chat/completions', { body: HELLO }),
+        (r) => r.status === 200,
+      );
       expect(back.status).toBe(200);
       expect((await call(stack.url, '/health/readiness', { key: null })).status).toBe(200);
     });
@@ -152,7 +172,11 @@ describe('deadlines and shutdown', () => {
   it('lets a worker finish the job in hand when it shuts down', async () => {
     fakes.ollama.delayMs = 800;
     const inFlight = call(stack.url, '/v1/chat/completions', { body: HELLO });
-    await eventually(async () => fakes.ollama.inFlight, (n) => n === 1, 2000);
+    await eventually(
+      async () => fakes.ollama.inFlight,
+      (n) => n === 1,
+      2000,
+    );
     const worker = stack.workers.get('ollama')!;
     await worker.close();
     const res = await inFlight;
@@ -199,7 +223,11 @@ describe('replicas', () => {
       expect((await call(other.url, '/v1/models', { key })).status).toBe(200);
       await call(stack.url, '/key/delete', { body: { keys: [key] } });
       const started = Date.now();
-      const refused = await eventually(() => call(other.url, '/v1/models', { key }), (r) => r.status === 401, 1000);
+      const refused = await eventually(
+        () => call(other.url, '/v1/models', { key }),
+        (r) => r.status === 401,
+        1000,
+      );
       expect(refused.status).toBe(401);
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
@@ -223,7 +251,9 @@ describe('boot with a bad setting', () => {
   });
 
   it('worker-openai stops when the config needs OPENAI_API_KEY and it is not set', async () => {
-    const error = await createWorkerApp('openai', WORKER_OPENAI_DEFAULTS, { CONFIG_FILE: 'config.example.yaml' }, (c) => WorkerOpenAIModule.forRoot(c)).catch((e) => e);
+    const error = await createWorkerApp('openai', WORKER_OPENAI_DEFAULTS, { CONFIG_FILE: 'config.example.yaml' }, (c) => WorkerOpenAIModule.forRoot(c)).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain('environment variable OPENAI_API_KEY is not set');
   });

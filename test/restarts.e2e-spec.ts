@@ -1,5 +1,17 @@
 import { Client } from 'pg';
-import { HELLO, type Stack, ThrowawayPostgres, ThrowawayRedis, call, eventually, fakeEnv, generateKey, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  HELLO,
+  type Stack,
+  ThrowawayPostgres,
+  ThrowawayRedis,
+  call,
+  eventually,
+  fakeEnv,
+  generateKey,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 
 const OPENAI = { ...HELLO, model: 'openai/gpt-4o-mini' };
 
@@ -50,13 +62,28 @@ describe('restarts of the servers underneath', () => {
 
       await redis.start();
       for (const body of [OPENAI, HELLO]) {
-        const back = await eventually(() => call(stack.url, '/v1/chat/completions', { body }), (r) => r.status === 200, 15_000, 200);
+        const back = await eventually(
+          () => call(stack.url, '/v1/chat/completions', { body }),
+          (r) => r.status === 200,
+          15_000,
+          200,
+        );
         expect(back.status).toBe(200);
       }
       const streamed = await call(stack.url, '/v1/chat/completions', { body: { ...OPENAI, stream: true } });
       expect(streamed.text).toContain('data: [DONE]');
       expect((await readiness(stack.url)).status).toBe(200);
-      for (const url of workers) expect((await eventually(() => readiness(url), (r) => r.status === 200, 10_000, 200)).status).toBe(200);
+      for (const url of workers)
+        expect(
+          (
+            await eventually(
+              () => readiness(url),
+              (r) => r.status === 200,
+              10_000,
+              200,
+            )
+          ).status,
+        ).toBe(200);
     }, 45_000);
   });
 
@@ -97,7 +124,12 @@ describe('restarts of the servers underneath', () => {
       expect(during.status).toBe(200);
 
       await postgres.start();
-      const back = await eventually(() => call(stack.url, '/v1/chat/completions', { key: uncached.key, body: OPENAI }), (r) => r.status === 200, 15_000, 200);
+      const back = await eventually(
+        () => call(stack.url, '/v1/chat/completions', { key: uncached.key, body: OPENAI }),
+        (r) => r.status === 200,
+        15_000,
+        200,
+      );
       expect(back.status).toBe(200);
       expect((await readiness(stack.url)).status).toBe(200);
       expect((await call(stack.url, '/key/generate', { body: {} })).status).toBe(200);

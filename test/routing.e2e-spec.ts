@@ -96,7 +96,7 @@ describe('routing across deployments', () => {
     expect(broken.total).toBe(3);
   });
 
-  it('does not cool a deployment down for calls too big for its tpm, which are the caller\'s doing', async () => {
+  it("does not cool a deployment down for calls too big for its tpm, which are the caller's doing", async () => {
     for (let i = 0; i < 3; i++) {
       const big = await ask(shuffle, 'tight', { max_tokens: 1000 });
       expect(big.status).toBe(429);
@@ -130,12 +130,18 @@ describe('routing across deployments', () => {
   it('serves a key only by fallbacks it may use itself', async () => {
     const onlyCloud = await generateKey(leastBusy.url, { models: ['cloud'] });
     broken.failNext(1, 503);
-    const res = await call(leastBusy.url, '/v1/chat/completions', { key: onlyCloud.key, body: { model: 'cloud', messages: [{ role: 'user', content: 'hello there' }] } });
+    const res = await call(leastBusy.url, '/v1/chat/completions', {
+      key: onlyCloud.key,
+      body: { model: 'cloud', messages: [{ role: 'user', content: 'hello there' }] },
+    });
     expect(res.status).toBe(503);
     expect(ollama.total).toBe(0);
     const both = await generateKey(leastBusy.url, { models: ['cloud', 'local'] });
     broken.failNext(1, 503);
-    const served = await call(leastBusy.url, '/v1/chat/completions', { key: both.key, body: { model: 'cloud', messages: [{ role: 'user', content: 'hello there' }] } });
+    const served = await call(leastBusy.url, '/v1/chat/completions', {
+      key: both.key,
+      body: { model: 'cloud', messages: [{ role: 'user', content: 'hello there' }] },
+    });
     expect(served.status).toBe(200);
     expect(served.headers.get('x-switchyard-model-group')).toBe('local');
   });

@@ -36,7 +36,9 @@ describe('spend log writer against real Postgres', () => {
     database = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
     await runMigrationsWithLock(dataSource);
-    await dataSource.getRepository(VirtualKeyEntity).insert({ id: KEY_ID, token: 'a'.repeat(64), keyName: 'sk-...aaaa', models: [], metadata: {}, blocked: false, spend: 0 });
+    await dataSource
+      .getRepository(VirtualKeyEntity)
+      .insert({ id: KEY_ID, token: 'a'.repeat(64), keyName: 'sk-...aaaa', models: [], metadata: {}, blocked: false, spend: 0 });
   });
   afterAll(async () => {
     await dataSource?.destroy();
@@ -58,7 +60,9 @@ describe('spend log writer against real Postgres', () => {
     writer.push(row(2, { requestId: 'bad', modelGroup: 'x'.repeat(300) }));
     writer.push(row(3, { requestId: 'good-2' }));
     await writer.flush();
-    const ids = (await dataSource.query("SELECT request_id FROM spend_logs WHERE request_id IN ('good-1', 'bad', 'good-2') ORDER BY request_id")).map((r: { request_id: string }) => r.request_id);
+    const ids = (await dataSource.query("SELECT request_id FROM spend_logs WHERE request_id IN ('good-1', 'bad', 'good-2') ORDER BY request_id")).map(
+      (r: { request_id: string }) => r.request_id,
+    );
     expect(ids).toEqual(['good-1', 'good-2']);
     await writer.onApplicationShutdown();
   });

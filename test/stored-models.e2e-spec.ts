@@ -21,7 +21,10 @@ describe('models stored in the database (STORE_MODEL_IN_DB=true)', () => {
 
   beforeAll(async () => {
     fakes = await startFakes();
-    stack = await startStack({ config: tutorialConfig(fakes.ollama), env: { ...fakeEnv(fakes.openai), STORE_MODEL_IN_DB: 'True', SALT_KEY: 'sk-salt-for-tests' } });
+    stack = await startStack({
+      config: tutorialConfig(fakes.ollama),
+      env: { ...fakeEnv(fakes.openai), STORE_MODEL_IN_DB: 'True', SALT_KEY: 'sk-salt-for-tests' },
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -79,7 +82,10 @@ describe('models stored in the database (STORE_MODEL_IN_DB=true)', () => {
   });
 
   it('applies an update at once; fields not sent stay as they were', async () => {
-    const { json: added } = await post('/model/new', { model_name: 'team/rotating', litellm_params: { model: 'gpt-4o-mini', api_base: fakes.openai.url, api_key: SECRET } });
+    const { json: added } = await post('/model/new', {
+      model_name: 'team/rotating',
+      litellm_params: { model: 'gpt-4o-mini', api_base: fakes.openai.url, api_key: SECRET },
+    });
     const id = added.model_info.id;
     const updated = await post('/model/update', { model_info: { id }, litellm_params: { api_key: ROTATED } });
     expect(updated.status).toBe(200);
@@ -95,7 +101,11 @@ describe('models stored in the database (STORE_MODEL_IN_DB=true)', () => {
   });
 
   it('serves a stored Ollama model through worker-ollama, and a key limited to it', async () => {
-    const added = await post('/model/new', { model_name: 'local/llama', litellm_params: { model: 'ollama_chat/llama3.2', api_base: fakes.ollama.origin }, model_info: { id: 'llama-local' } });
+    const added = await post('/model/new', {
+      model_name: 'local/llama',
+      litellm_params: { model: 'ollama_chat/llama3.2', api_base: fakes.ollama.origin },
+      model_info: { id: 'llama-local' },
+    });
     expect(added.json.model_info).toMatchObject({ id: 'llama-local', provider: 'ollama' });
     const { key } = await generateKey(stack.url, { models: ['local/llama'] });
     expect((await chat('local/llama', key)).choices[0].message.content).toBe('echo: hi');
@@ -104,7 +114,10 @@ describe('models stored in the database (STORE_MODEL_IN_DB=true)', () => {
   });
 
   it('deletes a stored model, after which it is unknown', async () => {
-    const { json: added } = await post('/model/new', { model_name: 'team/short-lived', litellm_params: { model: 'ollama/llama3.2', api_base: fakes.ollama.origin } });
+    const { json: added } = await post('/model/new', {
+      model_name: 'team/short-lived',
+      litellm_params: { model: 'ollama/llama3.2', api_base: fakes.ollama.origin },
+    });
     expect((await chat('team/short-lived')).choices).toHaveLength(1);
     const deleted = await post('/model/delete', { id: added.model_info.id });
     expect(deleted.status).toBe(200);

@@ -1,6 +1,20 @@
 import { ChatOpenAI } from '@langchain/openai';
 import IORedis from 'ioredis';
-import { HELLO, type Stack, TEST_REDIS_URL, call, eventually, fakeEnv, generateKey, openaiChunks, parseSse, sdk, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  HELLO,
+  type Stack,
+  TEST_REDIS_URL,
+  call,
+  eventually,
+  fakeEnv,
+  generateKey,
+  openaiChunks,
+  parseSse,
+  sdk,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 
 const MODELS = ['openai/gpt-4o-mini', 'ollama/gpt-oss:20b'] as const;
 const QUESTION = '請簡單說明什麼是多模型代理架構?';
@@ -77,7 +91,11 @@ describe('streaming through the queues', () => {
     });
 
     it('serves chat.completions.stream() and finalChatCompletion()', async () => {
-      const runner = sdk(stack.url).chat.completions.stream({ model, messages: [{ role: 'user', content: 'final please' }], stream_options: { include_usage: true } });
+      const runner = sdk(stack.url).chat.completions.stream({
+        model,
+        messages: [{ role: 'user', content: 'final please' }],
+        stream_options: { include_usage: true },
+      });
       const final = await runner.finalChatCompletion();
       expect(final.choices[0].message.content).toBe('echo: final please');
       expect(final.usage?.total_tokens).toBeGreaterThan(0);
@@ -165,13 +183,27 @@ describe('streaming through the queues', () => {
       body: JSON.stringify({ ...HELLO, stream: true }),
       signal: controller.signal,
     }).catch((err: Error) => err);
-    await eventually(async () => fakes.ollama.inFlight, (n) => n === 1, 2000, 20);
+    await eventually(
+      async () => fakes.ollama.inFlight,
+      (n) => n === 1,
+      2000,
+      20,
+    );
     const closedBefore = fakes.ollama.closedEarly;
     controller.abort();
-    expect((await pending as Error).name).toBe('AbortError');
-    const closed = await eventually(async () => fakes.ollama.closedEarly, (n) => n > closedBefore, 1000, 20);
+    expect(((await pending) as Error).name).toBe('AbortError');
+    const closed = await eventually(
+      async () => fakes.ollama.closedEarly,
+      (n) => n > closedBefore,
+      1000,
+      20,
+    );
     expect(closed).toBe(closedBefore + 1);
-    const logs = await eventually(() => call(stack.url, '/spend/logs?request_id=hang-up-early-1'), (r) => r.json.length === 1, 3000);
+    const logs = await eventually(
+      () => call(stack.url, '/spend/logs?request_id=hang-up-early-1'),
+      (r) => r.json.length === 1,
+      3000,
+    );
     expect(logs.json[0]).toMatchObject({ request_id: 'hang-up-early-1', status: 'cancelled', stream: true });
   });
 
@@ -211,7 +243,11 @@ describe('streaming through the queues', () => {
   it('ends a stream that fails mid-way with an error event and no [DONE]', async () => {
     // A worker that dies mid-stream is simulated by the upstream dropping the connection after the first chunk.
     fakes.openai.chunkDelayMs = 200;
-    const pending = rawStream(stack.url, { ...HELLO, model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four' }] }, { 'x-request-id': 'fails-mid-way-1' });
+    const pending = rawStream(
+      stack.url,
+      { ...HELLO, model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'one two three four' }] },
+      { 'x-request-id': 'fails-mid-way-1' },
+    );
     await new Promise((r) => setTimeout(r, 300));
     const port = Number(new URL(fakes.openai.origin).port);
     await fakes.openai.stop();
@@ -221,7 +257,11 @@ describe('streaming through the queues', () => {
     const last = JSON.parse(data.at(-1)!);
     expect(last.error).toMatchObject({ type: expect.any(String), code: expect.any(String), message: expect.any(String) });
     // Logged once, as the failure the client saw.
-    const logs = await eventually(() => call(stack.url, '/spend/logs?request_id=fails-mid-way-1'), (r) => r.json.length === 1, 3000);
+    const logs = await eventually(
+      () => call(stack.url, '/spend/logs?request_id=fails-mid-way-1'),
+      (r) => r.json.length === 1,
+      3000,
+    );
     expect(logs.json[0]).toMatchObject({ status: 'failure', http_status: 502, error_code: last.error.code, stream: true });
   });
 

@@ -47,7 +47,13 @@ export function entryFiles(): Record<AppName, string> {
   for (const app of APPS) {
     const project = nest.projects[app];
     if (project?.type !== 'application') throw new Error(`nest-cli.json has no application "${app}"`);
-    if (!build.split('&&').map((s) => s.trim()).includes(`nest build ${app}`)) throw new Error(`npm run build does not build ${app}: ${build}`);
+    if (
+      !build
+        .split('&&')
+        .map((s) => s.trim())
+        .includes(`nest build ${app}`)
+    )
+      throw new Error(`npm run build does not build ${app}: ${build}`);
     const source = `${project.sourceRoot}/${project.entryFile}.ts`;
     if (!existsSync(join(ROOT, source))) throw new Error(`${app}: no ${source}`);
     files[app] = `dist/${project.sourceRoot}/${project.entryFile}.js`;

@@ -2,7 +2,19 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { type EnvSource, GatewayConfig, WorkerConfig } from '@app/config';
-import { APPS, type AppName, ROOT, WORKER_WIRE, defaultPort, entryFiles, healthPaths, parseAppEnv, readText, readsVariable, unreadVariables } from './app-contract';
+import {
+  APPS,
+  type AppName,
+  ROOT,
+  WORKER_WIRE,
+  defaultPort,
+  entryFiles,
+  healthPaths,
+  parseAppEnv,
+  readText,
+  readsVariable,
+  unreadVariables,
+} from './app-contract';
 
 interface Service {
   image?: string;
@@ -111,7 +123,8 @@ describe('docker-compose.yml', () => {
     const mount = service.volumes?.find((v) => typeof v === 'object' && v.source === './config.yaml');
     expect(mount).toMatchObject({ type: 'bind', target: env.CONFIG_FILE, read_only: true });
     const local = { ...env, CONFIG_FILE: join(ROOT, 'config.example.yaml') };
-    const deployments = app === 'gateway' ? GatewayConfig.load(local).models : WorkerConfig.load(WORKER_WIRE[app], local, { healthPort: 0, concurrency: 1 }).models;
+    const deployments =
+      app === 'gateway' ? GatewayConfig.load(local).models : WorkerConfig.load(WORKER_WIRE[app], local, { healthPort: 0, concurrency: 1 }).models;
     expect(deployments.modelNames().length).toBeGreaterThan(0);
   });
 
@@ -144,7 +157,10 @@ describe('docker-compose.yml', () => {
     for (const app of APPS) expect(services[app].extra_hosts).toContain('host.docker.internal:host-gateway');
     const env = { ...containerEnv(services['worker-ollama'], EXAMPLE_DOTENV), CONFIG_FILE: join(ROOT, 'config.example.yaml') };
     const ollama = WorkerConfig.load(WORKER_WIRE['worker-ollama'], env, { healthPort: 0, concurrency: 1 }).models;
-    const bases = ollama.deployments().filter((d) => d.wire === WORKER_WIRE['worker-ollama']).map((d) => d.apiBase);
+    const bases = ollama
+      .deployments()
+      .filter((d) => d.wire === WORKER_WIRE['worker-ollama'])
+      .map((d) => d.apiBase);
     expect(bases.length).toBeGreaterThan(0);
     for (const base of bases) expect(new URL(base).host).toBe('host.docker.internal:11434');
   });

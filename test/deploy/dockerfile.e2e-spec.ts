@@ -17,7 +17,10 @@ describe('Dockerfile', () => {
   const args = (i: Instruction) => i.getArguments().map((a) => a.getValue());
   const runs = (stage: Instruction[]) => stage.filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
   const flag = (i: Instruction, name: string) =>
-    (i as unknown as { getFlags?: () => Array<{ getName(): string; getValue(): string | null }> }).getFlags?.().find((f) => f.getName() === name)?.getValue();
+    (i as unknown as { getFlags?: () => Array<{ getName(): string; getValue(): string | null }> })
+      .getFlags?.()
+      .find((f) => f.getName() === name)
+      ?.getValue();
 
   it('builds in one stage and runs from another, on the newest Node major the project declares', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
@@ -88,7 +91,8 @@ describe('.dockerignore', () => {
         .getSourceFiles()
         .map((f) => relative(ROOT, f.fileName))
         .filter((f) => !f.startsWith('node_modules/') && !f.startsWith('..'));
-      expect(compiled).toContain(entryFiles()[app].replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+      const entry = entryFiles()[app];
+      expect(compiled).toContain(entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
       expect(compiled.filter((f) => ignored.includes(f.split('/')[0]) || /\.spec\.ts$/.test(f))).toEqual([]);
     }
   });

@@ -124,7 +124,11 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
 
   it('is valid against the Kubernetes API schemas, and KEDA’s for the ScaledObjects', () => {
     const objects = [...base.objects, ...components.keda.objects, ...components['hpa-cpu'].objects];
-    const output = execFileSync(process.execPath, [join(__dirname, 'validate-kubernetes.mjs')], { cwd: ROOT, input: JSON.stringify(objects), encoding: 'utf8' });
+    const output = execFileSync(process.execPath, [join(__dirname, 'validate-kubernetes.mjs')], {
+      cwd: ROOT,
+      input: JSON.stringify(objects),
+      encoding: 'utf8',
+    });
     const problems = (JSON.parse(output) as Array<string | null>)
       .map((problem, i) => problem && `${objects[i].kind} ${objects[i].metadata?.name}: ${problem}`)
       .filter(Boolean);
@@ -266,15 +270,18 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       for (const trigger of so.spec.triggers) expect(trigger.metadata.address).toBe(`${redis.hostname}:${redis.port || 6379}`);
     });
 
-    it.each(WORKERS)('keeps at least one %s pod (the gateway refuses calls for a queue nobody consumes), and never targets more running calls per pod than it runs', (app) => {
-      const so = scaledObject(app);
-      expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
-      expect(so.spec.maxReplicaCount).toBeGreaterThanOrEqual(so.spec.minReplicaCount);
-      for (const queue of consumed(app)) {
-        const active = so.spec.triggers.find((t: K8s) => t.metadata.listName === queue.active);
-        expect(Number(active.metadata.listLength)).toBeLessThanOrEqual(queue.concurrency);
-      }
-    });
+    it.each(WORKERS)(
+      'keeps at least one %s pod (the gateway refuses calls for a queue nobody consumes), and never targets more running calls per pod than it runs',
+      (app) => {
+        const so = scaledObject(app);
+        expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+        expect(so.spec.maxReplicaCount).toBeGreaterThanOrEqual(so.spec.minReplicaCount);
+        for (const queue of consumed(app)) {
+          const active = so.spec.triggers.find((t: K8s) => t.metadata.listName === queue.active);
+          expect(Number(active.metadata.listLength)).toBeLessThanOrEqual(queue.concurrency);
+        }
+      },
+    );
 
     it('names in docs/deploy.md the same Redis keys and targets the ScaledObjects use', () => {
       const docs = readText('docs/deploy.md');
@@ -299,36 +306,42 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
         connection.disconnect();
       });
 
-      it.each(WORKERS.flatMap((app) => consumed(app).map((q) => [app, q.queue] as const)))('%s, %s: a queued call is in the wait list, a running one in the active list', async (app, queueName) => {
-        // The apps accept the prefix (QUEUE_PREFIX allows `{}`), and the manifests' keys carry it over.
-        expect(parseAppEnv(app, { QUEUE_PREFIX: prefix }).QUEUE_PREFIX).toBe(prefix);
-        const manifestPrefix = String(parseAppEnv(app, containerEnv(app)).QUEUE_PREFIX);
-        const [wait, active] = ['wait', 'active'].map((list) =>
-          scaledObject(app).spec.triggers.map((t: K8s) => String(t.metadata.listName)).find((k: string) => k === `${manifestPrefix}:${queueName}:${list}`)!.replace(`${manifestPrefix}:`, `${prefix}:`),
-        );
-        const queue = new Queue(queueName, { connection, prefix });
-        let release!: () => void;
-        const released = new Promise<void>((r) => (release = r));
-        let worker: Worker | undefined;
-        const workerConnection = connection.duplicate();
-        try {
-          // Added with the options the gateway uses for every call.
-          await queue.add('chat', { requestId: 'req-keda' }, chatJobOptions('req-keda'));
-          expect(await connection.llen(wait)).toBe(1);
-          expect(await connection.zcard(`${prefix}:${queueName}:prioritized`)).toBe(0);
+      it.each(WORKERS.flatMap((app) => consumed(app).map((q) => [app, q.queue] as const)))(
+        '%s, %s: a queued call is in the wait list, a running one in the active list',
+        async (app, queueName) => {
+          // The apps accept the prefix (QUEUE_PREFIX allows `{}`), and the manifests' keys carry it over.
+          expect(parseAppEnv(app, { QUEUE_PREFIX: prefix }).QUEUE_PREFIX).toBe(prefix);
+          const manifestPrefix = String(parseAppEnv(app, containerEnv(app)).QUEUE_PREFIX);
+          const [wait, active] = ['wait', 'active'].map((list) =>
+            scaledObject(app)
+              .spec.triggers.map((t: K8s) => String(t.metadata.listName))
+              .find((k: string) => k === `${manifestPrefix}:${queueName}:${list}`)!
+              .replace(`${manifestPrefix}:`, `${prefix}:`),
+          );
+          const queue = new Queue(queueName, { connection, prefix });
+          let release!: () => void;
+          const released = new Promise<void>((r) => (release = r));
+          let worker: Worker | undefined;
+          const workerConnection = connection.duplicate();
+          try {
+            // Added with the options the gateway uses for every call.
+            await queue.add('chat', { requestId: 'req-keda' }, chatJobOptions('req-keda'));
+            expect(await connection.llen(wait)).toBe(1);
+            expect(await connection.zcard(`${prefix}:${queueName}:prioritized`)).toBe(0);
 
-          worker = new Worker(queueName, () => released, { connection: workerConnection, prefix, concurrency: 1 });
-          const deadline = Date.now() + 5_000;
-          while ((await connection.llen(active)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-          expect(await connection.llen(active)).toBe(1);
-          expect(await connection.llen(wait)).toBe(0);
-        } finally {
-          release();
-          await worker?.close();
-          await queue.close();
-          await workerConnection.quit();
-        }
-      });
+            worker = new Worker(queueName, () => released, { connection: workerConnection, prefix, concurrency: 1 });
+            const deadline = Date.now() + 5_000;
+            while ((await connection.llen(active)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+            expect(await connection.llen(active)).toBe(1);
+            expect(await connection.llen(wait)).toBe(0);
+          } finally {
+            release();
+            await worker?.close();
+            await queue.close();
+            await workerConnection.quit();
+          }
+        },
+      );
     });
   });
 });

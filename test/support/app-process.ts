@@ -24,9 +24,14 @@ export async function startAppProcess(app: AppName, env: EnvSource): Promise<App
   const port = await freePort();
   const portVar = app === 'gateway' ? 'PORT' : 'HEALTH_PORT';
   const childEnv = Object.fromEntries(
-    Object.entries({ PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, [portVar]: String(port), TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }).filter(
-      (e): e is [string, string] => typeof e[1] === 'string',
-    ),
+    Object.entries({
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...env,
+      [portVar]: String(port),
+      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+    }).filter((e): e is [string, string] => typeof e[1] === 'string'),
   );
   const child = spawnNode(app, join(ROOT, 'apps', app, 'src/main.ts'), {
     cwd: ROOT,

@@ -51,7 +51,11 @@ export async function generateKey(baseUrl: string, body: Record<string, unknown>
 }
 
 /** Raw HTTP, for what an SDK would hide: status, headers and the exact error body. */
-export async function call(baseUrl: string, path: string, init: { method?: string; key?: string | null; body?: unknown; headers?: Record<string, string> } = {}) {
+export async function call(
+  baseUrl: string,
+  path: string,
+  init: { method?: string; key?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...init.headers };
   if (init.key !== null) headers.authorization = `Bearer ${init.key ?? MASTER_KEY}`;
   let body: string | undefined;

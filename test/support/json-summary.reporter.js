@@ -11,10 +11,7 @@ class JsonSummaryReporter {
   onRunComplete(_contexts, results) {
     mkdirSync(dirname(this.file), { recursive: true });
     const { numPassedTests, numFailedTests, numPendingTests, numTotalTests, numRuntimeErrorTestSuites, success } = results;
-    writeFileSync(
-      this.file,
-      JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numRuntimeErrorTestSuites, success }, null, 2),
-    );
+    writeFileSync(this.file, JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numRuntimeErrorTestSuites, success }, null, 2));
   }
 }
 

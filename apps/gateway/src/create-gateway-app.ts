@@ -22,7 +22,10 @@ export async function createGatewayApp(source: EnvSource): Promise<{ app: NestEx
   }
   const weakness = weakMasterKeyReason(config.env.MASTER_KEY);
   if (weakness) {
-    logger.warn(`the master key ${weakness}: whoever guesses it is admin; set MASTER_KEY (or LITELLM_MASTER_KEY) to a long random value, e.g. sk- and 32 random characters`, 'Config');
+    logger.warn(
+      `the master key ${weakness}: whoever guesses it is admin; set MASTER_KEY (or LITELLM_MASTER_KEY) to a long random value, e.g. sk- and 32 random characters`,
+      'Config',
+    );
   }
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { logger, bodyParser: false });
   installRequestObserver(app, { log: logger.child('HTTP'), metrics: app.get(GatewayMetrics), drain: app.get(GatewayDrain) });

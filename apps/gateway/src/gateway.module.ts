@@ -75,7 +75,17 @@ export class GatewayModule {
         // Readiness answers name the failing part; the probe's own error log would repeat it every few seconds.
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [ChatController, ModelsController, ModelAdminController, ProviderListController, KeysController, HealthController, MetricsController, AdminUiController, SpendController],
+      controllers: [
+        ChatController,
+        ModelsController,
+        ModelAdminController,
+        ProviderListController,
+        KeysController,
+        HealthController,
+        MetricsController,
+        AdminUiController,
+        SpendController,
+      ],
       providers: [
         { provide: GatewayConfig, useValue: config },
         {

@@ -31,9 +31,7 @@ const providerSettingsSchema = deploymentLimitsSchema.extend({ max_queue_depth: 
 /** The names `provider_settings` takes: every registry provider (each wire is also a provider's name). */
 export const PROVIDER_SETTINGS_NAMES: readonly string[] = PROVIDERS.map((p) => p.name);
 
-export const providerSettingsSectionSchema = z.strictObject(
-  Object.fromEntries(PROVIDER_SETTINGS_NAMES.map((p) => [p, providerSettingsSchema.optional()])),
-);
+export const providerSettingsSectionSchema = z.strictObject(Object.fromEntries(PROVIDER_SETTINGS_NAMES.map((p) => [p, providerSettingsSchema.optional()])));
 
 /**
  * `queue_settings.<backend>`: how many calls of that backend one worker runs at once, and how
@@ -105,9 +103,7 @@ export function resolveCallSettings(own: DeploymentLimitFields, provider: { name
     tpm: own.tpm ?? ps.tpm,
     maxParallelRequests: own.max_parallel_requests ?? ps.max_parallel_requests ?? rs.default_max_parallel_requests,
     timeoutMs: ms(own.timeout ?? ps.timeout ?? rs.timeout ?? ls.request_timeout),
-    streamTimeoutMs: ms(
-      own.stream_timeout ?? own.timeout ?? ps.stream_timeout ?? ps.timeout ?? rs.stream_timeout ?? rs.timeout ?? ls.request_timeout,
-    ),
+    streamTimeoutMs: ms(own.stream_timeout ?? own.timeout ?? ps.stream_timeout ?? ps.timeout ?? rs.stream_timeout ?? rs.timeout ?? ls.request_timeout),
     numRetries: own.num_retries ?? ps.num_retries ?? rs.num_retries ?? ls.num_retries,
   };
 }

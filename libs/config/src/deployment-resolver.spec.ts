@@ -5,7 +5,14 @@ import { SecretBox } from './secret-box';
 
 const SALT = 'sk-salt';
 const sealed = new SecretBox(SALT).sealParams({ model: 'openai/gpt-4o', api_key: 'sk-upstream', api_base: 'http://10.0.0.5:8000/v1' });
-const spec = (fields: Partial<DeploymentSpec> = {}): DeploymentSpec => ({ id: 'db-1', version: 'v1', model_name: 'team/gpt', litellm_params: sealed, model_info: {}, ...fields });
+const spec = (fields: Partial<DeploymentSpec> = {}): DeploymentSpec => ({
+  id: 'db-1',
+  version: 'v1',
+  model_name: 'team/gpt',
+  litellm_params: sealed,
+  model_info: {},
+  ...fields,
+});
 const resolver = (saltKey: string | undefined, env: Record<string, string> = {}) => new DeploymentResolver('openai', new ModelRegistry([]), { env }, saltKey);
 
 function failure(run: () => unknown): SwitchyardError {
@@ -20,7 +27,12 @@ function failure(run: () => unknown): SwitchyardError {
 
 describe('DeploymentResolver (worker side)', () => {
   it('opens the sealed key of a stored model with the shared salt key', () => {
-    expect(resolver(SALT).resolve('db-1', spec(), 'team/gpt')).toMatchObject({ id: 'db-1', apiKey: 'sk-upstream', apiBase: 'http://10.0.0.5:8000/v1', upstreamModel: 'gpt-4o' });
+    expect(resolver(SALT).resolve('db-1', spec(), 'team/gpt')).toMatchObject({
+      id: 'db-1',
+      apiKey: 'sk-upstream',
+      apiBase: 'http://10.0.0.5:8000/v1',
+      upstreamModel: 'gpt-4o',
+    });
   });
 
   it('resolves os.environ/ references of a stored model from the worker environment', () => {
@@ -59,11 +71,24 @@ describe('DeploymentResolver (worker side)', () => {
   });
 
   it('opens sealed header values and a sealed api_base, and sends the headers', () => {
-    const withHeaders = new SecretBox(SALT).sealParams({ model: 'gpt-4o', api_key: 'sk-upstream', api_base: 'http://u:pw@10.0.0.5:8000/v1', extra_headers: { 'X-Team': 'team-secret' } });
+    const withHeaders = new SecretBox(SALT).sealParams({
+      model: 'gpt-4o',
+      api_key: 'sk-upstream',
+      api_base: 'http://u:pw@10.0.0.5:8000/v1',
+      extra_headers: { 'X-Team': 'team-secret' },
+    });
     const d = resolver(SALT).resolve('db-1', spec({ litellm_params: withHeaders }), 'team/gpt');
     expect(d).toMatchObject({ apiBase: 'http://u:pw@10.0.0.5:8000/v1', headers: { 'x-team': 'team-secret' } });
     expect(d.shownParams).toEqual({ api_base: 'http://****@10.0.0.5:8000/v1', extra_headers: { 'X-Team': '****' } });
-    expect(failure(() => resolver(undefined).resolve('db-1', spec({ litellm_params: { model: 'gpt-4o', api_key: 'os.environ/K', extra_headers: withHeaders.extra_headers } }), 'team/gpt')).message).toContain('set SALT_KEY');
+    expect(
+      failure(() =>
+        resolver(undefined).resolve(
+          'db-1',
+          spec({ litellm_params: { model: 'gpt-4o', api_key: 'os.environ/K', extra_headers: withHeaders.extra_headers } }),
+          'team/gpt',
+        ),
+      ).message,
+    ).toContain('set SALT_KEY');
   });
 });
 
@@ -76,9 +101,17 @@ describe('storedDeployment (gateway side)', () => {
   });
 
   it('opens only the api_base, to check it and show it masked; header values stay sealed and are shown as ****', () => {
-    const params = new SecretBox(SALT).sealParams({ model: 'hosted_vllm/llama', api_base: 'http://u:pw@10.0.0.5:8000/v1', extra_headers: { Authorization: 'Bearer sk-h' } });
+    const params = new SecretBox(SALT).sealParams({
+      model: 'hosted_vllm/llama',
+      api_base: 'http://u:pw@10.0.0.5:8000/v1',
+      extra_headers: { Authorization: 'Bearer sk-h' },
+    });
     const { deployment } = storedDeployment(spec({ litellm_params: params }), { env: {} }, new SecretBox(SALT));
-    expect(deployment).toMatchObject({ apiBase: 'http://u:pw@10.0.0.5:8000/v1', headers: {}, shownParams: { api_base: 'http://****@10.0.0.5:8000/v1', extra_headers: { Authorization: '****' } } });
+    expect(deployment).toMatchObject({
+      apiBase: 'http://u:pw@10.0.0.5:8000/v1',
+      headers: {},
+      shownParams: { api_base: 'http://****@10.0.0.5:8000/v1', extra_headers: { Authorization: '****' } },
+    });
     expect(storedDeployment(spec({ litellm_params: params }), { env: {} }, new SecretBox('sk-other')).problems).toEqual([
       { field: 'litellm_params.api_base', message: 'cannot be opened: SALT_KEY differs from the one it was stored with' },
     ]);

@@ -29,7 +29,11 @@ function entryOf(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_param
  * opened (the gateway checks it and shows it masked); the others stay sealed, for the workers.
  * Also validates a model before it is stored (problems name fields inside the entry).
  */
-export function storedDeployment(spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>, context: StoredModelContext, box: SecretBox) {
+export function storedDeployment(
+  spec: Pick<DeploymentSpec, 'id' | 'model_name' | 'litellm_params' | 'model_info'>,
+  context: StoredModelContext,
+  box: SecretBox,
+) {
   const params = { ...spec.litellm_params };
   if (SecretBox.isSealed(params.api_base)) {
     try {
@@ -88,13 +92,19 @@ export class DeploymentResolver {
 
   private parse(spec: DeploymentSpec): Deployment {
     if (containsSealed(spec.litellm_params) && !this.box) {
-      throw new SwitchyardError('service_unavailable', `worker-${this.wire} cannot open the credentials of model "${spec.model_name}": set SALT_KEY (or LITELLM_SALT_KEY, or LITELLM_MASTER_KEY) to the gateway's value`);
+      throw new SwitchyardError(
+        'service_unavailable',
+        `worker-${this.wire} cannot open the credentials of model "${spec.model_name}": set SALT_KEY (or LITELLM_SALT_KEY, or LITELLM_MASTER_KEY) to the gateway's value`,
+      );
     }
     let params: Record<string, unknown>;
     try {
       params = this.box ? this.box.openParams(spec.litellm_params) : spec.litellm_params;
     } catch {
-      throw new SwitchyardError('service_unavailable', `worker-${this.wire} cannot open the credentials of model "${spec.model_name}": its SALT_KEY differs from the gateway's`);
+      throw new SwitchyardError(
+        'service_unavailable',
+        `worker-${this.wire} cannot open the credentials of model "${spec.model_name}": its SALT_KEY differs from the gateway's`,
+      );
     }
     const { deployment, problems } = parseModelEntry(entryOf(spec, params), storedModelSource(spec.id), { ...this.context, needsSecretsOf: [this.wire] });
     if (!deployment) {

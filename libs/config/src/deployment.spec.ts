@@ -23,7 +23,19 @@ const CONFIG = `model_list:
 describe('modelInfoView', () => {
   // The worker's deployment holds every credential; the view must show none of them.
   const [d] = parseModelConfig(CONFIG, 'config.yaml', { env: ENV, needsSecretsOf: ['openai'] }).deployments;
-  const secrets = ['sk-team-key', 'sk-master-key', 'dbpass', 'proxy-pass', 'query-secret', 'literal-client-secret', 'header-secret', 'team-header', 'doc-pass', 'doc-token', 'info-secret'];
+  const secrets = [
+    'sk-team-key',
+    'sk-master-key',
+    'dbpass',
+    'proxy-pass',
+    'query-secret',
+    'literal-client-secret',
+    'header-secret',
+    'team-header',
+    'doc-pass',
+    'doc-token',
+    'info-secret',
+  ];
 
   it('shows the master key the settings, masked, and os.environ/ references as written', () => {
     const view = modelInfoView(d, false, 'admin');

@@ -140,7 +140,11 @@ describe('.env file', () => {
     );
     const env = readProcessEnv(file);
     expect(env).toMatchObject({ OPENAI_API_KEY: 'sk-xxxxx...', LITELLM_MASTER_KEY: 'sk-1234', STORE_MODEL_IN_DB: 'True' });
-    expect(parseGatewayEnv(env)).toMatchObject({ MASTER_KEY: 'sk-1234', DATABASE_URL: 'postgresql://llmproxy:dbpassword9090@db:5432/litellm', STORE_MODEL_IN_DB: true });
+    expect(parseGatewayEnv(env)).toMatchObject({
+      MASTER_KEY: 'sk-1234',
+      DATABASE_URL: 'postgresql://llmproxy:dbpassword9090@db:5432/litellm',
+      STORE_MODEL_IN_DB: true,
+    });
   });
 });
 

@@ -29,7 +29,10 @@ const baseSchema = z.object({
   ...providerKeys,
   HOST: z.string().default('0.0.0.0'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}:.-]+$/).default('switchyard'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}:.-]+$/)
+    .default('switchyard'),
   CONFIG_FILE: z.string().min(1).default('./config.yaml'),
   REQUEST_TIMEOUT: seconds.default(600),
   OPENAI_API_KEY: z.string().optional(),
@@ -80,19 +83,25 @@ const gatewaySchema = baseSchema.extend({
 /** `WORKER_QUEUES=hosted_vllm:8,gpu2`: the backends a worker consumes, each with its concurrency where given. */
 const workerQueuesSchema = z.string().transform((text, ctx) => {
   const choices: Array<{ backend: string; concurrency?: number }> = [];
-  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const [backend, concurrency, ...rest] = entry.split(':').map((part) => part.trim());
     const count = concurrency === undefined ? undefined : Number(concurrency);
     if (!BACKEND_NAME.test(backend) || rest.length || (count !== undefined && !(Number.isInteger(count) && count >= 1))) {
-      ctx.addIssue({ code: 'custom', message: `"${entry}" is not backend[:concurrency] (a backend name is ${BACKEND_NAME_RULE} characters; concurrency a whole number from 1)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not backend[:concurrency] (a backend name is ${BACKEND_NAME_RULE} characters; concurrency a whole number from 1)`,
+      });
     } else if (choices.some((c) => c.backend === backend)) {
       ctx.addIssue({ code: 'custom', message: `names ${backend} twice` });
     } else {
       choices.push(count === undefined ? { backend } : { backend, concurrency: count });
     }
   }
-  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'names no backend (unset it to consume every backend of the worker\'s wire)' });
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: "names no backend (unset it to consume every backend of the worker's wire)" });
   return choices;
 });
 
@@ -150,13 +159,15 @@ export function parseGatewayEnv(source: EnvSource): GatewayEnv {
 }
 
 export function parseWorkerEnv(source: EnvSource, defaults: { healthPort: number; concurrency: number }): WorkerEnv {
-  return withGrace(parse(workerSchema, {
-    ...source,
-    SALT_KEY: saltKeyOf(source),
-    LOG_FORMAT: logFormatOf(source),
-    HEALTH_PORT: source.HEALTH_PORT || String(defaults.healthPort),
-    WORKER_CONCURRENCY: source.WORKER_CONCURRENCY || String(defaults.concurrency),
-  }));
+  return withGrace(
+    parse(workerSchema, {
+      ...source,
+      SALT_KEY: saltKeyOf(source),
+      LOG_FORMAT: logFormatOf(source),
+      HEALTH_PORT: source.HEALTH_PORT || String(defaults.healthPort),
+      WORKER_CONCURRENCY: source.WORKER_CONCURRENCY || String(defaults.concurrency),
+    }),
+  );
 }
 
 /** `10mb` → bytes. */

@@ -15,8 +15,7 @@ const TUTORIAL_CONFIG = `model_list:
       api_base: "http://host.docker.internal:11434"
 `;
 
-const load = (text: string, env: Record<string, string> = {}, needsSecretsOf: Wire[] = []) =>
-  parseModelConfig(text, 'config.yaml', { env, needsSecretsOf });
+const load = (text: string, env: Record<string, string> = {}, needsSecretsOf: Wire[] = []) => parseModelConfig(text, 'config.yaml', { env, needsSecretsOf });
 
 function problemsOf(run: () => unknown): string[] {
   try {
@@ -92,13 +91,25 @@ describe('parseModelConfig', () => {
   });
 
   it.each([
-    ['an unknown provider prefix', 'model_list:\n  - model_name: a\n    litellm_params: {model: anthropic/claude}\n', 'model_list[0].litellm_params.model: provider "anthropic" is not supported'],
+    [
+      'an unknown provider prefix',
+      'model_list:\n  - model_name: a\n    litellm_params: {model: anthropic/claude}\n',
+      'model_list[0].litellm_params.model: provider "anthropic" is not supported',
+    ],
     ['a missing model_name', 'model_list:\n  - litellm_params: {model: gpt-4o}\n', 'model_list[0].model_name'],
     ['a missing litellm_params.model', 'model_list:\n  - model_name: a\n    litellm_params: {api_key: k}\n', 'model_list[0].litellm_params.model'],
     ['a bad api_base', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, api_base: not-a-url}\n', 'model_list[0].litellm_params.api_base'],
     ['a negative rpm', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, rpm: -1}\n', 'model_list[0].litellm_params.rpm'],
-    ['a vLLM model without api_base', 'model_list:\n  - model_name: a\n    litellm_params: {model: hosted_vllm/llama}\n', 'api_base: required for hosted_vllm/'],
-    ['a duplicate model_info.id', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x}\n    model_info: {id: same}\n  - model_name: b\n    litellm_params: {model: ollama/y}\n    model_info: {id: same}\n', '"same" is also used by'],
+    [
+      'a vLLM model without api_base',
+      'model_list:\n  - model_name: a\n    litellm_params: {model: hosted_vllm/llama}\n',
+      'api_base: required for hosted_vllm/',
+    ],
+    [
+      'a duplicate model_info.id',
+      'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x}\n    model_info: {id: same}\n  - model_name: b\n    litellm_params: {model: ollama/y}\n    model_info: {id: same}\n',
+      '"same" is also used by',
+    ],
     ['YAML that does not parse', 'model_list: [', 'not valid YAML'],
     ['a model_list that is not a list', 'model_list: 3\n', 'model_list'],
   ])('stops boot on %s with a message naming the field', (_case, text, expected) => {
@@ -216,7 +227,9 @@ litellm_settings:
     });
 
     it('take litellm_settings when nothing more specific is set, and leave the rest unset', () => {
-      const [d] = load(`model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a}\nlitellm_settings: {request_timeout: 50, num_retries: 5}\n`).deployments;
+      const [d] = load(
+        `model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a}\nlitellm_settings: {request_timeout: 50, num_retries: 5}\n`,
+      ).deployments;
       expect(d).toMatchObject({ timeoutMs: 50_000, streamTimeoutMs: 50_000, numRetries: 5, rpm: undefined, maxParallelRequests: undefined });
     });
 
@@ -226,20 +239,34 @@ litellm_settings:
     });
 
     it('read os.environ/ references', () => {
-      const [d] = load(`model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a}\nprovider_settings:\n  ollama: {rpm: os.environ/OLLAMA_RPM}\n`, { OLLAMA_RPM: '12' }).deployments;
+      const [d] = load(`model_list:\n  - model_name: a\n    litellm_params: {model: ollama/a}\nprovider_settings:\n  ollama: {rpm: os.environ/OLLAMA_RPM}\n`, {
+        OLLAMA_RPM: '12',
+      }).deployments;
       expect(d.rpm).toBe(12);
     });
 
     it.each([
       ['a negative rpm', 'provider_settings:\n  ollama: {rpm: -1}\n', 'config.yaml provider_settings.ollama.rpm:'],
       ['a fractional rpm', 'model_list:\n  - model_name: a\n    litellm_params: {model: ollama/x, rpm: 2.5}\n', 'model_list[0].litellm_params.rpm'],
-      ['an unknown provider', 'provider_settings:\n  anthropic: {rpm: 1}\n', 'config.yaml provider_settings: unknown field anthropic (known: openai, hosted_vllm, lm_studio, ollama)'],
-      ['a misspelt setting', 'provider_settings:\n  ollama: {max_paralel_requests: 2}\n', 'config.yaml provider_settings.ollama: unknown field max_paralel_requests'],
+      [
+        'an unknown provider',
+        'provider_settings:\n  anthropic: {rpm: 1}\n',
+        'config.yaml provider_settings: unknown field anthropic (known: openai, hosted_vllm, lm_studio, ollama)',
+      ],
+      [
+        'a misspelt setting',
+        'provider_settings:\n  ollama: {max_paralel_requests: 2}\n',
+        'config.yaml provider_settings.ollama: unknown field max_paralel_requests',
+      ],
       ['a negative queue depth', 'provider_settings:\n  openai: {max_queue_depth: -5}\n', 'config.yaml provider_settings.openai.max_queue_depth:'],
       ['a zero stream_timeout', 'provider_settings:\n  openai: {stream_timeout: 0}\n', 'config.yaml provider_settings.openai.stream_timeout:'],
       ['negative router_settings.num_retries', 'router_settings:\n  num_retries: -1\n', 'config.yaml router_settings.num_retries:'],
       ['a non-numeric request_timeout', 'litellm_settings:\n  request_timeout: soon\n', 'config.yaml litellm_settings.request_timeout:'],
-      ['a missing os.environ variable', 'router_settings:\n  timeout: os.environ/NOPE\n', 'config.yaml router_settings.timeout: environment variable NOPE is not set'],
+      [
+        'a missing os.environ variable',
+        'router_settings:\n  timeout: os.environ/NOPE\n',
+        'config.yaml router_settings.timeout: environment variable NOPE is not set',
+      ],
     ])('stop boot on %s, naming the field', (_case, text, expected) => {
       expect(problemsOf(() => load(text)).join('\n')).toContain(expected);
     });
@@ -253,24 +280,40 @@ litellm_settings:
       ['hosted_vllm/llama', 'hosted_vllm', 'openai', 'hosted_vllm'],
       ['lm_studio/qwen', 'lm_studio', 'openai', 'lm_studio'],
       ['ollama_chat/llama3', 'ollama', 'ollama', 'ollama'],
-    ])('puts %s on its provider (%s), its wire (%s) and its provider\'s backend (%s)', (model, provider, wire, backend) => {
+    ])("puts %s on its provider (%s), its wire (%s) and its provider's backend (%s)", (model, provider, wire, backend) => {
       expect(load(entry(model)).deployments[0]).toMatchObject({ provider, wire, backend });
     });
 
     it('puts a deployment on a backend of its own with model_info.queue', () => {
-      expect(load(entry('openai/llama', '    model_info: {queue: gpu-a}\n')).deployments[0]).toMatchObject({ provider: 'openai', wire: 'openai', backend: 'gpu-a' });
+      expect(load(entry('openai/llama', '    model_info: {queue: gpu-a}\n')).deployments[0]).toMatchObject({
+        provider: 'openai',
+        wire: 'openai',
+        backend: 'gpu-a',
+      });
     });
 
     it.each([
-      ['a queue name that cannot be a backend name', 'openai/x', '    model_info: {queue: "GPU A"}\n', 'model_list[0].model_info.queue: must be a backend name'],
-      ["the queue of another wire's provider", 'ollama/x', '    model_info: {queue: hosted_vllm}\n', 'model_list[0].model_info.queue: hosted_vllm is the queue of openai deployments; a ollama deployment is served by worker-ollama'],
+      [
+        'a queue name that cannot be a backend name',
+        'openai/x',
+        '    model_info: {queue: "GPU A"}\n',
+        'model_list[0].model_info.queue: must be a backend name',
+      ],
+      [
+        "the queue of another wire's provider",
+        'ollama/x',
+        '    model_info: {queue: hosted_vllm}\n',
+        'model_list[0].model_info.queue: hosted_vllm is the queue of openai deployments; a ollama deployment is served by worker-ollama',
+      ],
     ])('stops boot on %s', (_case, model, info, expected) => {
       expect(problemsOf(() => load(entry(model, info))).join('\n')).toContain(expected);
     });
 
     it('stops boot on a backend that deployments of two wires name', () => {
       const text = `${entry('openai/x', '    model_info: {queue: shared}\n')}  - model_name: n\n    litellm_params: {model: ollama/y}\n    model_info: {queue: shared}\n`;
-      expect(problemsOf(() => load(text))).toEqual(['config.yaml model_info.queue: backend shared is named by deployments served by worker-openai and worker-ollama; a queue is served by one kind of worker']);
+      expect(problemsOf(() => load(text))).toEqual([
+        'config.yaml model_info.queue: backend shared is named by deployments served by worker-openai and worker-ollama; a queue is served by one kind of worker',
+      ]);
     });
 
     it("applies provider_settings of the wire to a provider without a section of its own (openai's to hosted_vllm)", () => {
@@ -287,8 +330,16 @@ litellm_settings:
     });
 
     it.each([
-      ['a backend nothing rides', 'queue_settings:\n  gpu-b: {concurrency: 2}\n', 'config.yaml queue_settings.gpu-b: no deployment rides backend "gpu-b" (known: openai, hosted_vllm, lm_studio, ollama'],
-      ['a misspelt setting', 'queue_settings:\n  openai: {concurency: 2}\n', 'config.yaml queue_settings.openai: unknown field concurency (known: concurrency, max_queue_depth)'],
+      [
+        'a backend nothing rides',
+        'queue_settings:\n  gpu-b: {concurrency: 2}\n',
+        'config.yaml queue_settings.gpu-b: no deployment rides backend "gpu-b" (known: openai, hosted_vllm, lm_studio, ollama',
+      ],
+      [
+        'a misspelt setting',
+        'queue_settings:\n  openai: {concurency: 2}\n',
+        'config.yaml queue_settings.openai: unknown field concurency (known: concurrency, max_queue_depth)',
+      ],
       ['a concurrency of zero', 'queue_settings:\n  openai: {concurrency: 0}\n', 'config.yaml queue_settings.openai.concurrency:'],
     ])('stops boot on queue_settings with %s, naming the field', (_case, text, expected) => {
       expect(problemsOf(() => load(entry('openai/x') + text)).join('\n')).toContain(expected);
@@ -310,7 +361,11 @@ litellm_settings:
       cooldownTimeMs: 30_000,
       fallbacks: new Map([['openai/gpt-4o-mini', ['ollama/gpt-oss:20b']]]),
     });
-    expect(routerSettingsFrom(load(TUTORIAL_CONFIG).defaults.router)).toMatchObject({ routingStrategy: 'simple-shuffle', allowedFails: 3, cooldownTimeMs: 5000 });
+    expect(routerSettingsFrom(load(TUTORIAL_CONFIG).defaults.router)).toMatchObject({
+      routingStrategy: 'simple-shuffle',
+      allowedFails: 3,
+      cooldownTimeMs: 5000,
+    });
   });
 
   it.each([

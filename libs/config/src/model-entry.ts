@@ -79,7 +79,11 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
     return { problems: [{ field: 'litellm_params.model', message }] };
   }
   const { provider } = kind;
-  const problems: EntryProblem[] = [...missing, ...headerProblems('headers', litellm_params.headers), ...headerProblems('extra_headers', litellm_params.extra_headers)];
+  const problems: EntryProblem[] = [
+    ...missing,
+    ...headerProblems('headers', litellm_params.headers),
+    ...headerProblems('extra_headers', litellm_params.extra_headers),
+  ];
   const missingKey = missing.some((p) => p.field === 'litellm_params.api_key');
   if (provider.needsApiBase && !litellm_params.api_base) {
     problems.push({ field: 'litellm_params.api_base', message: `required for ${kind.prefix}/ models` });
@@ -87,9 +91,26 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
   const backend = model_info?.queue ?? provider.backend;
   const backendWire = wireOfDefaultBackend(backend);
   if (backendWire && backendWire !== provider.wire) {
-    problems.push({ field: 'model_info.queue', message: `${backend} is the queue of ${backendWire} deployments; a ${provider.name} deployment is served by worker-${provider.wire}` });
+    problems.push({
+      field: 'model_info.queue',
+      message: `${backend} is the queue of ${backendWire} deployments; a ${provider.name} deployment is served by worker-${provider.wire}`,
+    });
   }
-  const { model: _model, api_key, api_base, organization, headers, extra_headers, rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries, ...extraParams } = litellm_params;
+  const {
+    model: _model,
+    api_key,
+    api_base,
+    organization,
+    headers,
+    extra_headers,
+    rpm,
+    tpm,
+    timeout,
+    stream_timeout,
+    max_parallel_requests,
+    num_retries,
+    ...extraParams
+  } = litellm_params;
   const { apiKeyEnv, organizationHeader, keyRequiredAtDefault } = provider.credentials;
   // Only a process that calls this deployment holds its credentials.
   const apiKey = needsSecrets ? (api_key ?? (apiKeyEnv ? options.env[apiKeyEnv] || undefined : undefined)) : undefined;

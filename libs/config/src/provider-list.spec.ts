@@ -4,24 +4,53 @@ import { deploymentRefusal, listProviders } from './provider-list';
 describe('listProviders', () => {
   it('offers every provider of the registry with what the admin UI needs to write a model', () => {
     expect(listProviders().map((p) => p.name)).toEqual(PROVIDERS.map((p) => p.name));
-    expect(listProviders()).toEqual(expect.arrayContaining([
-      {
-        name: 'openai',
-        label: 'OpenAI or OpenAI-compatible',
-        wire: 'openai',
-        prefixes: ['openai'],
-        needsApiBase: false,
-        defaultApiBase: 'https://api.openai.com/v1',
-        apiBaseHint: expect.stringContaining('https://api.openai.com/v1'),
-        operations: ['chat'],
-      },
-      { name: 'hosted_vllm', label: 'vLLM', wire: 'openai', prefixes: ['hosted_vllm'], needsApiBase: true, defaultApiBase: null, apiBaseHint: expect.any(String), operations: ['chat'] },
-      { name: 'lm_studio', label: 'LM Studio', wire: 'openai', prefixes: ['lm_studio'], needsApiBase: true, defaultApiBase: null, apiBaseHint: expect.any(String), operations: ['chat'] },
-      { name: 'ollama', label: 'Ollama', wire: 'ollama', prefixes: ['ollama', 'ollama_chat'], needsApiBase: false, defaultApiBase: 'http://localhost:11434', apiBaseHint: expect.any(String), operations: ['chat'] },
-    ]));
+    expect(listProviders()).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'openai',
+          label: 'OpenAI or OpenAI-compatible',
+          wire: 'openai',
+          prefixes: ['openai'],
+          needsApiBase: false,
+          defaultApiBase: 'https://api.openai.com/v1',
+          apiBaseHint: expect.stringContaining('https://api.openai.com/v1'),
+          operations: ['chat'],
+        },
+        {
+          name: 'hosted_vllm',
+          label: 'vLLM',
+          wire: 'openai',
+          prefixes: ['hosted_vllm'],
+          needsApiBase: true,
+          defaultApiBase: null,
+          apiBaseHint: expect.any(String),
+          operations: ['chat'],
+        },
+        {
+          name: 'lm_studio',
+          label: 'LM Studio',
+          wire: 'openai',
+          prefixes: ['lm_studio'],
+          needsApiBase: true,
+          defaultApiBase: null,
+          apiBaseHint: expect.any(String),
+          operations: ['chat'],
+        },
+        {
+          name: 'ollama',
+          label: 'Ollama',
+          wire: 'ollama',
+          prefixes: ['ollama', 'ollama_chat'],
+          needsApiBase: false,
+          defaultApiBase: 'http://localhost:11434',
+          apiBaseHint: expect.any(String),
+          operations: ['chat'],
+        },
+      ]),
+    );
   });
 
-  it("shows the default api_base this process would use (OPENAI_API_BASE)", () => {
+  it('shows the default api_base this process would use (OPENAI_API_BASE)', () => {
     expect(listProviders({ OPENAI_API_BASE: 'http://proxy:8080/v1' })[0].defaultApiBase).toBe('http://proxy:8080/v1');
   });
 });
@@ -30,7 +59,11 @@ describe('deploymentRefusal', () => {
   const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], n: 2 };
 
   it("refuses what the deployment's provider cannot do, naming the field, and nothing else", () => {
-    expect(deploymentRefusal({ provider: 'ollama' }, request)).toMatchObject({ code: 'invalid_request', param: 'n', message: 'ollama returns at most 1 choice per call; n must be at most 1' });
+    expect(deploymentRefusal({ provider: 'ollama' }, request)).toMatchObject({
+      code: 'invalid_request',
+      param: 'n',
+      message: 'ollama returns at most 1 choice per call; n must be at most 1',
+    });
     expect(deploymentRefusal({ provider: 'ollama' }, { ...request, n: 1 })).toBeUndefined();
     expect(deploymentRefusal({ provider: 'openai' }, request)).toBeUndefined();
     expect(deploymentRefusal({ provider: 'hosted_vllm' }, request)).toBeUndefined();

@@ -33,7 +33,9 @@ describe('workerQueues', () => {
     const settings = 'queue_settings:\n  hosted_vllm: {concurrency: 2}\n  gpu-box: {concurrency: 6}\n';
     const concurrency = Object.fromEntries(queuesOf('openai', settings).map((q) => [q.backend, q.concurrency]));
     expect(concurrency).toMatchObject({ openai: 32, hosted_vllm: 2, lm_studio: 32, 'gpu-box': 6 });
-    const narrowed = queuesOf('openai', settings, { WORKER_QUEUES: [{ backend: 'gpu-box', concurrency: 1 }, { backend: 'hosted_vllm' }, { backend: 'stored-only' }] });
+    const narrowed = queuesOf('openai', settings, {
+      WORKER_QUEUES: [{ backend: 'gpu-box', concurrency: 1 }, { backend: 'hosted_vllm' }, { backend: 'stored-only' }],
+    });
     expect(narrowed).toEqual([
       { backend: 'gpu-box', queue: 'chat-gpu-box', concurrency: 1 },
       { backend: 'hosted_vllm', queue: 'chat-hosted_vllm', concurrency: 2 },
@@ -51,13 +53,17 @@ describe('workerQueues', () => {
       }
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual(['WORKER_QUEUES: backend hosted_vllm carries openai calls; worker-ollama cannot serve them (start worker-openai for it)']);
+    expect((error as ConfigError).problems).toEqual([
+      'WORKER_QUEUES: backend hosted_vllm carries openai calls; worker-ollama cannot serve them (start worker-openai for it)',
+    ]);
   });
 });
 
 describe('maxQueueDepthOf', () => {
   it('is queue_settings.<backend>, then provider_settings of its provider, else of its wire, then the fallback', () => {
-    const { deployments, defaults } = load('queue_settings:\n  lm_studio: {max_queue_depth: 7}\nprovider_settings:\n  openai: {max_queue_depth: 300}\n  ollama: {max_queue_depth: 20}\n');
+    const { deployments, defaults } = load(
+      'queue_settings:\n  lm_studio: {max_queue_depth: 7}\nprovider_settings:\n  openai: {max_queue_depth: 300}\n  ollama: {max_queue_depth: 20}\n',
+    );
     const depth = (backend: string) => maxQueueDepthOf(backend, deployments, defaults, 1000);
     expect(depth('lm_studio')).toBe(7);
     expect(depth('openai')).toBe(300);
@@ -77,8 +83,10 @@ describe('maxQueueDepthOf', () => {
 });
 
 describe('startWorkerHint', () => {
-  it("names the worker app, and for a backend of its own how to make it consume it", () => {
+  it('names the worker app, and for a backend of its own how to make it consume it', () => {
     expect(startWorkerHint({ backend: 'hosted_vllm', wire: 'openai' })).toBe('start worker-openai');
-    expect(startWorkerHint({ backend: 'gpu-box', wire: 'openai' })).toBe('start worker-openai with backend gpu-box in its config.yaml (model_info.queue) or in WORKER_QUEUES');
+    expect(startWorkerHint({ backend: 'gpu-box', wire: 'openai' })).toBe(
+      'start worker-openai with backend gpu-box in its config.yaml (model_info.queue) or in WORKER_QUEUES',
+    );
   });
 });

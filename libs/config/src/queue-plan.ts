@@ -39,11 +39,16 @@ export function backendProblems(deployments: readonly Deployment[], defaults: Ca
   const riders = backendRiders(deployments);
   for (const [backend, list] of riders) {
     const wires = [...new Set(list.map((r) => r.wire))];
-    if (wires.length > 1) problems.push(`${fileLabel} model_info.queue: backend ${backend} is named by deployments served by ${wires.map((w) => `worker-${w}`).join(' and ')}; a queue is served by one kind of worker`);
+    if (wires.length > 1)
+      problems.push(
+        `${fileLabel} model_info.queue: backend ${backend} is named by deployments served by ${wires.map((w) => `worker-${w}`).join(' and ')}; a queue is served by one kind of worker`,
+      );
   }
   for (const backend of Object.keys(defaults.queues)) {
     if (!riders.has(backend)) {
-      problems.push(`${fileLabel} queue_settings.${backend}: no deployment rides backend "${backend}" (known: ${[...riders.keys()].join(', ')}; a deployment names its own with model_info.queue)`);
+      problems.push(
+        `${fileLabel} queue_settings.${backend}: no deployment rides backend "${backend}" (known: ${[...riders.keys()].join(', ')}; a deployment names its own with model_info.queue)`,
+      );
     }
   }
   return problems;
@@ -80,7 +85,8 @@ export function workerQueues(
   const problems: string[] = [];
   for (const { backend } of chosen) {
     const other = riders.get(backend)?.find((r) => r.wire !== wire);
-    if (other) problems.push(`WORKER_QUEUES: backend ${backend} carries ${other.wire} calls; worker-${wire} cannot serve them (start worker-${other.wire} for it)`);
+    if (other)
+      problems.push(`WORKER_QUEUES: backend ${backend} carries ${other.wire} calls; worker-${wire} cannot serve them (start worker-${other.wire} for it)`);
   }
   if (problems.length) throw new ConfigError(problems);
   return chosen.map(({ backend, concurrency }) => ({

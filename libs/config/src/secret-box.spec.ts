@@ -20,12 +20,26 @@ describe('SecretBox', () => {
   });
 
   it('seals secret-named params only, leaving os.environ/ references and other fields as they are', () => {
-    const sealed = box.sealParams({ model: 'gpt-4o', api_key: 'sk-live', api_base: 'http://x', aws_secret_access_key: 's3', vertex_credentials: 'os.environ/CREDS', rpm: 5 });
+    const sealed = box.sealParams({
+      model: 'gpt-4o',
+      api_key: 'sk-live',
+      api_base: 'http://x',
+      aws_secret_access_key: 's3',
+      vertex_credentials: 'os.environ/CREDS',
+      rpm: 5,
+    });
     expect(sealed).toMatchObject({ model: 'gpt-4o', api_base: 'http://x', vertex_credentials: 'os.environ/CREDS', rpm: 5 });
     expect(SecretBox.isSealed(sealed.api_key)).toBe(true);
     expect(SecretBox.isSealed(sealed.aws_secret_access_key)).toBe(true);
     expect(box.sealParams(sealed)).toEqual(sealed);
-    expect(box.openParams(sealed)).toEqual({ model: 'gpt-4o', api_key: 'sk-live', api_base: 'http://x', aws_secret_access_key: 's3', vertex_credentials: 'os.environ/CREDS', rpm: 5 });
+    expect(box.openParams(sealed)).toEqual({
+      model: 'gpt-4o',
+      api_key: 'sk-live',
+      api_base: 'http://x',
+      aws_secret_access_key: 's3',
+      vertex_credentials: 'os.environ/CREDS',
+      rpm: 5,
+    });
   });
 
   it('withoutSecrets drops secret-named fields in any form', () => {
@@ -33,7 +47,12 @@ describe('SecretBox', () => {
   });
 
   it('seals and hides secrets at any depth, and leaves max_tokens alone', () => {
-    const params = { model: 'm', max_tokens: 512, extra_headers: { Authorization: 'Bearer sk-inner', 'x-api-key': 'os.environ/X', 'x-trace': 'on' }, list: [{ client_secret: 's' }] };
+    const params = {
+      model: 'm',
+      max_tokens: 512,
+      extra_headers: { Authorization: 'Bearer sk-inner', 'x-api-key': 'os.environ/X', 'x-trace': 'on' },
+      list: [{ client_secret: 's' }],
+    };
     const sealed = box.sealParams(params) as typeof params;
     expect(SecretBox.isSealed(sealed.extra_headers.Authorization)).toBe(true);
     expect(SecretBox.isSealed(sealed.list[0].client_secret)).toBe(true);

@@ -104,7 +104,11 @@ export function withoutSecrets(params: Record<string, unknown>): Record<string, 
   const walk = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(walk);
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).filter(([name]) => !isSecretName(name)).map(([name, v]) => [name, walk(v)]));
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([name]) => !isSecretName(name))
+          .map(([name, v]) => [name, walk(v)]),
+      );
     }
     return value;
   };

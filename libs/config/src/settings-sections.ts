@@ -43,9 +43,7 @@ export function resolveEnvRefs(value: unknown, env: EnvSource, path: string, mis
   }
   if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, env, `${path}[${i}]`, missing));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, resolveEnvRefs(v, env, path ? `${path}.${k}` : k, missing)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnvRefs(v, env, path ? `${path}.${k}` : k, missing)]));
   }
   return value;
 }
@@ -83,14 +81,17 @@ function resolveKnownFields(section: SectionName, value: unknown, env: EnvSource
 }
 
 function issueMessage(section: SectionName, issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${knownFieldsHint(section, issue)})`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (known: ${knownFieldsHint(section, issue)})`;
   return issue.message;
 }
 
 function knownFieldsHint(section: SectionName, issue: z.core.$ZodIssue): string {
   if (section === 'queue_settings') return 'concurrency, max_queue_depth';
   // provider_settings' top-level fields are provider names; below, the settings of one provider.
-  return issue.path.length === 0 ? PROVIDER_SETTINGS_NAMES.join(', ') : 'rpm, tpm, max_parallel_requests, timeout, stream_timeout, num_retries, max_queue_depth';
+  return issue.path.length === 0
+    ? PROVIDER_SETTINGS_NAMES.join(', ')
+    : 'rpm, tpm, max_parallel_requests, timeout, stream_timeout, num_retries, max_queue_depth';
 }
 
 /** What the file sets that Switchyard does not act on: whole sections, or a read section with its unused fields. */

@@ -28,7 +28,13 @@ describe('salt key shared by gateway and workers', () => {
     return file;
   };
   const box = new SecretBox('sk-from-config');
-  const spec = { id: 'db-1', version: 'v1', model_name: 'team/llama', litellm_params: box.sealParams({ model: 'ollama/llama3.2', api_key: 'sk-upstream' }), model_info: {} };
+  const spec = {
+    id: 'db-1',
+    version: 'v1',
+    model_name: 'team/llama',
+    litellm_params: box.sealParams({ model: 'ollama/llama3.2', api_key: 'sk-upstream' }),
+    model_info: {},
+  };
 
   it('falls back to general_settings.master_key in the worker as it does in the gateway', () => {
     const CONFIG_FILE = configFile('model_list: []\ngeneral_settings:\n  master_key: sk-from-config\n');
@@ -41,8 +47,13 @@ describe('salt key shared by gateway and workers', () => {
 
   it('prefers SALT_KEY, then LITELLM_SALT_KEY, over any master key', () => {
     const CONFIG_FILE = configFile('model_list: []\ngeneral_settings:\n  master_key: sk-from-config\n');
-    expect(WorkerConfig.load('ollama', { CONFIG_FILE, LITELLM_SALT_KEY: 'sk-litellm-salt', LITELLM_MASTER_KEY: 'sk-m' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-litellm-salt');
-    expect(WorkerConfig.load('ollama', { CONFIG_FILE, SALT_KEY: 'sk-salt', LITELLM_SALT_KEY: 'sk-litellm-salt' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY).toBe('sk-salt');
+    expect(
+      WorkerConfig.load('ollama', { CONFIG_FILE, LITELLM_SALT_KEY: 'sk-litellm-salt', LITELLM_MASTER_KEY: 'sk-m' }, { healthPort: 1, concurrency: 1 }).env
+        .SALT_KEY,
+    ).toBe('sk-litellm-salt');
+    expect(
+      WorkerConfig.load('ollama', { CONFIG_FILE, SALT_KEY: 'sk-salt', LITELLM_SALT_KEY: 'sk-litellm-salt' }, { healthPort: 1, concurrency: 1 }).env.SALT_KEY,
+    ).toBe('sk-salt');
   });
 });
 
@@ -71,10 +82,14 @@ queue_settings:
 
   it("gives a worker its wire's queues with their concurrency, or those WORKER_QUEUES lists", () => {
     const worker = WorkerConfig.load('openai', { CONFIG_FILE, WORKER_CONCURRENCY: '16' }, { healthPort: 1, concurrency: 32 });
-    expect(worker.queues.map((q) => `${q.queue}:${q.concurrency}`)).toEqual(expect.arrayContaining(['chat-openai:16', 'chat-hosted_vllm:3', 'chat-lm_studio:16', 'chat-gpu-box:16']));
+    expect(worker.queues.map((q) => `${q.queue}:${q.concurrency}`)).toEqual(
+      expect.arrayContaining(['chat-openai:16', 'chat-hosted_vllm:3', 'chat-lm_studio:16', 'chat-gpu-box:16']),
+    );
     expect(worker.queues.map((q) => q.queue)).not.toContain('chat-ollama');
     const pool = WorkerConfig.load('openai', { CONFIG_FILE, WORKER_QUEUES: 'gpu-box:2' }, { healthPort: 1, concurrency: 32 });
     expect(pool.queues).toEqual([{ backend: 'gpu-box', queue: 'chat-gpu-box', concurrency: 2 }]);
-    expect(WorkerConfig.load('ollama', { CONFIG_FILE }, { healthPort: 1, concurrency: 4 }).queues).toEqual([{ backend: 'ollama', queue: 'chat-ollama', concurrency: 4 }]);
+    expect(WorkerConfig.load('ollama', { CONFIG_FILE }, { healthPort: 1, concurrency: 4 }).queues).toEqual([
+      { backend: 'ollama', queue: 'chat-ollama', concurrency: 4 },
+    ]);
   });
 });

@@ -80,4 +80,3 @@ export class WorkerConfig {
     return new WorkerConfig(wire, env, new ModelRegistry(file.deployments), source, file.defaults);
   }
 }
-

@@ -37,7 +37,9 @@ describe('maskUrlsIn', () => {
 
 describe('urlCredentials', () => {
   it('lists userinfo and credential query values, raw and decoded', () => {
-    expect(urlCredentials('https://user:p%40ss@h/v1?api-key=k%2B1&v=2').sort()).toEqual(['k%2B1', 'k+1', 'p%40ss', 'p@ss', 'user', 'user:p%40ss', 'user:p@ss'].sort());
+    expect(urlCredentials('https://user:p%40ss@h/v1?api-key=k%2B1&v=2').sort()).toEqual(
+      ['k%2B1', 'k+1', 'p%40ss', 'p@ss', 'user', 'user:p%40ss', 'user:p@ss'].sort(),
+    );
   });
 
   it('finds none in a URL without credentials', () => {

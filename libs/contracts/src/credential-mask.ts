@@ -47,7 +47,9 @@ export function maskUrl(url: string): string {
   const [, scheme, authority, rest] = parts;
   const at = authority.lastIndexOf('@');
   const host = at === -1 ? authority : `${MASK}@${authority.slice(at + 1)}`;
-  const query = rest.replace(QUERY_PAIR, (pair, sep: string, name: string, value: string) => (value && isCredentialParam(name) ? `${sep}${name}=${MASK}` : pair));
+  const query = rest.replace(QUERY_PAIR, (pair, sep: string, name: string, value: string) =>
+    value && isCredentialParam(name) ? `${sep}${name}=${MASK}` : pair,
+  );
   return scheme + host + query;
 }
 

@@ -8,7 +8,12 @@ import { SpendLogs1764200000000 } from './migrations/1764200000000-spend-logs';
 import { StableKeyIdsAndBigintTokens1764300000000 } from './migrations/1764300000000-stable-key-ids-and-bigint-tokens';
 
 export const ENTITIES = [VirtualKeyEntity, ModelDeploymentEntity, SpendLogEntity];
-export const MIGRATIONS = [CreateVirtualKeys1764000000000, KeyLimitsAndStoredModels1764100000000, SpendLogs1764200000000, StableKeyIdsAndBigintTokens1764300000000];
+export const MIGRATIONS = [
+  CreateVirtualKeys1764000000000,
+  KeyLimitsAndStoredModels1764100000000,
+  SpendLogs1764200000000,
+  StableKeyIdsAndBigintTokens1764300000000,
+];
 
 /** Connection settings shared by the app, `npm run migration:run` and tests. Schema changes only through migrations. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -21,7 +21,18 @@ const PINO_LEVEL: Record<string, Level> = {
  * Field names that must never reach a log line, whoever logs an object with them: a second
  * line of defence behind the loggers that choose their fields.
  */
-const REDACTED = ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'api_key', '*.api_key', 'apiKey', '*.apiKey', 'password', '*.password'];
+const REDACTED = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'api_key',
+  '*.api_key',
+  'apiKey',
+  '*.apiKey',
+  'password',
+  '*.password',
+];
 
 export interface LoggerOptions {
   /** Where lines go; standard output by default. Tests pass their own. */

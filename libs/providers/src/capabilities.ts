@@ -14,7 +14,11 @@ export interface ProviderCapabilities {
 export function capabilityRefusal(provider: string, capabilities: ProviderCapabilities, request: ChatCompletionRequest): SwitchyardError | undefined {
   const { maxChoices } = capabilities;
   if (maxChoices !== undefined && typeof request.n === 'number' && request.n > maxChoices) {
-    return new SwitchyardError('invalid_request', `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}`, { param: 'n' });
+    return new SwitchyardError(
+      'invalid_request',
+      `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}`,
+      { param: 'n' },
+    );
   }
   return undefined;
 }

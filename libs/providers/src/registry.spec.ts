@@ -15,7 +15,11 @@ describe('the provider registry', () => {
     ['ollama_chat/qwen2.5:7b', 'ollama', 'qwen2.5:7b', 'ollama_chat'],
   ])('reads %s as provider %s, model %s', (model, provider, upstreamModel, prefix) => {
     const found = providerForModel(model);
-    expect('provider' in found && { provider: found.provider.name, upstreamModel: found.upstreamModel, prefix: found.prefix }).toEqual({ provider, upstreamModel, prefix });
+    expect('provider' in found && { provider: found.provider.name, upstreamModel: found.upstreamModel, prefix: found.prefix }).toEqual({
+      provider,
+      upstreamModel,
+      prefix,
+    });
   });
 
   it('names an unknown prefix', () => {

@@ -7,9 +7,7 @@ import IORedis, { type RedisOptions } from 'ioredis';
  */
 export function createRedisConnection(url: string, role: 'blocking' | 'request-path', name?: string): IORedis {
   const options: RedisOptions =
-    role === 'blocking'
-      ? { maxRetriesPerRequest: null, enableReadyCheck: true }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000 };
+    role === 'blocking' ? { maxRetriesPerRequest: null, enableReadyCheck: true } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000 };
   return new IORedis(url, { ...options, connectionName: name, lazyConnect: false });
 }
 

@@ -43,7 +43,10 @@ describe('FakeOllamaServer wire format', () => {
   it('streams NDJSON when stream is omitted, like Ollama', async () => {
     const response = await call('POST', '/api/chat', chat);
     expect(response.headers['content-type']).toBe('application/x-ndjson');
-    const lines = response.text.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = response.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.slice(0, -1).every((line) => line.done === false && line.message.role === 'assistant')).toBe(true);
     expect(lines.map((line) => line.message.content).join('')).toBe('echo: hello there');
     expect(lines.at(-1)).toMatchObject({ done: true, done_reason: 'stop', prompt_eval_count: 2, eval_count: 3 });

@@ -55,10 +55,7 @@ export class FakeOllamaServer extends FakeUpstream {
     // Ollama streams unless told not to.
     if (body.stream === false) return sendJson(res, 200, final(assistantMessage(answer)));
     const line = (fields: object) => `${JSON.stringify(fields)}\n`;
-    const pieces =
-      answer.kind === 'text'
-        ? splitIntoPieces(answer.content).map((content) => ({ role: 'assistant', content }))
-        : [assistantMessage(answer)];
+    const pieces = answer.kind === 'text' ? splitIntoPieces(answer.content).map((content) => ({ role: 'assistant', content })) : [assistantMessage(answer)];
     const lines = pieces.map((message) => line({ model, created_at: createdAt, message, done: false }));
     lines.push(line(final({ role: 'assistant', content: '' })));
     return this.stream(res, 'application/x-ndjson', lines);

@@ -6,7 +6,13 @@ import { FakeOpenAIServer } from './fake-openai.server';
 describe('FakeOpenAIServer wire format', () => {
   const fake = new FakeOpenAIServer({ models: ['gpt-4o-mini', 'gpt-4o'] });
   const agent = new Agent();
-  const chat = { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }] };
+  const chat = {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hello there' },
+    ],
+  };
 
   async function call(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
     const response = await request(fake.origin + path, {
@@ -98,7 +104,12 @@ describe('FakeOpenAIServer wire format', () => {
     const wrong = await call('POST', '/v1/chat/completions', chat, { authorization: 'Bearer sk-wrong-key-123456789' });
     expect(wrong.status).toBe(401);
     expect(wrong.json()).toEqual({
-      error: { message: expect.stringMatching(/^Incorrect API key provided: sk-\*+6789\./), type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+      error: {
+        message: expect.stringMatching(/^Incorrect API key provided: sk-\*+6789\./),
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
     });
     expect((await call('POST', '/v1/chat/completions', chat)).json().error.code).toBe('invalid_api_key');
     expect((await call('POST', '/v1/chat/completions', chat, { authorization: 'Bearer sk-right-key-0000000000' })).status).toBe(200);

@@ -237,7 +237,14 @@ export abstract class FakeUpstream extends EventEmitter {
     counters.total++;
     counters.inFlight++;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
-    const request: ReceivedRequest = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://fake').pathname, url: req.url ?? '/', headers: req.headers, body: undefined, at: Date.now() };
+    const request: ReceivedRequest = {
+      method: req.method ?? 'GET',
+      path: new URL(req.url ?? '/', 'http://fake').pathname,
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: undefined,
+      at: Date.now(),
+    };
     res.once('close', () => {
       this.counters.inFlight--;
       if (res.writableFinished) return;

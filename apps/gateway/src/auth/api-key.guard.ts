@@ -57,7 +57,9 @@ export class ApiKeyGuard implements CanActivate {
     const adminRoute = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets);
     const record = await this.keys.lookup(digest.toString('hex'));
     // On an admin route every key but the master key gets the same 403: it learns nothing there.
-    const wrong = adminRoute ? new SwitchyardError('admin_only', 'this endpoint needs the master key') : new SwitchyardError('invalid_api_key', 'invalid API key');
+    const wrong = adminRoute
+      ? new SwitchyardError('admin_only', 'this endpoint needs the master key')
+      : new SwitchyardError('invalid_api_key', 'invalid API key');
     if (!record) return this.failed(address, wrong);
     if (adminRoute) throw wrong;
     if (record.blocked) throw new SwitchyardError('blocked_api_key', 'this API key is blocked');

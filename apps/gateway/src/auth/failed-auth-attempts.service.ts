@@ -43,9 +43,13 @@ export class FailedAuthAttempts {
   refuseIfBlocked(address: string): void {
     const waitMs = this.local.blockedFor(address);
     if (waitMs > 0) {
-      throw new SwitchyardError('rate_limit_exceeded', `too many failed attempts with a wrong key or password from this address; try again in ${Math.ceil(waitMs / 1000)} s`, {
-        retryAfterMs: waitMs,
-      });
+      throw new SwitchyardError(
+        'rate_limit_exceeded',
+        `too many failed attempts with a wrong key or password from this address; try again in ${Math.ceil(waitMs / 1000)} s`,
+        {
+          retryAfterMs: waitMs,
+        },
+      );
     }
   }
 

@@ -36,7 +36,10 @@ export function secretDigest(secret: string): Buffer {
 export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === 'string' && authorization.trim()) {
-    const value = authorization.trim().replace(/^Bearer(\s+|$)/i, '').trim();
+    const value = authorization
+      .trim()
+      .replace(/^Bearer(\s+|$)/i, '')
+      .trim();
     if (value) return value;
   }
   for (const name of ['x-api-key', 'api-key']) {

@@ -25,7 +25,9 @@ export class UiSessions {
     @Optional() private readonly redis?: AuthRedis,
   ) {
     // Changing the master key or the UI password ends every session.
-    this.secret = createHmac('sha256', 'switchyard-ui-session').update(`${config.env.MASTER_KEY}\0${config.env.UI_PASSWORD ?? ''}`).digest();
+    this.secret = createHmac('sha256', 'switchyard-ui-session')
+      .update(`${config.env.MASTER_KEY}\0${config.env.UI_PASSWORD ?? ''}`)
+      .digest();
     this.ttlMs = config.env.UI_SESSION_TTL * 1000;
   }
 

@@ -73,7 +73,12 @@ function setup(scripts: Record<string, Script>) {
       this.records.push(['firstChunk']);
     },
   };
-  const metrics = { fallbacks: 0, fallback() { this.fallbacks++; } };
+  const metrics = {
+    fallbacks: 0,
+    fallback() {
+      this.fallbacks++;
+    },
+  };
   const loop = new AttemptLoop(config, dispatcher, catalog, router, ledger as unknown as CallLedger, metrics as unknown as GatewayMetrics);
   const call = (stream = false): ModelCall<ChatCompletionRequest> => ({
     auth: { kind: 'master' },
@@ -97,7 +102,11 @@ describe('AttemptLoop', () => {
     const t = setup({ a: fail('upstream_error'), b: fail('queue_full'), c: RESULT });
     const { result, served } = await t.loop.answer(t.call(), t.admission);
     expect(result).toBe(RESULT);
-    expect({ id: served.attempt.deployment.id, group: served.attempt.modelGroup, attempted: served.attempted }).toEqual({ id: 'c', group: 'backup', attempted: 3 });
+    expect({ id: served.attempt.deployment.id, group: served.attempt.modelGroup, attempted: served.attempted }).toEqual({
+      id: 'c',
+      group: 'backup',
+      attempted: 3,
+    });
     expect(t.sent).toEqual(['a', 'b', 'c']);
     expect(t.metrics.fallbacks).toBe(2);
     expect(t.ledger.records).toEqual([['succeeded', 'c']]);
@@ -115,7 +124,10 @@ describe('AttemptLoop', () => {
   it('records the last failure when every attempt fails, and counts only deployment faults towards cooldown', async () => {
     const t = setup({ a: fail('upstream_error'), b: fail('tokens_over_limit'), c: fail('timeout') });
     for (let i = 0; i < 2; i++) await expect(t.loop.answer(t.call(), t.admission)).rejects.toMatchObject({ code: 'timeout' });
-    expect(t.ledger.records).toEqual([['failed', 'c', 'timeout'], ['failed', 'c', 'timeout']]);
+    expect(t.ledger.records).toEqual([
+      ['failed', 'c', 'timeout'],
+      ['failed', 'c', 'timeout'],
+    ]);
     // a and c failed twice (allowed_fails: 2) and cool down; b's failures were about the call's size.
     expect(t.router.plan('m', () => true).map((x) => x.deployment.id)).toEqual(['b']);
     expect(['a', 'b', 'c'].map((id) => t.router.busy(id))).toEqual([0, 0, 0]);

@@ -34,7 +34,11 @@ export class AttemptLoop {
   /** A non-streamed call: its job's result, recorded. */
   async answer<TRequest extends { model: string }>(call: ModelCall<TRequest>, admission: Admission): Promise<{ result: ChatJobResult; served: Served }> {
     const { value: result, served } = await this.inTurn(call, admission, async (attempt, index, done) => {
-      const result = await this.dispatcher.dispatch(queueTargetOf(this.config, attempt.deployment), this.payload(call, attempt, index), this.jobOptions(call, attempt));
+      const result = await this.dispatcher.dispatch(
+        queueTargetOf(this.config, attempt.deployment),
+        this.payload(call, attempt, index),
+        this.jobOptions(call, attempt),
+      );
       done();
       this.ledger.succeeded(call, admission, attempt, result.usage ?? null);
       return result;
@@ -47,9 +51,17 @@ export class AttemptLoop {
    * that hangs up (`hungUp`) cancels the call, queued or running, before or after its first
    * chunk; the call is then recorded with what it generated.
    */
-  async stream<TRequest extends { model: string }>(call: ModelCall<TRequest>, admission: Admission, hungUp: AbortSignal): Promise<{ events: AsyncIterable<ChatStreamEvent>; served: Served }> {
+  async stream<TRequest extends { model: string }>(
+    call: ModelCall<TRequest>,
+    admission: Admission,
+    hungUp: AbortSignal,
+  ): Promise<{ events: AsyncIterable<ChatStreamEvent>; served: Served }> {
     const { value: events, served } = await this.inTurn(call, admission, async (attempt, index, done) => {
-      const handle = await this.dispatcher.stream(queueTargetOf(this.config, attempt.deployment), this.payload(call, attempt, index), this.jobOptions(call, attempt));
+      const handle = await this.dispatcher.stream(
+        queueTargetOf(this.config, attempt.deployment),
+        this.payload(call, attempt, index),
+        this.jobOptions(call, attempt),
+      );
       const cancel = () => void handle.cancel();
       hungUp.addEventListener('abort', cancel, { once: true });
       if (hungUp.aborted) cancel();
@@ -60,7 +72,11 @@ export class AttemptLoop {
         this.ledger.settleStream(call, admission, attempt, handle.result, done);
         throw new SwitchyardError('client_closed', 'the client closed the connection before the answer began');
       }
-      const failedFirst = first.done ? new SwitchyardError('upstream_error', 'the answer stream ended before its first chunk') : first.value.t === 'error' ? SwitchyardError.fromWire(first.value.error) : undefined;
+      const failedFirst = first.done
+        ? new SwitchyardError('upstream_error', 'the answer stream ended before its first chunk')
+        : first.value.t === 'error'
+          ? SwitchyardError.fromWire(first.value.error)
+          : undefined;
       if (failedFirst) {
         // Failed before its first chunk: the client has seen nothing yet, another deployment may serve it.
         hungUp.removeEventListener('abort', cancel);
@@ -74,7 +90,11 @@ export class AttemptLoop {
     return { events, served };
   }
 
-  private async inTurn<TRequest extends { model: string }, T>(call: ModelCall<TRequest>, admission: Admission, attemptFn: AttemptFn<T>): Promise<{ value: T; served: Served }> {
+  private async inTurn<TRequest extends { model: string }, T>(
+    call: ModelCall<TRequest>,
+    admission: Admission,
+    attemptFn: AttemptFn<T>,
+  ): Promise<{ value: T; served: Served }> {
     const attempts = call.attempts ?? [];
     let last: { attempt?: Attempt; error: SwitchyardError } = { error: new SwitchyardError('internal_error', 'the call was not planned before it was sent') };
     for (const [index, attempt] of attempts.entries()) {

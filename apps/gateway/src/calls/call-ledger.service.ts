@@ -79,7 +79,14 @@ export class CallLedger {
 
   private finish(call: ModelCall<{ model: string }>, admission: Admission, outcome: Outcome, refund = false): void {
     try {
-      const used = this.spend.record({ ...outcome, requestId: call.requestId, auth: call.auth, modelGroup: call.request.model, stream: call.stream, startedAt: call.startedAt });
+      const used = this.spend.record({
+        ...outcome,
+        requestId: call.requestId,
+        auth: call.auth,
+        modelGroup: call.request.model,
+        stream: call.stream,
+        startedAt: call.startedAt,
+      });
       void admission.release({ ...used, refund });
       const provider = outcome.servedBy?.deployment.provider ?? '';
       const promptTokens = outcome.usage?.prompt_tokens ?? 0;

@@ -21,7 +21,10 @@ describe('chatFrames', () => {
     const out = await frames([chunk('a', 1, { content: 'He' }), chunk('b', 2, { content: 'llo' }, 'stop'), { t: 'end', usage: USAGE }], false);
     expect(out.at(-1)).toBe('[DONE]');
     const parsed = out.slice(0, -1).map((d) => JSON.parse(d));
-    expect(parsed.map((c) => [c.id, c.created, c.model])).toEqual([['a', 1, 'ollama/gpt-oss:20b'], ['a', 1, 'ollama/gpt-oss:20b']]);
+    expect(parsed.map((c) => [c.id, c.created, c.model])).toEqual([
+      ['a', 1, 'ollama/gpt-oss:20b'],
+      ['a', 1, 'ollama/gpt-oss:20b'],
+    ]);
     expect(parsed[0].choices[0].delta).toEqual({ role: 'assistant', content: 'He' });
     expect(parsed.every((c) => !('usage' in c))).toBe(true);
   });

@@ -7,7 +7,8 @@ import { functionCall, functions, responseFormat, toolChoice, tools } from './ch
 const TOKEN_ID = /^\d+$/;
 
 /** The messages of a map-like object (`logit_bias`, `metadata`): one for a key that does not fit, one for anything else. */
-const mapError = (of: string, badKey: string) => (issue: { code: string }) => (issue.code === 'invalid_key' ? badKey : issue.code === 'invalid_type' ? `must be an object of ${of}` : undefined);
+const mapError = (of: string, badKey: string) => (issue: { code: string }) =>
+  issue.code === 'invalid_key' ? badKey : issue.code === 'invalid_type' ? `must be an object of ${of}` : undefined;
 
 /**
  * The OpenAI chat body (CreateChatCompletionRequest), every field OpenAI defines checked for its
@@ -40,7 +41,12 @@ export const chatRequestSchema = z
     response_format: responseFormat.optional(),
     prediction: prediction.nullish(),
     modalities: z.array(oneOf(['text', 'audio']), { error: 'must be an array' }).nullish(),
-    audio: z.looseObject({ voice: z.union([text(), z.looseObject({ id: text() })], { error: 'must be a voice name or {"id"}' }), format: text() }, { error: 'must be an object' }).nullish(),
+    audio: z
+      .looseObject(
+        { voice: z.union([text(), z.looseObject({ id: text() })], { error: 'must be a voice name or {"id"}' }), format: text() },
+        { error: 'must be an object' },
+      )
+      .nullish(),
     reasoning_effort: text().nullish(),
     verbosity: text().nullish(),
     service_tier: text().nullish(),

@@ -22,7 +22,8 @@ export class ChatController {
   @Post(['v1/chat/completions', 'chat/completions'])
   @ApiOperation({
     summary: 'Chat completion (OpenAI format)',
-    description: '`model` is a model_name from config.yaml or the database. With `stream: true` the answer is `text/event-stream`: `data: {chunk}` lines, then `data: [DONE]`.',
+    description:
+      '`model` is a model_name from config.yaml or the database. With `stream: true` the answer is `text/event-stream`: `data: {chunk}` lines, then `data: [DONE]`.',
   })
   @ApiBody({ schema: openApiSchema(chatRequestSchema) })
   @ApiResponse({ status: 200, description: 'A `chat.completion` object, or a stream of `chat.completion.chunk`s' })

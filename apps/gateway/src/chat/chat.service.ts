@@ -28,7 +28,11 @@ export class ChatService {
    */
   async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: AbortSignal): Promise<ChatAnswer> {
     // `priority` and `metadata` are Switchyard's (and LiteLLM's), not the upstream's: they never leave the gateway.
-    const { priority, metadata: _metadata, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number; metadata?: unknown };
+    const {
+      priority,
+      metadata: _metadata,
+      ...request
+    } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number; metadata?: unknown };
     const stream = request.stream === true;
     const call = this.planner.open(auth, CHAT_OPERATION, request, ids, facts, { stream, priority });
     const admission = await this.planner.admit(call);
@@ -40,7 +44,10 @@ export class ChatService {
       }
       const { events, served } = await this.attempts.stream(call, admission, hungUp);
       const includeUsage = request.stream_options?.include_usage === true;
-      return { headers: { ...admission.headers, ...servedHeaders(served) }, frames: chatFrames(events, { model: request.model, includeUsage, requestId: ids.requestId }) };
+      return {
+        headers: { ...admission.headers, ...servedHeaders(served) },
+        frames: chatFrames(events, { model: request.model, includeUsage, requestId: ids.requestId }),
+      };
     } catch (err) {
       // A failed call's answer still says where the key stands.
       throw err instanceof SwitchyardError ? err.withHeaders(admission.headers) : err;

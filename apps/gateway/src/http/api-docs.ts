@@ -16,7 +16,12 @@ export const ERROR_SCHEMA: SchemaObject = {
   properties: {
     error: {
       type: 'object',
-      properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: 'string', nullable: true }, code: { type: 'string', nullable: true } },
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string' },
+        param: { type: 'string', nullable: true },
+        code: { type: 'string', nullable: true },
+      },
     },
   },
 };
@@ -47,7 +52,8 @@ const DOCS_JS = `window.addEventListener('load', () => {
   window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout', persistAuthorization: false });
 });
 `;
-const DOCS_CSS = 'html { box-sizing: border-box; overflow-y: scroll; } *, *::before, *::after { box-sizing: inherit; } body { margin: 0; background: #fafafa; }\n';
+const DOCS_CSS =
+  'html { box-sizing: border-box; overflow-y: scroll; } *, *::before, *::after { box-sizing: inherit; } body { margin: 0; background: #fafafa; }\n';
 
 /** Swagger UI at `/` (LiteLLM's docs address), served from the local swagger-ui-dist under the admin UI's CSP; the spec at `/openapi.json`. */
 export function installApiDocs(app: NestExpressApplication): void {

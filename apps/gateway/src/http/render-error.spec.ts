@@ -32,7 +32,11 @@ describe('errors a client sees', () => {
     const error = dependencyUnavailable('database', refused);
     expect(error.detail).toBe('Error: connect ECONNREFUSED 127.0.0.1:5432');
     expect(JSON.stringify(error.toWire())).not.toContain('ECONNREFUSED');
-    expect(rendered(error)).toBe(JSON.stringify({ error: { message: 'the database is unavailable; retry shortly (request id req-1)', type: 'api_error', param: null, code: 'service_unavailable' } }));
+    expect(rendered(error)).toBe(
+      JSON.stringify({
+        error: { message: 'the database is unavailable; retry shortly (request id req-1)', type: 'api_error', param: null, code: 'service_unavailable' },
+      }),
+    );
   });
 
   it('client errors keep their message and get no request id appended', () => {
@@ -44,8 +48,16 @@ describe('orUnavailable', () => {
   const failedQuery = (driverError: object) => new QueryFailedError('SELECT 1', [], Object.assign(new Error('driver'), driverError));
 
   it('turns an unreachable Postgres into a plain 503, also when TypeORM wraps the driver error', async () => {
-    for (const err of [refused, failedQuery({ message: 'Connection terminated unexpectedly' }), failedQuery({ code: '08006' }), failedQuery({ code: '57P01' })]) {
-      await expect(orUnavailable(Promise.reject(err))).rejects.toMatchObject({ code: 'service_unavailable', message: 'the database is unavailable; retry shortly' });
+    for (const err of [
+      refused,
+      failedQuery({ message: 'Connection terminated unexpectedly' }),
+      failedQuery({ code: '08006' }),
+      failedQuery({ code: '57P01' }),
+    ]) {
+      await expect(orUnavailable(Promise.reject(err))).rejects.toMatchObject({
+        code: 'service_unavailable',
+        message: 'the database is unavailable; retry shortly',
+      });
     }
   });
 

@@ -36,20 +36,18 @@ export function storedText(error = 'must be a string') {
 }
 
 /** A query-string date (`2026-11-01`, `2026-11-01T12:00:00Z`) between years 1 and 9999. */
-export const queryDate = z
-  .string({ error: 'must be one date such as 2026-11-01 or 2026-11-01T12:00:00Z' })
-  .transform((d, ctx) => {
-    const ms = Date.parse(d);
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a date such as 2026-11-01 or 2026-11-01T12:00:00Z' });
-      return z.NEVER;
-    }
-    if (ms < FIRST_DAY || ms > LAST_DAY) {
-      ctx.addIssue({ code: 'custom', message: 'must be between the years 1 and 9999' });
-      return z.NEVER;
-    }
-    return new Date(ms);
-  });
+export const queryDate = z.string({ error: 'must be one date such as 2026-11-01 or 2026-11-01T12:00:00Z' }).transform((d, ctx) => {
+  const ms = Date.parse(d);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a date such as 2026-11-01 or 2026-11-01T12:00:00Z' });
+    return z.NEVER;
+  }
+  if (ms < FIRST_DAY || ms > LAST_DAY) {
+    ctx.addIssue({ code: 'custom', message: 'must be between the years 1 and 9999' });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
 
 /** One string from a query string: a repeated parameter (`?key=a&key=b`) arrives as an array and is refused. */
 export function queryText(what = 'a string') {
@@ -62,11 +60,5 @@ export function queryInt(min: number, max: number, defaultValue: number) {
     .string({ error: 'must be a number, given once' })
     .optional()
     .transform((v) => (v === undefined ? defaultValue : Number(v)))
-    .pipe(
-      z
-        .number({ error: 'must be a number' })
-        .int('must be an integer')
-        .min(min, `must be at least ${min}`)
-        .max(max, `must be at most ${max}`),
-    );
+    .pipe(z.number({ error: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 }

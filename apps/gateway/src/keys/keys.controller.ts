@@ -4,7 +4,15 @@ import type { AuthContext } from '../auth/auth-context';
 import { AdminOnly, Auth } from '../auth/auth.decorators';
 import { tokenOf } from '../auth/key-material';
 import { parseBody } from '../http/parse-body';
-import { deleteKeysSchema, generateKeySchema, keyInfoQuerySchema, keyRefSchema, listKeysSchema, regenerateKeySchema, updateKeySchema } from './key-requests.schema';
+import {
+  deleteKeysSchema,
+  generateKeySchema,
+  keyInfoQuerySchema,
+  keyRefSchema,
+  listKeysSchema,
+  regenerateKeySchema,
+  updateKeySchema,
+} from './key-requests.schema';
 import { KeysService, keyInfo } from './keys.service';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema } from '../http/api-docs';

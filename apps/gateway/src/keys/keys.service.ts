@@ -59,7 +59,16 @@ export class KeysService {
 
   async generate(request: GenerateKeyRequest) {
     const key = this.secretFor(request.key, 'key');
-    const row = { token: hashKey(key), keyName: shortKeyName(key), spend: 0, keyAlias: null, models: [], metadata: {}, blocked: false, ...this.columnsFor(request) };
+    const row = {
+      token: hashKey(key),
+      keyName: shortKeyName(key),
+      spend: 0,
+      keyAlias: null,
+      models: [],
+      metadata: {},
+      blocked: false,
+      ...this.columnsFor(request),
+    };
     await this.save(() => this.keys.insert(row as QueryDeepPartialEntity<VirtualKeyEntity>), row.keyAlias);
     // A lookup of this hash may have been cached as unknown moments ago.
     await this.cache.invalidate([row.token]);
@@ -107,7 +116,10 @@ export class KeysService {
         const byAlias = aliases.length ? await tx.find(VirtualKeyEntity, { where: { keyAlias: In(aliases) }, select: { token: true, keyAlias: true } }) : [];
         const found = new Set(byToken.map((r) => r.token));
         const foundAliases = new Set(byAlias.map((r) => r.keyAlias));
-        const missing = [...keysOrHashes.filter((k) => !found.has(tokenOf(k))).map(display), ...aliases.filter((a) => !foundAliases.has(a)).map((a) => `alias "${a}"`)];
+        const missing = [
+          ...keysOrHashes.filter((k) => !found.has(tokenOf(k))).map(display),
+          ...aliases.filter((a) => !foundAliases.has(a)).map((a) => `alias "${a}"`),
+        ];
         if (missing.length) {
           throw new SwitchyardError('not_found', `key(s) not found: ${missing.join(', ')}; nothing was deleted`, { param: 'keys' });
         }

@@ -19,7 +19,11 @@ const deployment = (fields: Partial<Deployment>): Deployment => ({
   ...fields,
 });
 // 40 characters: a prompt of 10 tokens.
-const ask = (fields: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }], ...fields });
+const ask = (fields: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
+  model: 'm',
+  messages: [{ role: 'user', content: 'x'.repeat(40) }],
+  ...fields,
+});
 const priced = deployment({ modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: 0.002, max_output_tokens: 100 } });
 
 describe('reserveCall', () => {
@@ -30,7 +34,12 @@ describe('reserveCall', () => {
     ['without max_tokens: model_info.max_output_tokens', priced, {}, 110],
     ['without max_tokens: model_info.max_output_tokens, times n', priced, { n: 2 }, 210],
     ['then model_info.max_tokens', deployment({ modelInfo: { max_tokens: '64' } }), {}, 74],
-    ['then the built-in table (gpt-4o-mini: 16,384)', deployment({ provider: 'openai', wire: 'openai', backend: 'openai', upstreamModel: 'gpt-4o-mini-2024-07-18' }), {}, 16_394],
+    [
+      'then the built-in table (gpt-4o-mini: 16,384)',
+      deployment({ provider: 'openai', wire: 'openai', backend: 'openai', upstreamModel: 'gpt-4o-mini-2024-07-18' }),
+      {},
+      16_394,
+    ],
     ['then the default', deployment({}), {}, 10 + DEFAULT_MAX_OUTPUT_TOKENS],
   ])('reserves the prompt estimate plus %s', (_case, d, fields, tokens) => {
     expect(reserveCall([d], ask(fields)).tokens).toBe(tokens);

@@ -7,7 +7,14 @@ import { type CallReservation, reserveCall } from './call-reservation';
 import { KeyLimits } from './key-limits.service';
 
 /** A reservation of `tokens` and `cost` USD. */
-const reserve = (tokens: number, cost: number): CallReservation => ({ promptTokens: 0, outputTokens: tokens, fromRequest: true, tokens, cost, maxTokensWithin: () => 0 });
+const reserve = (tokens: number, cost: number): CallReservation => ({
+  promptTokens: 0,
+  outputTokens: tokens,
+  fromRequest: true,
+  tokens,
+  cost,
+  maxTokensWithin: () => 0,
+});
 const NONE = reserve(0, 0);
 /** Now, well inside a calendar minute, so the releases count in the minute the admissions saw. */
 async function inFreshMinute(): Promise<number> {
@@ -61,7 +68,10 @@ describe('KeyLimits against real Redis', () => {
   it('refuses the call over max_parallel_requests and takes one again once a slot is released', async () => {
     const k = key({ id: 'key-e', token: 'e'.repeat(64), maxParallelRequests: 1 });
     const first = await limits.admit({ key: k, requestId: 'a', deadline: Date.now() + 60_000, reservation: NONE });
-    await expect(limits.admit({ key: k, requestId: 'b', deadline: Date.now() + 60_000, reservation: NONE })).rejects.toMatchObject({ code: 'rate_limit_exceeded', status: 429 });
+    await expect(limits.admit({ key: k, requestId: 'b', deadline: Date.now() + 60_000, reservation: NONE })).rejects.toMatchObject({
+      code: 'rate_limit_exceeded',
+      status: 429,
+    });
     await first.release({ tokens: 0, cost: 0 });
     const again = await limits.admit({ key: k, requestId: 'c', deadline: Date.now() + 60_000, reservation: NONE });
     await again.release({ tokens: 0, cost: 0 });
@@ -69,7 +79,12 @@ describe('KeyLimits against real Redis', () => {
 
   it('touches no Redis key for a key without limits', async () => {
     const before = await redis.keys(`${prefix}:*`);
-    const admission = await limits.admit({ key: key({ id: 'key-d', token: 'd'.repeat(64) }), requestId: 'x', deadline: Date.now() + 1000, reservation: reserve(10, 1) });
+    const admission = await limits.admit({
+      key: key({ id: 'key-d', token: 'd'.repeat(64) }),
+      requestId: 'x',
+      deadline: Date.now() + 1000,
+      reservation: reserve(10, 1),
+    });
     expect(admission.headers).toEqual({});
     expect(await redis.keys(`${prefix}:*`)).toEqual(before);
   });
@@ -103,7 +118,23 @@ describe('KeyLimits against real Redis', () => {
     const k = key({ id: 'key-b', token: 'b'.repeat(64), tpmLimit: 100 });
     const before = await redis.keys(`${prefix}:*`);
     const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };
-    const plan = [{ id: 'd', modelName: 'm', provider: 'openai', wire: 'openai' as const, backend: 'openai', litellmModel: 'gpt-4o', upstreamModel: 'gpt-4o', apiBase: '', modelInfo: {}, extraParams: {}, headers: {}, shownParams: {}, source: 't' }];
+    const plan = [
+      {
+        id: 'd',
+        modelName: 'm',
+        provider: 'openai',
+        wire: 'openai' as const,
+        backend: 'openai',
+        litellmModel: 'gpt-4o',
+        upstreamModel: 'gpt-4o',
+        apiBase: '',
+        modelInfo: {},
+        extraParams: {},
+        headers: {},
+        shownParams: {},
+        source: 't',
+      },
+    ];
     const refused = await limits.admit({ key: k, requestId: 'x', deadline: Date.now() + 1000, reservation: reserveCall(plan, request) }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'tokens_over_limit', status: 429, param: 'max_tokens' });
     expect(refused.message).toContain('16394 tokens');
@@ -116,7 +147,23 @@ describe('KeyLimits against real Redis', () => {
     const deadline = Date.now() + 60_000;
     const a = await limits.admit({ key: k, requestId: 'a', deadline, reservation: reserve(0, 0.5) });
     const request: ChatCompletionRequest = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] };
-    const plan = [{ id: 'd', modelName: 'm', provider: 'ollama', wire: 'ollama' as const, backend: 'ollama', litellmModel: 'ollama/x', upstreamModel: 'x', apiBase: '', modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: 0.001, max_output_tokens: 1000 }, extraParams: {}, headers: {}, shownParams: {}, source: 't' }];
+    const plan = [
+      {
+        id: 'd',
+        modelName: 'm',
+        provider: 'ollama',
+        wire: 'ollama' as const,
+        backend: 'ollama',
+        litellmModel: 'ollama/x',
+        upstreamModel: 'x',
+        apiBase: '',
+        modelInfo: { input_cost_per_token: 0.001, output_cost_per_token: 0.001, max_output_tokens: 1000 },
+        extraParams: {},
+        headers: {},
+        shownParams: {},
+        source: 't',
+      },
+    ];
     // $0.25 spent + $0.5 in flight leave $0.25; this call may cost $1.01.
     const refused = await limits.admit({ key: k, requestId: 'b', deadline, reservation: reserveCall(plan, request) }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'budget_exceeded', status: 429 });

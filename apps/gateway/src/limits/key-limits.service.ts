@@ -179,9 +179,21 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     let verdict: Verdict;
     try {
       verdict = await this.redis.admitKey(
-        keys.rpm, keys.tpm, keys.inFlight, keys.spend,
-        key.rpmLimit ?? 0, key.tpmLimit ?? 0, key.maxParallelRequests ?? 0, key.maxBudget ?? -1,
-        now, member, request.deadline + SLOT_GRACE_MS, String(key.spend), WINDOW_TTL_S, tokens, cost,
+        keys.rpm,
+        keys.tpm,
+        keys.inFlight,
+        keys.spend,
+        key.rpmLimit ?? 0,
+        key.tpmLimit ?? 0,
+        key.maxParallelRequests ?? 0,
+        key.maxBudget ?? -1,
+        now,
+        member,
+        request.deadline + SLOT_GRACE_MS,
+        String(key.spend),
+        WINDOW_TTL_S,
+        tokens,
+        cost,
       );
     } catch (err) {
       throw dependencyUnavailable('rate limiter', err);
@@ -190,11 +202,19 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
     const headers = this.headers(key, outcome === 'rpm' ? Number.MAX_SAFE_INTEGER : rpm, tpm + heldTokens, resetS);
     switch (outcome) {
       case 'rpm':
-        throw new SwitchyardError('rate_limit_exceeded', `this key may make ${key.rpmLimit} requests per minute (rpm_limit); retry in ${resetS} s`, { retryAfterMs: resetS * 1000, headers, fault: 'caller' });
+        throw new SwitchyardError('rate_limit_exceeded', `this key may make ${key.rpmLimit} requests per minute (rpm_limit); retry in ${resetS} s`, {
+          retryAfterMs: resetS * 1000,
+          headers,
+          fault: 'caller',
+        });
       case 'tpm':
         throw this.overTpm(key.tpmLimit!, tpm, heldTokens, reservation, resetS, headers);
       case 'parallel':
-        throw new SwitchyardError('rate_limit_exceeded', `this key already has ${key.maxParallelRequests} requests in flight (max_parallel_requests)`, { retryAfterMs: 1000, headers, fault: 'caller' });
+        throw new SwitchyardError('rate_limit_exceeded', `this key already has ${key.maxParallelRequests} requests in flight (max_parallel_requests)`, {
+          retryAfterMs: 1000,
+          headers,
+          fault: 'caller',
+        });
       case 'budget':
         throw this.overBudget(key.maxBudget!, Number(spent), Number(heldUsd), reservation, headers);
     }
@@ -206,7 +226,9 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
         released = true;
         const end = this.keysOf(key.id, Math.floor(Date.now() / WINDOW_MS));
         await Promise.all([
-          this.redis.releaseKey(end.inFlight, end.tpm, end.spend, member, key.tpmLimit === null ? 0 : tokens, key.maxBudget === null ? 0 : cost, WINDOW_TTL_S).catch(() => undefined),
+          this.redis
+            .releaseKey(end.inFlight, end.tpm, end.spend, member, key.tpmLimit === null ? 0 : tokens, key.maxBudget === null ? 0 : cost, WINDOW_TTL_S)
+            .catch(() => undefined),
           // Counted in the minute it was admitted in.
           refund && key.rpmLimit !== null ? this.redis.refundKey(keys.rpm).catch(() => undefined) : undefined,
         ]);
@@ -218,10 +240,21 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
   private tooLarge(tpmLimit: number, reservation: CallReservation): SwitchyardError {
     const fits = reservation.maxTokensWithin({ tokens: tpmLimit });
     const advice = fits > 0 ? `set max_tokens to at most ${fits}` : 'shorten the prompt';
-    return new SwitchyardError('tokens_over_limit', `this call may use ${reservation.tokens} tokens (${this.describe(reservation)}), more than this key's tpm_limit of ${tpmLimit}; ${advice}`, { param: 'max_tokens', fault: 'caller' });
+    return new SwitchyardError(
+      'tokens_over_limit',
+      `this call may use ${reservation.tokens} tokens (${this.describe(reservation)}), more than this key's tpm_limit of ${tpmLimit}; ${advice}`,
+      { param: 'max_tokens', fault: 'caller' },
+    );
   }
 
-  private overTpm(tpmLimit: number, used: number, held: number, reservation: CallReservation, resetS: number, headers: Record<string, string>): SwitchyardError {
+  private overTpm(
+    tpmLimit: number,
+    used: number,
+    held: number,
+    reservation: CallReservation,
+    resetS: number,
+    headers: Record<string, string>,
+  ): SwitchyardError {
     // Only calls in flight stand in the way: one of them ending may make room before the minute is over.
     const retryS = used + reservation.tokens <= tpmLimit ? 1 : resetS;
     const fits = reservation.maxTokensWithin({ tokens: tpmLimit - used - held });

@@ -20,7 +20,10 @@ export class ModelAdminController {
   ) {}
 
   @Post('model/new')
-  @ApiOperation({ summary: 'Add a model (STORE_MODEL_IN_DB=true, master key)', description: 'A config.yaml `model_list` entry; secret params are stored encrypted and never returned.' })
+  @ApiOperation({
+    summary: 'Add a model (STORE_MODEL_IN_DB=true, master key)',
+    description: 'A config.yaml `model_list` entry; secret params are stored encrypted and never returned.',
+  })
   @ApiBody({ schema: openApiSchema(newModelSchema) })
   @HttpCode(200)
   @AdminOnly()
@@ -50,7 +53,8 @@ export class ModelAdminController {
   @Get(['model/info', 'v1/model/info'])
   @ApiOperation({
     summary: 'Deployments this key may use, config.yaml and stored',
-    description: 'A virtual key sees `model_name`, `litellm_params.model` and `model_info`; the master key also the other `litellm_params`, with credentials masked. Nothing read from the environment is ever returned.',
+    description:
+      'A virtual key sees `model_name`, `litellm_params.model` and `model_info`; the master key also the other `litellm_params`, with credentials masked. Nothing read from the environment is ever returned.',
   })
   @ApiQuery({ name: 'litellm_model_id', required: false })
   info(@Auth() auth: AuthContext, @Query('litellm_model_id') id?: string) {

@@ -10,8 +10,13 @@ const params = z.looseObject({}, { error: 'must be an object' }).refine(...NUL_F
 /** LiteLLM's `POST /model/new`: one `model_list` entry. */
 export const newModelSchema = z.looseObject({
   model_name: modelName,
-  litellm_params: z.looseObject({ model: z.string({ error: 'must be a string' }).min(1, 'must not be empty') }, { error: 'must be an object' }).refine(...NUL_FREE),
-  model_info: z.looseObject({ id: modelId.optional() }, { error: 'must be an object' }).refine(...NUL_FREE).optional(),
+  litellm_params: z
+    .looseObject({ model: z.string({ error: 'must be a string' }).min(1, 'must not be empty') }, { error: 'must be an object' })
+    .refine(...NUL_FREE),
+  model_info: z
+    .looseObject({ id: modelId.optional() }, { error: 'must be an object' })
+    .refine(...NUL_FREE)
+    .optional(),
 });
 export type NewModelRequest = z.infer<typeof newModelSchema>;
 
@@ -21,7 +26,10 @@ export const updateModelSchema = z
     id: modelId.optional(),
     model_name: modelName.optional(),
     litellm_params: params.optional(),
-    model_info: z.looseObject({ id: modelId.optional() }, { error: 'must be an object' }).refine(...NUL_FREE).optional(),
+    model_info: z
+      .looseObject({ id: modelId.optional() }, { error: 'must be an object' })
+      .refine(...NUL_FREE)
+      .optional(),
   })
   .refine((body) => body.id ?? body.model_info?.id, { message: "'model_info.id' is required", path: ['model_info', 'id'] });
 export type UpdateModelRequest = z.infer<typeof updateModelSchema>;

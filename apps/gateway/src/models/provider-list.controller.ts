@@ -38,7 +38,10 @@ const PROVIDER_SCHEMA = {
 @Controller()
 export class ProviderListController {
   @Get('provider/list')
-  @ApiOperation({ summary: 'Providers a model can name (master key)', description: 'What the admin UI offers when a model is added: the prefix to write, whether `api_base` is required, its default and a hint.' })
+  @ApiOperation({
+    summary: 'Providers a model can name (master key)',
+    description: 'What the admin UI offers when a model is added: the prefix to write, whether `api_base` is required, its default and a hint.',
+  })
   @ApiOkResponse({ schema: { type: 'object', properties: { data: { type: 'array', items: PROVIDER_SCHEMA } } } })
   @ApiResponse({ status: 403, description: 'Not the master key', schema: ERROR_SCHEMA })
   @AdminOnly()

@@ -42,7 +42,7 @@ describe('failure policy', () => {
     expect(verdict(new SwitchyardError('rate_limit_exceeded', 'rpm_limit', { fault: 'caller' }))).toEqual(CALLER);
   });
 
-  it('keeps the fault across the queue, and falls back to the code\'s own for workers that do not send one', () => {
+  it("keeps the fault across the queue, and falls back to the code's own for workers that do not send one", () => {
     const refused = new SwitchyardError('invalid_request', 'x', { upstreamStatus: 413, status: 413 });
     expect(SwitchyardError.fromWire(refused.toWire())).toMatchObject({ fault: 'caller', upstreamStatus: 413, status: 413 });
     const { fault: _fault, ...older } = new SwitchyardError('upstream_error', 'x').toWire();
@@ -59,7 +59,11 @@ describe('Router, by fault', () => {
   const fail = (router: Router, id: string, error: SwitchyardError, times: number) => {
     for (let i = 0; i < times; i++) router.begin(id)(error);
   };
-  const planned = (router: Router) => router.plan('mixed').map((a) => a.deployment.id).sort();
+  const planned = (router: Router) =>
+    router
+      .plan('mixed')
+      .map((a) => a.deployment.id)
+      .sort();
 
   it.each([
     ['the caller', new SwitchyardError('invalid_request', 'x')],
@@ -80,6 +84,14 @@ describe('Router, by fault', () => {
 
   it('leaves out of a plan the deployments that cannot take the call', () => {
     const router = new Router(config, catalog);
-    expect(router.plan('mixed', () => true, (d) => d.provider !== 'ollama').map((a) => a.deployment.id)).toEqual(['cloud']);
+    expect(
+      router
+        .plan(
+          'mixed',
+          () => true,
+          (d) => d.provider !== 'ollama',
+        )
+        .map((a) => a.deployment.id),
+    ).toEqual(['cloud']);
   });
 });

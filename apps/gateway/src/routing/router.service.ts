@@ -58,9 +58,13 @@ export class Router {
     }
     if (attempts.length === 0) {
       const retryAfterMs = Number.isFinite(soonest) ? soonest - now : this.settings.cooldownTimeMs;
-      throw new SwitchyardError('rate_limit_exceeded', `every deployment of "${modelName}" is cooling down after repeated failures; retry in ${Math.ceil(retryAfterMs / 1000)} s`, {
-        retryAfterMs,
-      });
+      throw new SwitchyardError(
+        'rate_limit_exceeded',
+        `every deployment of "${modelName}" is cooling down after repeated failures; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+        {
+          retryAfterMs,
+        },
+      );
     }
     return attempts;
   }

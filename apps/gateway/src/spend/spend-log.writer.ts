@@ -92,7 +92,7 @@ export class SpendLogWriter implements OnApplicationShutdown {
 
   /** Writes everything still buffered before the process exits; gives up after three writes that made no progress. */
   async onApplicationShutdown(): Promise<void> {
-    for (let stalled = 0; stalled < 3 && (this.buffer.length || this.flushing); ) {
+    for (let stalled = 0; stalled < 3 && (this.buffer.length || this.flushing);) {
       const before = this.buffer.length;
       await (this.flushing ?? this.flush());
       if (!this.flushing && this.buffer.length >= before) stalled++;
@@ -135,7 +135,10 @@ export class SpendLogWriter implements OnApplicationShutdown {
     for (const row of rows) if (row.keyId && row.spend > 0) byKey.set(row.keyId, (byKey.get(row.keyId) ?? 0) + row.spend);
     await this.dataSource.transaction(async (tx) => {
       // One array parameter per column: far cheaper to build than a parameter per value.
-      await tx.query(INSERT_ROWS, COLUMNS.map(([field]) => rows.map((row) => row[field])));
+      await tx.query(
+        INSERT_ROWS,
+        COLUMNS.map(([field]) => rows.map((row) => row[field])),
+      );
       if (byKey.size === 0) return;
       await tx.query(
         `UPDATE virtual_keys AS k SET spend = k.spend + v.delta

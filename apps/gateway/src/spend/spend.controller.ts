@@ -91,7 +91,9 @@ export class SpendController {
   @ApiOperation({ summary: 'Total spend of every call, and how many there were' })
   async globalSpend() {
     const [row] = await orUnavailable(
-      this.logs.query<Array<{ spend: number; requests: number }>>('SELECT coalesce(sum(spend), 0)::float8 AS spend, count(*)::float8 AS requests FROM spend_logs'),
+      this.logs.query<Array<{ spend: number; requests: number }>>(
+        'SELECT coalesce(sum(spend), 0)::float8 AS spend, count(*)::float8 AS requests FROM spend_logs',
+      ),
     );
     return { spend: row.spend, requests: row.requests, max_budget: null };
   }

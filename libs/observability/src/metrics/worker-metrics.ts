@@ -30,11 +30,16 @@ export class WorkerMetrics {
     const registers = [registry];
     this.jobs = new Counter({
       name: 'switchyard_worker_jobs_total',
-      help: "Turns this worker took with a job, by how they ended",
+      help: 'Turns this worker took with a job, by how they ended',
       labelNames: ['provider', 'queue', 'model', 'outcome'],
       registers,
     });
-    this.inProgress = new Gauge({ name: 'switchyard_worker_jobs_in_progress', help: 'Jobs this worker is running now', labelNames: ['provider', 'queue'], registers });
+    this.inProgress = new Gauge({
+      name: 'switchyard_worker_jobs_in_progress',
+      help: 'Jobs this worker is running now',
+      labelNames: ['provider', 'queue'],
+      registers,
+    });
     for (const queue of queues) this.inProgress.set({ provider, queue }, 0);
     this.queueWait = new Histogram({
       name: 'switchyard_queue_wait_seconds',

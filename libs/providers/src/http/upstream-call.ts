@@ -2,13 +2,7 @@ import { SwitchyardError } from '@app/contracts';
 import type { ChatCallContext } from '../chat-operation';
 import type { ProviderUpstream } from '../provider-descriptor';
 import { type UpstreamTarget, targetSecrets } from '../upstream-target';
-import {
-  malformedAnswerError,
-  mapUpstreamError,
-  upstreamConnectionError,
-  upstreamStreamBrokenError,
-  upstreamTimeoutError,
-} from './upstream-error.mapper';
+import { malformedAnswerError, mapUpstreamError, upstreamConnectionError, upstreamStreamBrokenError, upstreamTimeoutError } from './upstream-error.mapper';
 import {
   type PostJsonOptions,
   type UpstreamHttpClient,
@@ -93,11 +87,7 @@ function postOptions(call: UpstreamCall): PostJsonOptions {
   return { headers: call.provider.upstream.headers(call.target), signal: call.context.signal, timeoutMs };
 }
 
-function toSwitchyardError(
-  provider: string,
-  error: unknown,
-  connectionError: (provider: string, target: string, reason: string) => SwitchyardError,
-): unknown {
+function toSwitchyardError(provider: string, error: unknown, connectionError: (provider: string, target: string, reason: string) => SwitchyardError): unknown {
   if (!(error instanceof UpstreamTransportError)) return error;
   return error.kind === 'timeout' ? upstreamTimeoutError(provider, error.timeoutMs) : connectionError(provider, error.target, error.reason);
 }

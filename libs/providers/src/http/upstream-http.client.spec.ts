@@ -77,7 +77,11 @@ describe('UpstreamHttpClient.postStream', () => {
     for await (const line of lines) all.push(line);
     return all;
   };
-  const failure = (call: Promise<unknown>) => call.then(() => undefined, (error: unknown) => error);
+  const failure = (call: Promise<unknown>) =>
+    call.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
   /** Resolves when the fake sees a client hang up; fails after `ms`. */
   const hangUpWithin = (ms: number) =>
     new Promise<number>((resolve, reject) => {

@@ -25,7 +25,10 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
   });
   const request = (fields: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
     model: 'local',
-    messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }],
+    messages: [
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hello there' },
+    ],
     ...fields,
   });
   const context = (fields: Partial<ChatCallContext> = {}): ChatCallContext => ({
@@ -34,7 +37,11 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
     deadline: Date.now() + 2000,
     ...fields,
   });
-  const failure = (call: Promise<unknown>) => call.then(() => undefined, (error: unknown) => error as SwitchyardError);
+  const failure = (call: Promise<unknown>) =>
+    call.then(
+      () => undefined,
+      (error: unknown) => error as SwitchyardError,
+    );
 
   beforeAll(() => fake.start());
   afterEach(() => fake.reset());
@@ -49,7 +56,15 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
     expect(fake.received[0]).toMatchObject({
       method: 'POST',
       path: '/api/chat',
-      body: { model: 'llama3.2', stream: false, options: { num_predict: 20 }, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }] },
+      body: {
+        model: 'llama3.2',
+        stream: false,
+        options: { num_predict: 20 },
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'hello there' },
+        ],
+      },
     });
     expect(fake.received[0].headers.authorization).toBeUndefined();
     expect(completion).toEqual({
@@ -88,7 +103,12 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
     });
     const second = await send.complete(deployment(), history, context());
     expect(fake.received[1].body).toMatchObject({
-      messages: [{}, {}, { role: 'assistant', tool_calls: [{ function: { name: 'lookup', arguments: { text: 'hello there' } } }] }, { role: 'tool', content: '42', tool_name: 'lookup' }],
+      messages: [
+        {},
+        {},
+        { role: 'assistant', tool_calls: [{ function: { name: 'lookup', arguments: { text: 'hello there' } } }] },
+        { role: 'tool', content: '42', tool_name: 'lookup' },
+      ],
     });
     expect(second.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'tool result: 42' } });
   });

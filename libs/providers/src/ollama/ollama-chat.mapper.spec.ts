@@ -43,12 +43,26 @@ describe('toOllamaChatRequest', () => {
     ['null content → empty string', { messages: [{ role: 'assistant', content: null }] }, { messages: [{ role: 'assistant', content: '' }] }],
     [
       'text parts joined with newlines',
-      { messages: [user([{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }])] },
+      {
+        messages: [
+          user([
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ]),
+        ],
+      },
       { messages: [{ role: 'user', content: 'a\nb' }] },
     ],
     [
       'data: image URLs → base64 images',
-      { messages: [user([{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }])] },
+      {
+        messages: [
+          user([
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+          ]),
+        ],
+      },
       { messages: [{ role: 'user', content: 'what is this?', images: [PNG] }] },
     ],
     [
@@ -62,7 +76,11 @@ describe('toOllamaChatRequest', () => {
       {
         messages: [
           user('weather in Oslo?'),
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+          },
           { role: 'tool', tool_call_id: 'call_1', content: '3°C' },
         ],
       },
@@ -81,8 +99,16 @@ describe('toOllamaChatRequest', () => {
 
   it.each<[string, Partial<ChatCompletionRequest>, string]>([
     ['n > 1', { n: 2 }, 'n'],
-    ['an http image URL', { messages: [user('x'), user([{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }])] }, 'messages[1].content[0].image_url'],
-    ['a data: URL that is not base64', { messages: [user([{ type: 'image_url', image_url: { url: 'data:image/svg+xml,<svg/>' } }])] }, 'messages[0].content[0].image_url'],
+    [
+      'an http image URL',
+      { messages: [user('x'), user([{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }])] },
+      'messages[1].content[0].image_url',
+    ],
+    [
+      'a data: URL that is not base64',
+      { messages: [user([{ type: 'image_url', image_url: { url: 'data:image/svg+xml,<svg/>' } }])] },
+      'messages[0].content[0].image_url',
+    ],
     ['an audio part', { messages: [user([{ type: 'input_audio', input_audio: {} }])] }, 'messages[0].content[0].type'],
     ['response_format json_schema without a schema', { response_format: { type: 'json_schema', json_schema: { name: 'x' } } }, 'response_format'],
     ['a tool that is not a function', { tools: [{ type: 'code_interpreter' }] }, 'tools[0]'],
@@ -154,10 +180,7 @@ describe('fromOllamaChatResponse', () => {
   });
 
   it('turns tool calls into OpenAI tool_calls with JSON arguments and synthesized ids', () => {
-    const toolCalls = [
-      { function: { name: 'get_weather', arguments: { city: 'Oslo' } } },
-      { id: 'call_kept', function: { name: 'get_time', arguments: {} } },
-    ];
+    const toolCalls = [{ function: { name: 'get_weather', arguments: { city: 'Oslo' } } }, { id: 'call_kept', function: { name: 'get_time', arguments: {} } }];
     const choice = fromOllamaChatResponse(answer({ message: { role: 'assistant', content: '', tool_calls: toolCalls } }), { id: 'x' }).choices[0];
     expect(choice).toEqual({
       index: 0,

@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type ChatCompletion,
-  type ChatCompletionChoice,
-  type ChatCompletionRequest,
-  type ChatMessage,
-  SwitchyardError,
-  type ToolCall,
-} from '@app/contracts';
+import { type ChatCompletion, type ChatCompletionChoice, type ChatCompletionRequest, type ChatMessage, SwitchyardError, type ToolCall } from '@app/contracts';
 import { capabilityRefusal } from '../capabilities';
 import { isRecord } from '../is-record';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';

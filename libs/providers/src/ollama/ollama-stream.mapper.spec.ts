@@ -6,7 +6,13 @@ const CREATED = 1_750_000_000;
 const MODEL = 'llama3.2';
 
 /** An Ollama NDJSON line (parsed). */
-const line = (message: object, fields: object = {}) => ({ model: MODEL, created_at: '2025-03-01T12:00:00Z', message: { role: 'assistant', ...message }, done: false, ...fields });
+const line = (message: object, fields: object = {}) => ({
+  model: MODEL,
+  created_at: '2025-03-01T12:00:00Z',
+  message: { role: 'assistant', ...message },
+  done: false,
+  ...fields,
+});
 const final = (fields: object = {}, message: object = { content: '' }) =>
   line(message, { done: true, done_reason: 'stop', prompt_eval_count: 12, eval_count: 3, ...fields });
 
@@ -49,7 +55,11 @@ describe('createOllamaStreamMapper', () => {
       [line({ content: 'a' }), final({}, { content: 'b' })],
       [chunk({ role: 'assistant', content: 'a' }), chunk({ content: 'b' }), chunk({}, 'stop'), usage(12, 3)],
     ],
-    ['done_reason length → length', [line({ content: 'a' }), final({ done_reason: 'length' })], [chunk({ role: 'assistant', content: 'a' }), chunk({}, 'length'), usage(12, 3)]],
+    [
+      'done_reason length → length',
+      [line({ content: 'a' }), final({ done_reason: 'length' })],
+      [chunk({ role: 'assistant', content: 'a' }), chunk({}, 'length'), usage(12, 3)],
+    ],
     ['done_reason load → stop', [final({ done_reason: 'load' })], [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)]],
     ['no done_reason → stop', [final({ done_reason: undefined })], [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)]],
     [
@@ -57,7 +67,11 @@ describe('createOllamaStreamMapper', () => {
       [final({ prompt_eval_count: undefined, eval_count: undefined })],
       [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(0, 0)],
     ],
-    ['a prompt served from cache counts only what was evaluated', [final({ prompt_eval_count: undefined, eval_count: 5 })], [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(0, 5)]],
+    [
+      'a prompt served from cache counts only what was evaluated',
+      [final({ prompt_eval_count: undefined, eval_count: 5 })],
+      [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(0, 5)],
+    ],
     [
       'a tool call with an id: a header delta, then the arguments JSON, then finish_reason tool_calls',
       [line({ content: '', tool_calls: [{ id: 'call_kept', function: { name: 'get_weather', arguments: { city: 'Oslo' } } }] }), final()],
@@ -97,7 +111,11 @@ describe('createOllamaStreamMapper', () => {
         usage(12, 3),
       ],
     ],
-    ['lines after the final one are ignored', [final(), line({ content: 'late' }), final()], [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)]],
+    [
+      'lines after the final one are ignored',
+      [final(), line({ content: 'late' }), final()],
+      [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)],
+    ],
   ])('%s', (_name, lines, expected) => {
     expect(run(lines)).toEqual(expected);
   });
@@ -124,10 +142,22 @@ describe('createOllamaStreamMapper', () => {
       [line({ content: 'a' }), { error: 'llama runner process has terminated' }],
       { code: 'upstream_error', status: 502, retryable: false, message: 'ollama upstream: llama runner process has terminated' },
     ],
-    ['an error line with a secret, redacted', [{ error: 'bad token proxy-key-123 for Bearer abc.def' }], { code: 'upstream_error', message: 'ollama upstream: bad token [redacted] for Bearer [redacted]' }],
+    [
+      'an error line with a secret, redacted',
+      [{ error: 'bad token proxy-key-123 for Bearer abc.def' }],
+      { code: 'upstream_error', message: 'ollama upstream: bad token [redacted] for Bearer [redacted]' },
+    ],
     ['an empty error', [{ error: '' }], { code: 'upstream_error', message: 'ollama upstream failed while streaming its answer' }],
-    ['a line that is not a chat line', [{ models: [] }], { code: 'upstream_error', message: 'ollama upstream answered with something that is not an Ollama chat stream line' }],
-    ['a stream that ends before done', [line({ content: 'a' })], { code: 'upstream_error', retryable: true, message: 'ollama upstream ended its streamed answer before it was complete' }],
+    [
+      'a line that is not a chat line',
+      [{ models: [] }],
+      { code: 'upstream_error', message: 'ollama upstream answered with something that is not an Ollama chat stream line' },
+    ],
+    [
+      'a stream that ends before done',
+      [line({ content: 'a' })],
+      { code: 'upstream_error', retryable: true, message: 'ollama upstream ended its streamed answer before it was complete' },
+    ],
     ['an empty stream', [], { code: 'upstream_error', retryable: true }],
   ])('throws for %s', (_name, lines, expected) => {
     let thrown: unknown;

@@ -38,7 +38,11 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     deadline: Date.now() + 2000,
     ...fields,
   });
-  const failure = (call: Promise<unknown>) => call.then(() => undefined, (error: unknown) => error as SwitchyardError);
+  const failure = (call: Promise<unknown>) =>
+    call.then(
+      () => undefined,
+      (error: unknown) => error as SwitchyardError,
+    );
 
   beforeAll(() => fake.start());
   afterEach(() => fake.reset());
@@ -185,7 +189,10 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
     const streamFailure = (chunks: AsyncIterable<ChatCompletionChunk>, seen: ChatCompletionChunk[] = []) =>
       (async () => {
         for await (const chunk of chunks) seen.push(chunk);
-      })().then(() => undefined, (error: unknown) => error as SwitchyardError);
+      })().then(
+        () => undefined,
+        (error: unknown) => error as SwitchyardError,
+      );
     const textOf = (chunks: ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     /** Resolves when the fake sees the client hang up; fails after `ms`. */
     const hangUpWithin = (ms: number) =>
@@ -316,7 +323,11 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       const error = await streamFailure(send.stream(deployment(), request(), context()), seen);
       expect(seen).toHaveLength(2);
       expect(error).toBeInstanceOf(SwitchyardError);
-      expect(error).toMatchObject({ code: 'upstream_error', status: 502, message: 'openai upstream: The server had an error processing your request with key [redacted].' });
+      expect(error).toMatchObject({
+        code: 'upstream_error',
+        status: 502,
+        message: 'openai upstream: The server had an error processing your request with key [redacted].',
+      });
     });
 
     it('reports a connection dropped mid-stream as a retryable upstream_error, host:port in its detail only', async () => {
@@ -335,7 +346,13 @@ describe('OpenAIChatAdapter against the fake OpenAI', () => {
       const port = await gone.start();
       await gone.stop();
       const error = await streamFailure(send.stream(deployment({ apiBase: gone.url }), request(), context()));
-      expect(error).toMatchObject({ code: 'upstream_error', status: 502, retryable: true, message: 'openai upstream could not be reached', detail: `127.0.0.1:${port}: ECONNREFUSED` });
+      expect(error).toMatchObject({
+        code: 'upstream_error',
+        status: 502,
+        retryable: true,
+        message: 'openai upstream could not be reached',
+        detail: `127.0.0.1:${port}: ECONNREFUSED`,
+      });
     });
   });
 });

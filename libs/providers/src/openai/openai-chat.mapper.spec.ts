@@ -29,13 +29,29 @@ describe('toOpenAIChatStreamRequest', () => {
 
   it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
     ['turns streaming on and asks for usage', {}, { stream: true, stream_options: { include_usage: true } }],
-    ['asks for usage when the client said no', { stream: true, stream_options: { include_usage: false } }, { stream: true, stream_options: { include_usage: true } }],
-    ['keeps other stream options', { stream_options: { include_obfuscation: false } }, { stream: true, stream_options: { include_obfuscation: false, include_usage: true } }],
+    [
+      'asks for usage when the client said no',
+      { stream: true, stream_options: { include_usage: false } },
+      { stream: true, stream_options: { include_usage: true } },
+    ],
+    [
+      'keeps other stream options',
+      { stream_options: { include_obfuscation: false } },
+      { stream: true, stream_options: { include_obfuscation: false, include_usage: true } },
+    ],
     ['a null stream_options', { stream_options: null }, { stream: true, stream_options: { include_usage: true } }],
     [
       'passes tools, tool_choice, parallel_tool_calls, response_format and unknown fields through',
       { tools, tool_choice: 'auto', parallel_tool_calls: false, response_format: { type: 'json_object' }, vendor_extra: { a: 1 } },
-      { tools, tool_choice: 'auto', parallel_tool_calls: false, response_format: { type: 'json_object' }, vendor_extra: { a: 1 }, stream: true, stream_options: { include_usage: true } },
+      {
+        tools,
+        tool_choice: 'auto',
+        parallel_tool_calls: false,
+        response_format: { type: 'json_object' },
+        vendor_extra: { a: 1 },
+        stream: true,
+        stream_options: { include_usage: true },
+      },
     ],
   ])('%s', (_name, fields, expected) => {
     expect(toOpenAIChatStreamRequest({ ...base, ...fields }, 'gpt-4o-mini')).toEqual({ ...base, model: 'gpt-4o-mini', ...expected });

@@ -47,7 +47,11 @@ describe('fromOpenAIChatChunk', () => {
       { ...head, choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } },
       { ...head, choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } },
     ],
-    ['names the object when a server leaves it out', { id: 'c', created: 1, model: 'm', choices: [] }, { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [] }],
+    [
+      'names the object when a server leaves it out',
+      { id: 'c', created: 1, model: 'm', choices: [] },
+      { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [] },
+    ],
     ['refuses a body without choices', { ...head }, undefined],
     ['refuses a choice that is not an object', { ...head, choices: ['x'] }, undefined],
     ['refuses a non-object', '[1]', undefined],
@@ -100,7 +104,11 @@ describe('createOpenAIStreamMapper', () => {
       [chunk([choice({}, 'stop')]), chunk([], { usage })],
     ],
     ['drops choice-less chunks without usage', [data(chunk([])), data(chunk([choice({}, 'stop')])), '[DONE]'], [chunk([choice({}, 'stop')])]],
-    ['ignores everything after [DONE]', [data(chunk([choice({}, 'stop')])), '[DONE]', data(chunk([choice({ content: 'late' })])), '[DONE]'], [chunk([choice({}, 'stop')])]],
+    [
+      'ignores everything after [DONE]',
+      [data(chunk([choice({}, 'stop')])), '[DONE]', data(chunk([choice({ content: 'late' })])), '[DONE]'],
+      [chunk([choice({}, 'stop')])],
+    ],
     [
       'accepts a body that ends after a finish reason without [DONE]',
       [data(chunk([choice({}, 'length')])), data(chunk([], { usage }))],
@@ -109,13 +117,19 @@ describe('createOpenAIStreamMapper', () => {
     [
       'passes tool call deltas through untouched',
       [
-        data(chunk([choice({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] })])),
+        data(
+          chunk([
+            choice({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] }),
+          ]),
+        ),
         data(chunk([choice({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] })])),
         data(chunk([choice({}, 'tool_calls')])),
         '[DONE]',
       ],
       [
-        chunk([choice({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] })]),
+        chunk([
+          choice({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] }),
+        ]),
         chunk([choice({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] })]),
         chunk([choice({}, 'tool_calls')]),
       ],
@@ -141,8 +155,16 @@ describe('createOpenAIStreamMapper', () => {
       [data({ error: { message: 'Incorrect API key provided: sk-abcdefghijklmnop and my-private-token-42' } })],
       { code: 'upstream_error', message: 'openai upstream: Incorrect API key provided: sk-[redacted] and [redacted]' },
     ],
-    ['data that is not JSON', ['{"choices": ['], { code: 'upstream_error', message: 'openai upstream answered with something that is not a chat completion chunk' }],
-    ['JSON that is not a chunk', [data({ object: 'list' })], { code: 'upstream_error', message: 'openai upstream answered with something that is not a chat completion chunk' }],
+    [
+      'data that is not JSON',
+      ['{"choices": ['],
+      { code: 'upstream_error', message: 'openai upstream answered with something that is not a chat completion chunk' },
+    ],
+    [
+      'JSON that is not a chunk',
+      [data({ object: 'list' })],
+      { code: 'upstream_error', message: 'openai upstream answered with something that is not a chat completion chunk' },
+    ],
     [
       'a body that ends with neither [DONE] nor a finish reason',
       [data(chunk([choice({ content: 'hi' })]))],

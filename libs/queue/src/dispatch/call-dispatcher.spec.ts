@@ -69,7 +69,9 @@ describe('CallDispatcher', () => {
   it("resolves with the worker's result, and rejects with the error it encoded", async () => {
     behaviour = async (job) => {
       if (job.request.messages[0].content === 'fail') {
-        throw new UnrecoverableError(encodeWireError(new SwitchyardError('invalid_request', 'bad tool call', { param: 'tools', upstreamStatus: 400 }).toWire()));
+        throw new UnrecoverableError(
+          encodeWireError(new SwitchyardError('invalid_request', 'bad tool call', { param: 'tools', upstreamStatus: 400 }).toWire()),
+        );
       }
       return result(7);
     };

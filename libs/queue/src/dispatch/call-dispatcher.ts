@@ -1,13 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type IORedis from 'ioredis';
-import {
-  CHAT_JOB_VERSION,
-  type ChatJobPayload,
-  type ChatJobResult,
-  type ChatStreamEvent,
-  SwitchyardError,
-  dependencyUnavailable,
-} from '@app/contracts';
+import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, dependencyUnavailable } from '@app/contracts';
 import type { QueueJobCounts } from '@app/observability';
 import { type ChatJobOptions, RETENTION, chatJobOptions } from '../chat-job.options';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
@@ -165,7 +158,10 @@ export class CallDispatcher {
    */
   private enqueue(queueName: string, payload: ChatJobPayload, options: ChatJobOptions, waiter: Waiter, onDeadline: (e: SwitchyardError) => void): () => void {
     const forget = this.waiters.wait(queueName, payload.callId, payload.deadline, waiter, () => {
-      void this.queues.get(queueName).then((q) => q.remove(payload.callId)).catch(() => undefined);
+      void this.queues
+        .get(queueName)
+        .then((q) => q.remove(payload.callId))
+        .catch(() => undefined);
       const seconds = Math.round((payload.deadline - payload.enqueuedAt) / 1000);
       onDeadline(new SwitchyardError('timeout', `no answer from the ${queueName} backend within ${seconds} s`));
     });

@@ -51,7 +51,9 @@ export class GatewayQueues {
       this.open.set(name, entry);
     }
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`queue ${name} not ready within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS)));
+    const late = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`queue ${name} not ready within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS)),
+    );
     try {
       await Promise.race([entry.ready, late]);
     } catch (err) {

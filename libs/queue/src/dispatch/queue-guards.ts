@@ -48,9 +48,13 @@ export class QueueGuards {
     }
     const depth = Object.values(counts).reduce((sum, n) => sum + n, 0);
     if (depth >= target.maxDepth) {
-      throw new SwitchyardError('queue_full', `the ${target.queue} queue already holds ${depth} calls waiting for a worker (limit ${target.maxDepth}); retry shortly`, {
-        retryAfterMs: QUEUE_FULL_RETRY_AFTER_MS,
-      });
+      throw new SwitchyardError(
+        'queue_full',
+        `the ${target.queue} queue already holds ${depth} calls waiting for a worker (limit ${target.maxDepth}); retry shortly`,
+        {
+          retryAfterMs: QUEUE_FULL_RETRY_AFTER_MS,
+        },
+      );
     }
   }
 }

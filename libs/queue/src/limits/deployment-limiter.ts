@@ -115,8 +115,22 @@ export class DeploymentLimiter {
     const entryId = `${request.jobId}:${now}:${this.entrySeq++}`;
     const { rpm = 0, tpm = 0, maxParallelRequests = 0 } = request.limits;
     const [kind, value, limit] = await this.commands.switchyardAcquire(
-      keys.inflight, keys.log, keys.tokens, keys.total, keys.pause, keys.parked,
-      now, this.windowMs, LEASE_MS, request.jobId, entryId, request.estimate, rpm, tpm, maxParallelRequests, request.deadline,
+      keys.inflight,
+      keys.log,
+      keys.tokens,
+      keys.total,
+      keys.pause,
+      keys.parked,
+      now,
+      this.windowMs,
+      LEASE_MS,
+      request.jobId,
+      entryId,
+      request.estimate,
+      rpm,
+      tpm,
+      maxParallelRequests,
+      request.deadline,
     );
     switch (kind) {
       case 'admitted': {
@@ -143,8 +157,17 @@ export class DeploymentLimiter {
     this.held.delete(slot.jobId);
     const keys = deploymentKeys(this.prefix, slot.deploymentId);
     const next = await this.commands.switchyardRelease(
-      keys.inflight, keys.log, keys.tokens, keys.total, keys.parked,
-      now, this.windowMs, LEASE_MS, slot.jobId, slot.entryId, usedTokens ?? -1,
+      keys.inflight,
+      keys.log,
+      keys.tokens,
+      keys.total,
+      keys.parked,
+      now,
+      this.windowMs,
+      LEASE_MS,
+      slot.jobId,
+      slot.entryId,
+      usedTokens ?? -1,
     );
     return next ?? undefined;
   }
@@ -152,11 +175,10 @@ export class DeploymentLimiter {
   /** The next parked job of a deployment whose wake-up found nothing to wake (the job was not waiting). */
   async nextParked(deploymentId: string, now = Date.now()): Promise<string | undefined> {
     const keys = deploymentKeys(this.prefix, deploymentId);
-    const [[, ], [, ids]] = (await this.redis
-      .multi()
-      .zremrangebyscore(keys.parked, '-inf', now)
-      .zrange(keys.parked, 0, 0)
-      .exec()) as [[null, number], [null, string[]]];
+    const [[,], [, ids]] = (await this.redis.multi().zremrangebyscore(keys.parked, '-inf', now).zrange(keys.parked, 0, 0).exec()) as [
+      [null, number],
+      [null, string[]],
+    ];
     const id = ids[0];
     if (id !== undefined) await this.redis.zrem(keys.parked, id);
     return id;
@@ -188,7 +210,13 @@ export class DeploymentLimiter {
 }
 
 /** A deployment's current load, in one round trip: for routers choosing a deployment and for tests. */
-export async function readDeploymentLoad(redis: IORedis, prefix: string, deploymentId: string, now = Date.now(), windowMs = LIMIT_WINDOW_MS): Promise<DeploymentLoad> {
+export async function readDeploymentLoad(
+  redis: IORedis,
+  prefix: string,
+  deploymentId: string,
+  now = Date.now(),
+  windowMs = LIMIT_WINDOW_MS,
+): Promise<DeploymentLoad> {
   const keys = deploymentKeys(prefix, deploymentId);
   const results = (await redis
     .multi()

@@ -21,14 +21,28 @@ describe('DeploymentGate', () => {
   async function take(fields: Partial<ChatJobPayload> = {}): Promise<{ job: Job<ChatJobPayload>; token: string }> {
     const callId = `call-${++n}`;
     const now = Date.now();
-    const payload: ChatJobPayload = { v: CHAT_JOB_VERSION, callId, deploymentId: 'd', modelName: 'm', request: { model: 'm', messages: [] }, stream: false, deadline: now + 30_000, enqueuedAt: now, ...fields };
+    const payload: ChatJobPayload = {
+      v: CHAT_JOB_VERSION,
+      callId,
+      deploymentId: 'd',
+      modelName: 'm',
+      request: { model: 'm', messages: [] },
+      stream: false,
+      deadline: now + 30_000,
+      enqueuedAt: now,
+      ...fields,
+    };
     await queue.add('chat', payload, chatJobOptions(callId));
     const token = `token-${n}`;
     const job = await worker.getNextJob(token, { block: false });
     if (!job || job.id !== callId) throw new Error(`expected to take ${callId}`);
     return { job, token };
   }
-  const thrown = (run: Promise<unknown>) => run.then(() => undefined, (err: unknown) => err);
+  const thrown = (run: Promise<unknown>) =>
+    run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
   const deployment = (id: string, limits: { rpm?: number; tpm?: number; maxParallelRequests?: number } = {}) => ({ id, ...limits });
 
   // A queue of its own per test. Manual fetching: each test takes jobs itself, holding BullMQ's lock as a worker does.
@@ -108,7 +122,9 @@ describe('DeploymentGate', () => {
   });
 
   it('never throws when it cannot free a slot: the lease expires by itself', async () => {
-    const broken = new DeploymentGate({ release: () => Promise.reject(new Error('Redis away')) } as unknown as DeploymentLimiter, { warn: (m) => warnings.push(m) });
+    const broken = new DeploymentGate({ release: () => Promise.reject(new Error('Redis away')) } as unknown as DeploymentLimiter, {
+      warn: (m) => warnings.push(m),
+    });
     await expect(broken.leave({ deploymentId: 'd', jobId: 'j', entryId: 'e' }, 1, queue)).resolves.toBeUndefined();
     expect(warnings.at(-1)).toBe('could not free a slot of deployment d: Redis away');
   });

@@ -43,7 +43,10 @@ export class DeploymentGate {
     });
     if (admission.kind === 'admitted') return admission.slot;
     if (admission.kind === 'too_large') {
-      throw new SwitchyardError('tokens_over_limit', `this call needs about ${estimate} tokens, more than the tpm limit (${admission.tpm}) of model "${job.data.modelName}"`);
+      throw new SwitchyardError(
+        'tokens_over_limit',
+        `this call needs about ${estimate} tokens, more than the tpm limit (${admission.tpm}) of model "${job.data.modelName}"`,
+      );
     }
     return this.postpone(gated, admission);
   }
@@ -65,7 +68,13 @@ export class DeploymentGate {
       // A parked job that is not in the delayed set right now (it is being looked at, or is gone) cannot be woken; try the next.
       for (let tries = 0; parked && tries < 3; tries++) {
         const job = await queue.getJob(parked);
-        if (await job?.promote().then(() => true, () => false)) return;
+        if (
+          await job?.promote().then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
         parked = await this.limiter.nextParked(slot.deploymentId);
       }
     } catch (err) {
@@ -74,7 +83,11 @@ export class DeploymentGate {
   }
 
   /** Moves the job back to the delayed set until its deployment can take it, or fails it when that is past its deadline. */
-  private async postpone({ job, token }: GatedJob, admission: Exclude<Admission, { kind: 'admitted' | 'too_large' }>, upstream?: SwitchyardError): Promise<never> {
+  private async postpone(
+    { job, token }: GatedJob,
+    admission: Exclude<Admission, { kind: 'admitted' | 'too_large' }>,
+    upstream?: SwitchyardError,
+  ): Promise<never> {
     const { deadline, modelName, enqueuedAt } = job.data;
     const now = Date.now();
     let at: number;

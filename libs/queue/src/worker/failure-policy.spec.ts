@@ -5,7 +5,12 @@ import { isUpstreamRateLimit, jobFailure, tokensUsedByFailure } from './failure-
 
 const NOW = 1_000_000;
 const job = (fields: { attempts?: number; attemptsMade?: number; deadline?: number } = {}) =>
-  ({ id: 'call-1', opts: { attempts: fields.attempts ?? 3 }, attemptsMade: fields.attemptsMade ?? 0, data: { deadline: fields.deadline ?? NOW + 60_000 } }) as Parameters<typeof jobFailure>[0];
+  ({
+    id: 'call-1',
+    opts: { attempts: fields.attempts ?? 3 },
+    attemptsMade: fields.attemptsMade ?? 0,
+    data: { deadline: fields.deadline ?? NOW + 60_000 },
+  }) as Parameters<typeof jobFailure>[0];
 const log = () => ({ warn: jest.fn(), error: jest.fn() });
 const retryable = new SwitchyardError('upstream_error', 'openai upstream: oops', { retryable: true });
 
@@ -23,7 +28,7 @@ describe('jobFailure', () => {
   });
 
   it.each([
-    ['a failure that is not retryable (the caller\'s 400)', job(), new SwitchyardError('invalid_request', 'bad temperature', { param: 'temperature' })],
+    ["a failure that is not retryable (the caller's 400)", job(), new SwitchyardError('invalid_request', 'bad temperature', { param: 'temperature' })],
     ['the last attempt', job({ attempts: 3, attemptsMade: 2 }), retryable],
     ['a retry that could only start after the deadline', job({ deadline: NOW + 100 }), retryable],
   ])('ends the job for good on %s, the error encoded for the gateway', (_case, j, err) => {
@@ -47,7 +52,12 @@ describe('jobFailure', () => {
 
   it("keeps a failure's detail (an address) in the log, out of what the gateway gets", () => {
     const logs = log();
-    const failure = jobFailure(job(), internalFailure('upstream_error', 'openai upstream could not be reached', '10.1.2.3:443: ECONNREFUSED', { retryable: true }), logs, NOW);
+    const failure = jobFailure(
+      job(),
+      internalFailure('upstream_error', 'openai upstream could not be reached', '10.1.2.3:443: ECONNREFUSED', { retryable: true }),
+      logs,
+      NOW,
+    );
     expect(failure.message).not.toContain('10.1.2.3');
     expect(logs.warn).toHaveBeenCalledWith('job call-1: openai upstream could not be reached: 10.1.2.3:443: ECONNREFUSED');
   });

@@ -70,14 +70,31 @@ describe('JobRunner', () => {
   async function turn(fields: Partial<ChatJobPayload> = {}, attempts = 3) {
     const now = Date.now();
     const callId = `call-${n}`;
-    const payload = { v: CHAT_JOB_VERSION, callId, deploymentId, modelName: 'local', request: { model: 'local', messages: [{ role: 'user' as const, content: 'hi' }] }, stream: false, deadline: now + 30_000, enqueuedAt: now, ...fields };
+    const payload = {
+      v: CHAT_JOB_VERSION,
+      callId,
+      deploymentId,
+      modelName: 'local',
+      request: { model: 'local', messages: [{ role: 'user' as const, content: 'hi' }] },
+      stream: false,
+      deadline: now + 30_000,
+      enqueuedAt: now,
+      ...fields,
+    };
     await queue.add('chat', payload as ChatJobPayload, chatJobOptions(callId, { numRetries: attempts - 1 }));
     const token = `token-${n}`;
     const job = (await worker.getNextJob(token, { block: false })) as Job<ChatJobPayload>;
     return { job, token, queue, cancel: new AbortController() };
   }
-  const failureOf = (run: Promise<unknown>) => run.then(() => { throw new Error('expected a failure'); }, (err: unknown) => err as Error);
-  const outcomes = async () => (await metrics.registry.getSingleMetric('switchyard_worker_jobs_total')!.get()).values.map((v) => [v.labels.queue, v.labels.outcome, v.value]);
+  const failureOf = (run: Promise<unknown>) =>
+    run.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (err: unknown) => err as Error,
+    );
+  const outcomes = async () =>
+    (await metrics.registry.getSingleMetric('switchyard_worker_jobs_total')!.get()).values.map((v) => [v.labels.queue, v.labels.outcome, v.value]);
 
   it("calls the deployment's provider within its limits, frees the slot after, and counts the turn on its queue", async () => {
     const result = await runner().run(await turn());

@@ -94,7 +94,10 @@ export class JobRunner {
     // A job from a gateway of another version: typed as this version's, but it may not be.
     const version: unknown = payload.v;
     if (version !== CHAT_JOB_VERSION) {
-      throw new SwitchyardError('internal_error', `job version ${String(version)} is not supported by this worker (expects ${CHAT_JOB_VERSION}); upgrade the workers`);
+      throw new SwitchyardError(
+        'internal_error',
+        `job version ${String(version)} is not supported by this worker (expects ${CHAT_JOB_VERSION}); upgrade the workers`,
+      );
     }
     const remainingMs = payload.deadline - Date.now();
     if (remainingMs <= 0) throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
@@ -113,7 +116,13 @@ export class JobRunner {
   }
 
   /** Makes the call once the deployment's gate lets it through, and frees the slot after. */
-  private async callWithinLimits(turn: JobTurn, deployment: Deployment, operation: ChatOperation, prepared: PreparedCall, context: ChatCallContext): Promise<ChatJobResult> {
+  private async callWithinLimits(
+    turn: JobTurn,
+    deployment: Deployment,
+    operation: ChatOperation,
+    prepared: PreparedCall,
+    context: ChatCallContext,
+  ): Promise<ChatJobResult> {
     const { job, queue } = turn;
     const gated: GatedJob = { job, token: turn.token };
     const slot = await this.parts.gate.enter(gated, deployment, prepared.estimate);

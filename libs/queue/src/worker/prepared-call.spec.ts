@@ -15,7 +15,8 @@ const payload = (request: Record<string, unknown> = {}): ChatJobPayload => ({
   enqueuedAt: Date.now(),
 });
 // A provider's operation whose prepare() is the case's; its answer's shape is the case's too.
-const processor = (prepare: (...args: Parameters<ChatOperation['prepare']>) => unknown) => ({ prepare, complete: jest.fn(), stream: jest.fn() }) as unknown as ChatOperation;
+const processor = (prepare: (...args: Parameters<ChatOperation['prepare']>) => unknown) =>
+  ({ prepare, complete: jest.fn(), stream: jest.fn() }) as unknown as ChatOperation;
 const thrownBy = (run: () => unknown): unknown => {
   try {
     run();
@@ -27,19 +28,41 @@ const thrownBy = (run: () => unknown): unknown => {
 
 describe('prepareCall', () => {
   it("returns the provider's request and the call's token estimate", () => {
-    const prepared = prepareCall(processor((_d, request, stream) => ({ body: request.messages, stream })), deployment, payload({ max_tokens: 5 }), jest.fn());
+    const prepared = prepareCall(
+      processor((_d, request, stream) => ({ body: request.messages, stream })),
+      deployment,
+      payload({ max_tokens: 5 }),
+      jest.fn(),
+    );
     expect(prepared).toEqual({ call: { body: [{ role: 'user', content: 'x'.repeat(40) }], stream: false }, estimate: 15 });
   });
 
   it("passes on the mapper's own refusal, naming the field", () => {
     const refusal = new SwitchyardError('invalid_request', 'ollama takes images only as base64 data URLs', { param: 'messages[0].content[0].image_url' });
     const unexpected = jest.fn();
-    expect(thrownBy(() => prepareCall(processor(() => { throw refusal; }), deployment, payload(), unexpected))).toBe(refusal);
+    expect(
+      thrownBy(() =>
+        prepareCall(
+          processor(() => {
+            throw refusal;
+          }),
+          deployment,
+          payload(),
+          unexpected,
+        ),
+      ),
+    ).toBe(refusal);
     expect(unexpected).not.toHaveBeenCalled();
   });
 
   it.each([
-    ['a mapper that did not expect the shape', processor(() => { throw new TypeError("Cannot read properties of undefined (reading 'name')"); }), payload()],
+    [
+      'a mapper that did not expect the shape',
+      processor(() => {
+        throw new TypeError("Cannot read properties of undefined (reading 'name')");
+      }),
+      payload(),
+    ],
     ['a token estimate that did not expect the shape', processor(() => ({})), payload({ messages: [{ role: 'assistant', content: 'x', tool_calls: 5 }] })],
   ])("turns %s into the caller's 400, reported once, not a 500 of the deployment", (_case, mapper, job) => {
     const unexpected = jest.fn();

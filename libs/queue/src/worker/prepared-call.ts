@@ -15,12 +15,20 @@ export interface PreparedCall {
  * (fault `caller`), never counted against the deployment. An exception that is not already a
  * `SwitchyardError` is a mapper that did not expect this shape: `onUnexpected` logs it.
  */
-export function prepareCall(operation: Pick<ChatOperation, 'prepare'>, deployment: Deployment, payload: ChatJobPayload, onUnexpected: (err: unknown) => void): PreparedCall {
+export function prepareCall(
+  operation: Pick<ChatOperation, 'prepare'>,
+  deployment: Deployment,
+  payload: ChatJobPayload,
+  onUnexpected: (err: unknown) => void,
+): PreparedCall {
   try {
     return { call: operation.prepare(deployment, payload.request, payload.stream), estimate: estimateTokens(payload.request) };
   } catch (err) {
     if (err instanceof SwitchyardError) throw err;
     onUnexpected(err);
-    throw new SwitchyardError('invalid_request', `this request cannot be sent to ${deployment.provider}: one of its fields has a shape the provider does not take`);
+    throw new SwitchyardError(
+      'invalid_request',
+      `this request cannot be sent to ${deployment.provider}: one of its fields has a shape the provider does not take`,
+    );
   }
 }

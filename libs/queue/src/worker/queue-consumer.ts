@@ -64,7 +64,10 @@ export class QueueConsumer {
       worker.on('error', (err) => this.onWorkerError(err));
       return lane;
     });
-    this.trimmer = new QueueEventsTrimmer(connection, this.lanes.map((l) => l.queue.keys.events));
+    this.trimmer = new QueueEventsTrimmer(
+      connection,
+      this.lanes.map((l) => l.queue.keys.events),
+    );
     connection.on('ready', () => {
       if (!this.redisLost) return;
       this.redisLost = false;

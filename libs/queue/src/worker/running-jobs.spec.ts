@@ -1,7 +1,7 @@
 import { RunningJobs, STOPPING, stoppedByWorker } from './running-jobs';
 
 describe('RunningJobs', () => {
-  it("aborts the call a cancel notice names, on that queue only", () => {
+  it('aborts the call a cancel notice names, on that queue only', () => {
     const running = new RunningJobs();
     const a = running.begin('chat-openai', 'call-1');
     const b = running.begin('chat-hosted_vllm', 'call-1');

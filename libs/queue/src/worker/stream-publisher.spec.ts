@@ -36,27 +36,43 @@ describe('StreamPublisher', () => {
 
   const events = async (): Promise<ChatStreamEvent[]> =>
     (await redis.xrange(streamKeys.events(prefix, QUEUE, callId), '-', '+')).map(([, fields]) => JSON.parse(fields[1]) as ChatStreamEvent);
-  const call = (chunks: () => AsyncIterable<ChatCompletionChunk>, cancelled = new AbortController().signal, onFirstChunk?: (s: number) => void): StreamToPublish => ({
+  const call = (
+    chunks: () => AsyncIterable<ChatCompletionChunk>,
+    cancelled = new AbortController().signal,
+    onFirstChunk?: (s: number) => void,
+  ): StreamToPublish => ({
     job: { id: callId, data: { callId, request: { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] } } },
     queue: QUEUE,
     chunks,
     cancelled,
     onFirstChunk,
   });
-  const thrown = (run: Promise<unknown>) => run.then(() => undefined, (err: unknown) => err);
+  const thrown = (run: Promise<unknown>) =>
+    run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
 
   it("writes the chunks in order, then the end with the upstream's usage, and returns that usage", async () => {
     const firstChunk = jest.fn();
     const result = await publisher.publish(
-      call(async function* () {
-        yield chunk('Hel');
-        yield chunk('lo');
-        yield usageChunk;
-      }, undefined, firstChunk),
+      call(
+        async function* () {
+          yield chunk('Hel');
+          yield chunk('lo');
+          yield usageChunk;
+        },
+        undefined,
+        firstChunk,
+      ),
     );
     expect(result).toMatchObject({ usage: USAGE });
     expect(result.cancelled).toBeUndefined();
-    expect(await events()).toEqual([{ t: 'chunk', chunk: chunk('Hel') }, { t: 'chunk', chunk: chunk('lo') }, { t: 'end', usage: USAGE }]);
+    expect(await events()).toEqual([
+      { t: 'chunk', chunk: chunk('Hel') },
+      { t: 'chunk', chunk: chunk('lo') },
+      { t: 'end', usage: USAGE },
+    ]);
     expect(firstChunk).toHaveBeenCalledTimes(1);
   });
 
@@ -76,10 +92,16 @@ describe('StreamPublisher', () => {
 
   it('passes a failure before the first chunk on as it is, so the call may be retried', async () => {
     const failure = new SwitchyardError('upstream_unavailable', 'openai upstream: busy', { retryable: true });
-    expect(await thrown(publisher.publish(call(async function* () {
-      yield* [];
-      throw failure;
-    })))).toBe(failure);
+    expect(
+      await thrown(
+        publisher.publish(
+          call(async function* () {
+            yield* [];
+            throw failure;
+          }),
+        ),
+      ),
+    ).toBe(failure);
     expect(await events()).toEqual([]);
   });
 
@@ -95,14 +117,18 @@ describe('StreamPublisher', () => {
     );
     expect(error).toBeInstanceOf(UnrecoverableError);
     const wire = decodeWireError((error as Error).message);
-    expect(wire).toMatchObject({ code: 'upstream_error', message: 'openai upstream broke off its streamed answer', usage: { prompt_tokens: 10, completion_tokens: 10 } });
+    expect(wire).toMatchObject({
+      code: 'upstream_error',
+      message: 'openai upstream broke off its streamed answer',
+      usage: { prompt_tokens: 10, completion_tokens: 10 },
+    });
     const last = (await events()).at(-1);
     expect(last).toMatchObject({ t: 'error', error: { code: 'upstream_error', usage: { completion_tokens: 10 } } });
     expect(JSON.stringify(last)).not.toContain('10.0.0.7');
     expect(logged.at(-1)).toContain('10.0.0.7:443: ECONNRESET');
   });
 
-  it("drops the stream of a client that hung up, and returns what it was sent, estimated, to bill it", async () => {
+  it('drops the stream of a client that hung up, and returns what it was sent, estimated, to bill it', async () => {
     const cancel = new AbortController();
     const result = await publisher.publish(
       call(async function* () {
@@ -127,6 +153,9 @@ describe('StreamPublisher', () => {
       ),
     );
     expect(error).toBeInstanceOf(UnrecoverableError);
-    expect((await events()).at(-1)).toMatchObject({ t: 'error', error: { code: 'upstream_error', message: 'the worker serving this stream stopped mid-answer; send the request again' } });
+    expect((await events()).at(-1)).toMatchObject({
+      t: 'error',
+      error: { code: 'upstream_error', message: 'the worker serving this stream stopped mid-answer; send the request again' },
+    });
   });
 });

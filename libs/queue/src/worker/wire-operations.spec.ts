@@ -5,7 +5,7 @@ describe('WireOperations', () => {
   const openai = new WireOperations('openai');
   afterAll(() => openai.close());
 
-  it("serves chat for every provider of its wire from the registry, built once each", () => {
+  it('serves chat for every provider of its wire from the registry, built once each', () => {
     const chat = openai.chat('hosted_vllm');
     expect(chat).toBeInstanceOf(OpenAIChatAdapter);
     expect(openai.chat('hosted_vllm')).toBe(chat);

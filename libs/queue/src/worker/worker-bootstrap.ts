@@ -28,11 +28,7 @@ export async function createWorkerApp(
  * health and metrics. SIGTERM: readiness turns 503, no new jobs are taken, those in hand
  * finish within SHUTDOWN_GRACE (the rest go back to the queue), then the process exits 0.
  */
-export async function runWorker(
-  wire: Wire,
-  defaults: WorkerDefaults,
-  moduleFor: (config: WorkerConfig) => DynamicModule,
-): Promise<void> {
+export async function runWorker(wire: Wire, defaults: WorkerDefaults, moduleFor: (config: WorkerConfig) => DynamicModule): Promise<void> {
   try {
     const { app, config, logger } = await createWorkerApp(wire, defaults, readProcessEnv(), moduleFor);
     await app.listen(config.env.HEALTH_PORT, config.env.HOST);

@@ -63,7 +63,15 @@ export class WorkerModule {
       providers: [
         { provide: WorkerConfig, useValue: config },
         // This app's own registry: several workers in one process (tests) keep their numbers apart.
-        { provide: WorkerMetrics, useFactory: () => new WorkerMetrics(createMetricsRegistry(), config.wire, config.queues.map((q) => q.queue)) },
+        {
+          provide: WorkerMetrics,
+          useFactory: () =>
+            new WorkerMetrics(
+              createMetricsRegistry(),
+              config.wire,
+              config.queues.map((q) => q.queue),
+            ),
+        },
         {
           provide: WorkerResources,
           useFactory: () => {
@@ -84,7 +92,14 @@ export class WorkerModule {
               publisher: new StreamPublisher(connection, config.env.QUEUE_PREFIX, log),
               metrics,
             });
-            const consumer = new QueueConsumer({ name: app, redisUrl: config.env.REDIS_URL, prefix: config.env.QUEUE_PREFIX, connection, queues: config.queues, runner });
+            const consumer = new QueueConsumer({
+              name: app,
+              redisUrl: config.env.REDIS_URL,
+              prefix: config.env.QUEUE_PREFIX,
+              connection,
+              queues: config.queues,
+              runner,
+            });
             registerQueueDepthGauge(metrics.registry, () => consumer.jobCounts());
             return consumer;
           },

@@ -10,7 +10,11 @@ export async function api(path, { method, body } = {}) {
   const headers = { accept: 'application/json' };
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method: method || (body === undefined ? 'GET' : 'POST'), headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(path, {
+    method: method || (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const answer = await res.json().catch(() => ({}));
   if (res.status === 401 && path !== '/ui/login') {
     endSession();

@@ -22,7 +22,11 @@ export function startAdminUi(pages) {
     }),
   );
   for (const page of pages) {
-    const section = h('section', { id: `page-${page.path}`, hidden: true, 'aria-labelledby': `${page.path}-title` }, h('h1', { id: `${page.path}-title` }, page.title));
+    const section = h(
+      'section',
+      { id: `page-${page.path}`, hidden: true, 'aria-labelledby': `${page.path}-title` },
+      h('h1', { id: `${page.path}-title` }, page.title),
+    );
     main.append(section);
     page.mount(section);
   }

@@ -24,7 +24,20 @@ export function labelWithNote(forId, text, note) {
 
 /** A table with a header row and an empty body. */
 export function table(id, headings) {
-  return h('table', { id }, h('thead', {}, h('tr', {}, headings.map((text) => h('th', { scope: 'col' }, text)))), h('tbody'));
+  return h(
+    'table',
+    { id },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headings.map((text) => h('th', { scope: 'col' }, text)),
+      ),
+    ),
+    h('tbody'),
+  );
 }
 
 /** Appends a cell to `row`: a node, or text where empty means a dash. */

@@ -18,8 +18,18 @@ export function keyForm(onCreated) {
     h(
       'div',
       { class: 'row' },
-      h('div', {}, labelWithNote('key-duration', 'Expires after', '(e.g. 30d, 12h; empty = never)'), h('input', { id: 'key-duration', name: 'duration', placeholder: '30d', pattern: '\\d+(s|m|h|d|w|mo)' })),
-      h('div', {}, labelWithNote('key-budget', 'Max budget in USD', '(empty = none)'), h('input', { id: 'key-budget', name: 'max_budget', type: 'number', min: 0, step: 0.01 })),
+      h(
+        'div',
+        {},
+        labelWithNote('key-duration', 'Expires after', '(e.g. 30d, 12h; empty = never)'),
+        h('input', { id: 'key-duration', name: 'duration', placeholder: '30d', pattern: '\\d+(s|m|h|d|w|mo)' }),
+      ),
+      h(
+        'div',
+        {},
+        labelWithNote('key-budget', 'Max budget in USD', '(empty = none)'),
+        h('input', { id: 'key-budget', name: 'max_budget', type: 'number', min: 0, step: 0.01 }),
+      ),
     ),
     h('button', { type: 'submit' }, 'Create Key'),
     error,
@@ -44,7 +54,9 @@ export function keyForm(onCreated) {
   function setModelChoices(names) {
     const checked = new Set([...choices.querySelectorAll('input:checked')].map((input) => input.value));
     choices.replaceChildren(
-      ...names.map((name, i) => h('label', {}, h('input', { type: 'checkbox', name: 'models', value: name, id: `model-choice-${i}`, checked: checked.has(name) }), name)),
+      ...names.map((name, i) =>
+        h('label', {}, h('input', { type: 'checkbox', name: 'models', value: name, id: `model-choice-${i}`, checked: checked.has(name) }), name),
+      ),
     );
   }
 

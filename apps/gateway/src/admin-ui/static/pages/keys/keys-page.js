@@ -40,15 +40,27 @@ function keyRow(key) {
   cell(row, statusBadge(key));
   const blockAction = key.blocked ? 'unblock' : 'block';
   actionsCell(row).append(
-    button(key.blocked ? 'Unblock' : 'Block', () => act(() => api(`/key/${blockAction}`, { body: { key: key.token } }), `${label} ${blockAction}ed`), 'secondary'),
-    button('Regenerate', () => {
-      if (!confirm(`Regenerate key ${label}? The current secret stops working at once.`)) return;
-      return act(async () => notice.show((await api('/key/regenerate', { body: { key: key.token } })).key), `${label} regenerated`);
-    }, 'secondary'),
-    button('Delete', () => {
-      if (!confirm(`Delete key ${label}? Applications using it stop working at once.`)) return;
-      return act(() => api('/key/delete', { body: { keys: [key.token] } }), `${label} deleted`);
-    }, 'danger'),
+    button(
+      key.blocked ? 'Unblock' : 'Block',
+      () => act(() => api(`/key/${blockAction}`, { body: { key: key.token } }), `${label} ${blockAction}ed`),
+      'secondary',
+    ),
+    button(
+      'Regenerate',
+      () => {
+        if (!confirm(`Regenerate key ${label}? The current secret stops working at once.`)) return;
+        return act(async () => notice.show((await api('/key/regenerate', { body: { key: key.token } })).key), `${label} regenerated`);
+      },
+      'secondary',
+    ),
+    button(
+      'Delete',
+      () => {
+        if (!confirm(`Delete key ${label}? Applications using it stop working at once.`)) return;
+        return act(() => api('/key/delete', { body: { keys: [key.token] } }), `${label} deleted`);
+      },
+      'danger',
+    ),
   );
   for (const b of row.querySelectorAll('.actions button')) b.setAttribute('aria-label', `${b.textContent} ${label}`);
   return row;

@@ -21,7 +21,12 @@ export function modelForm(onAdded) {
       'div',
       { class: 'row' },
       h('div', {}, h('label', { for: 'model-provider' }, 'Provider'), provider),
-      h('div', {}, h('label', { for: 'model-upstream' }, 'Upstream model'), h('input', { id: 'model-upstream', name: 'upstream', placeholder: 'llama3.2', required: true })),
+      h(
+        'div',
+        {},
+        h('label', { for: 'model-upstream' }, 'Upstream model'),
+        h('input', { id: 'model-upstream', name: 'upstream', placeholder: 'llama3.2', required: true }),
+      ),
     ),
     h('label', { for: 'model-api-base' }, 'API base ', apiBaseNote),
     apiBase,

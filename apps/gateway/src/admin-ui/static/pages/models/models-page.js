@@ -62,7 +62,13 @@ export const modelsPage = {
     });
     section.append(
       table('models-table', HEADINGS),
-      h('p', { id: 'models-store-off', class: 'muted', hidden: true }, 'Models come from config.yaml. Set ', h('code', {}, 'STORE_MODEL_IN_DB=true'), ' to add and delete models here.'),
+      h(
+        'p',
+        { id: 'models-store-off', class: 'muted', hidden: true },
+        'Models come from config.yaml. Set ',
+        h('code', {}, 'STORE_MODEL_IN_DB=true'),
+        ' to add and delete models here.',
+      ),
       form.element,
     );
   },
