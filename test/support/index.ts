@@ -18,3 +18,4 @@ export * from './throwaway-redis';
 export { FakeOllamaServer, type FakeOllamaOptions } from './fakes/fake-ollama.server';
 export { FakeOpenAIServer, type FakeOpenAIOptions } from './fakes/fake-openai.server';
 export { FakeUpstream, type FakeAnswer, type ReceivedRequest, type ScheduledFailure, type ScheduledStreamBreak } from './fakes/fake-upstream';
+export * from './shapes/expect-shape';

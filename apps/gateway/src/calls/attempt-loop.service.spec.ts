@@ -82,6 +82,7 @@ function setup(scripts: Record<string, Script>) {
   const loop = new AttemptLoop(config, dispatcher, catalog, router, ledger as unknown as CallLedger, metrics as unknown as GatewayMetrics);
   const call = (stream = false): ModelCall<ChatCompletionRequest> => ({
     auth: { kind: 'master' },
+    api: 'chat.completions',
     operation: CHAT_OPERATION,
     request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
     requestId: 'r',

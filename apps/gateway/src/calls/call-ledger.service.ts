@@ -82,6 +82,7 @@ export class CallLedger {
       const used = this.spend.record({
         ...outcome,
         requestId: call.requestId,
+        api: call.api,
         auth: call.auth,
         modelGroup: call.request.model,
         stream: call.stream,

@@ -35,7 +35,7 @@ export class CallPlanner {
     request: TRequest,
     ids: CallIds,
     facts: RequestFacts,
-    options: { stream: boolean; priority?: number },
+    options: { api: string; stream: boolean; priority?: number },
   ): ModelCall<TRequest> {
     const models = this.catalog.models;
     const deployments = models.group(request.model);
@@ -53,7 +53,17 @@ export class CallPlanner {
     const refusals = deployments.map((d) => operation.refusal(d, request));
     const [refusal] = refusals;
     if (refusal && refusals.every(Boolean)) throw refusal;
-    return { auth, operation, request, ...ids, stream: options.stream, priority: jobPriority(auth, options.priority), startedAt: Date.now(), facts };
+    return {
+      auth,
+      api: options.api,
+      operation,
+      request,
+      ...ids,
+      stream: options.stream,
+      priority: jobPriority(auth, options.priority),
+      startedAt: Date.now(),
+      facts,
+    };
   }
 
   /** The router's plan and the key's limits; throws 429 when one is reached. The admission's headers go on the answer. */

@@ -32,6 +32,8 @@ export interface CallOperation<TRequest extends { model: string }> {
 /** A validated, authorised call on its way through admission, the queue and the spend log. */
 export interface ModelCall<TRequest extends { model: string } = ChatCompletionRequest> extends CallIds {
   auth: AuthContext;
+  /** The API the client called (`chat.completions`, `embeddings`, `responses`, `messages`, …): the spend log says it. */
+  api: string;
   operation: CallOperation<TRequest>;
   /** The OpenAI-shaped request the worker receives; `model` is the name the client asked for. */
   request: TRequest;

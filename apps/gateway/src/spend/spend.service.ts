@@ -17,6 +17,8 @@ export interface CallOutcome {
   errorCode?: string;
   stream: boolean;
   startedAt: number;
+  /** The API the client called: `chat.completions`, `embeddings`, `responses`, `messages`, … */
+  api?: string;
 }
 
 /** Prices calls and hands them to the spend log. */
