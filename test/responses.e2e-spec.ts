@@ -8,6 +8,7 @@ import {
   eventually,
   expectShape,
   fakeEnv,
+  generateKey,
   parseSse,
   sdk,
   startFakes,
@@ -211,15 +212,29 @@ describe('the Responses API over chat (official OpenAI SDK), on both wires', () 
     });
   });
 
-  it('bills a Responses call like a chat call: one spend log row, with its tokens, for the key that made it', async () => {
-    const before = await call(stack.url, '/spend/logs?limit=1000');
-    const response = await sdk(stack.url).responses.create({ model: 'openai/gpt-4o-mini', input: 'count these words' });
-    const logs = await eventually(
-      () => call(stack.url, '/spend/logs?limit=1000'),
-      (res) => res.json.length > before.json.length,
+  it('bills a Responses call like a chat call: one spend log row, with its tokens and cost, for the key that made it', async () => {
+    const { key, token } = await generateKey(stack.url, { key_alias: 'responses-billing' });
+    const response = await sdk(stack.url, key).responses.create(
+      { model: 'openai/gpt-4o-mini', input: 'count these words' },
+      { headers: { 'x-request-id': 'responses-billing-1' } },
     );
-    const row = logs.json.find((r: any) => r.total_tokens === response.usage!.total_tokens && r.model_group === 'openai/gpt-4o-mini');
-    expect(row).toMatchObject({ status: 'success', prompt_tokens: response.usage!.input_tokens, completion_tokens: response.usage!.output_tokens });
-    expect(row.spend).toBeGreaterThan(0);
+    const logs = await eventually(
+      () => call(stack.url, '/spend/logs?request_id=responses-billing-1'),
+      (res) => res.json.length === 1,
+    );
+    expect(logs.json[0]).toMatchObject({
+      api_key: token,
+      model_group: 'openai/gpt-4o-mini',
+      status: 'success',
+      prompt_tokens: response.usage!.input_tokens,
+      completion_tokens: response.usage!.output_tokens,
+      total_tokens: response.usage!.total_tokens,
+    });
+    expect(logs.json[0].spend).toBeGreaterThan(0);
+    const info = await eventually(
+      () => call(stack.url, `/key/info?key=${token}`),
+      (res) => res.json.info.spend > 0,
+    );
+    expect(info.json.info.spend).toBeCloseTo(logs.json[0].spend, 12);
   });
 });
