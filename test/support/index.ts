@@ -19,3 +19,7 @@ export { FakeOllamaServer, type FakeOllamaOptions } from './fakes/fake-ollama.se
 export { FakeOpenAIServer, type FakeOpenAIOptions } from './fakes/fake-openai.server';
 export { FakeUpstream, type FakeAnswer, type ReceivedRequest, type ScheduledFailure, type ScheduledStreamBreak } from './fakes/fake-upstream';
 export * from './shapes/expect-shape';
+export * from './shapes/response.shape';
+export * from './shapes/response-stream-event.shape';
+export * from './shapes/response-input-items.shape';
+export * from './shapes/response-deleted.shape';

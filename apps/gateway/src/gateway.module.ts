@@ -20,6 +20,9 @@ import { configuredQueues } from './calls/queue-target';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { KeyLimits } from './limits/key-limits.service';
+import { ResponseStore } from './responses/response-store.service';
+import { ResponsesController } from './responses/responses.controller';
+import { ResponsesService } from './responses/responses.service';
 import { Router } from './routing/router.service';
 import { SpendLogWriter } from './spend/spend-log.writer';
 import { BudgetResets } from './spend/budget-resets.service';
@@ -77,6 +80,7 @@ export class GatewayModule {
       ],
       controllers: [
         ChatController,
+        ResponsesController,
         ModelsController,
         ModelAdminController,
         ProviderListController,
@@ -122,6 +126,8 @@ export class GatewayModule {
         CallPlanner,
         AttemptLoop,
         ChatService,
+        ResponseStore,
+        ResponsesService,
         PingHealthIndicator,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: OpenAIExceptionFilter },

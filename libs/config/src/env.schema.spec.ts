@@ -33,6 +33,7 @@ describe('gateway environment', () => {
       LOG_FORMAT: 'text',
       SHUTDOWN_GRACE: 600,
       SHUTDOWN_DELAY: 0,
+      RESPONSES_RETENTION: 30 * 24 * 3600,
     });
     expect(parseGatewayEnv(required).METRICS_KEY).toBeUndefined();
   });
@@ -81,6 +82,8 @@ describe('gateway environment', () => {
     [{ ...required, LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
     [{ ...required, SHUTDOWN_GRACE: '-1' }, 'SHUTDOWN_GRACE'],
     [{ ...required, SHUTDOWN_DELAY: 'soon' }, 'SHUTDOWN_DELAY'],
+    [{ ...required, RESPONSES_RETENTION: '0' }, 'RESPONSES_RETENTION'],
+    [{ ...required, RESPONSES_RETENTION: '30d' }, 'RESPONSES_RETENTION'],
   ])('stops boot naming the variable: %j', (env, expected) => {
     expect(problemsOf(() => parseGatewayEnv(env)).join('\n')).toContain(expected);
   });

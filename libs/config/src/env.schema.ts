@@ -78,6 +78,8 @@ const gatewaySchema = baseSchema.extend({
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(1000),
   /** Seconds between SIGTERM (readiness turns 503) and closing the listener, for load balancers to notice. */
   SHUTDOWN_DELAY: secondsOrZero.default(0),
+  /** Seconds a stored Responses API answer (`store`, the default) is kept; OpenAI keeps them 30 days. */
+  RESPONSES_RETENTION: seconds.default(30 * 24 * 3600),
 });
 
 /** `WORKER_QUEUES=hosted_vllm:8,gpu2`: the backends a worker consumes, each with its concurrency where given. */

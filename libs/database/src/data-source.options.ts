@@ -1,18 +1,21 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ModelDeploymentEntity } from './entities/model-deployment.entity';
 import { SpendLogEntity } from './entities/spend-log.entity';
+import { StoredResponseEntity } from './entities/stored-response.entity';
 import { VirtualKeyEntity } from './entities/virtual-key.entity';
 import { CreateVirtualKeys1764000000000 } from './migrations/1764000000000-create-virtual-keys';
 import { KeyLimitsAndStoredModels1764100000000 } from './migrations/1764100000000-key-limits-and-stored-models';
 import { SpendLogs1764200000000 } from './migrations/1764200000000-spend-logs';
 import { StableKeyIdsAndBigintTokens1764300000000 } from './migrations/1764300000000-stable-key-ids-and-bigint-tokens';
+import { StoredResponses1764480000000 } from './migrations/1764480000000-stored-responses';
 
-export const ENTITIES = [VirtualKeyEntity, ModelDeploymentEntity, SpendLogEntity];
+export const ENTITIES = [VirtualKeyEntity, ModelDeploymentEntity, SpendLogEntity, StoredResponseEntity];
 export const MIGRATIONS = [
   CreateVirtualKeys1764000000000,
   KeyLimitsAndStoredModels1764100000000,
   SpendLogs1764200000000,
   StableKeyIdsAndBigintTokens1764300000000,
+  StoredResponses1764480000000,
 ];
 
 /** Connection settings shared by the app, `npm run migration:run` and tests. Schema changes only through migrations. */

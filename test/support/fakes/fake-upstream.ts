@@ -34,6 +34,8 @@ export interface ScheduledFailure {
  * - with `tools` and a last message that is not a `tool` result: a call of the first tool with
  *   arguments `{text: <last user text>}`;
  * - after a `tool` message: `"tool result: <its content>"`;
+ * - asked for JSON following a schema (OpenAI's `response_format.json_schema`, Ollama's `format`
+ *   object): `{"echo": "<last user text>"}`;
  * - otherwise `"echo: <last user text>"`.
  * Token counts are whitespace-separated words: the prompt counts every message's text, the
  * completion counts the content, or the arguments JSON of a tool call.
@@ -318,8 +320,13 @@ export function answerFor(body: Record<string, unknown>): FakeAnswer {
     const args = { text: userText };
     return { kind: 'tool_call', name, arguments: args, promptTokens, completionTokens: countWords(JSON.stringify(args)) };
   }
-  const content = last?.role === 'tool' ? `tool result: ${messageText(last)}` : `echo: ${userText}`;
+  const content = last?.role === 'tool' ? `tool result: ${messageText(last)}` : asksForSchema(body) ? JSON.stringify({ echo: userText }) : `echo: ${userText}`;
   return { kind: 'text', content, promptTokens, completionTokens: countWords(content) };
+}
+
+/** JSON following a schema: OpenAI's `response_format` of type `json_schema`, or Ollama's `format` holding a schema. */
+function asksForSchema(body: Record<string, unknown>): boolean {
+  return (isRecord(body.response_format) && body.response_format.type === 'json_schema') || isRecord(body.format);
 }
 
 /** A message's text: its string content, or its text parts joined with "\n". */
