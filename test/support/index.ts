@@ -23,3 +23,5 @@ export * from './shapes/response.shape';
 export * from './shapes/response-stream-event.shape';
 export * from './shapes/response-input-items.shape';
 export * from './shapes/response-deleted.shape';
+export * from './shapes/anthropic-message.shape';
+export * from './shapes/anthropic-stream-events.shape';

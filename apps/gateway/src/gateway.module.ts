@@ -23,6 +23,8 @@ import { KeyLimits } from './limits/key-limits.service';
 import { ResponseStore } from './responses/response-store.service';
 import { ResponsesController } from './responses/responses.controller';
 import { ResponsesService } from './responses/responses.service';
+import { MessagesController } from './messages/messages.controller';
+import { MessagesService } from './messages/messages.service';
 import { Router } from './routing/router.service';
 import { SpendLogWriter } from './spend/spend-log.writer';
 import { BudgetResets } from './spend/budget-resets.service';
@@ -81,6 +83,7 @@ export class GatewayModule {
       controllers: [
         ChatController,
         ResponsesController,
+        MessagesController,
         ModelsController,
         ModelAdminController,
         ProviderListController,
@@ -128,6 +131,7 @@ export class GatewayModule {
         ChatService,
         ResponseStore,
         ResponsesService,
+        MessagesService,
         PingHealthIndicator,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: OpenAIExceptionFilter },

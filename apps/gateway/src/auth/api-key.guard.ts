@@ -36,7 +36,7 @@ export class ApiKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const key = keyFromHeaders(req.headers);
     if (!key) {
-      throw new SwitchyardError('missing_api_key', 'no API key: send it as "Authorization: Bearer <key>"');
+      throw new SwitchyardError('missing_api_key', 'no API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>"');
     }
     const address = clientAddress(req);
     // One SHA-256 per request: compared with the master key's in constant time, and the virtual key's token.

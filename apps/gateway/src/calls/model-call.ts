@@ -16,8 +16,8 @@ export interface CallIds {
 
 /**
  * What differs between the operations that share the call path (chat today): how a request is
- * reserved against the key's limits, which deployments cannot take it, and how the usage of a
- * stream cut short is estimated.
+ * reserved against the key's limits, which deployments cannot take it, how the usage of a
+ * stream cut short is estimated, and what of the request a deployment gets.
  */
 export interface CallOperation<TRequest extends { model: string }> {
   /** The job's name on the queue: which handler of the worker serves it. */
@@ -27,6 +27,8 @@ export interface CallOperation<TRequest extends { model: string }> {
   refusal(deployment: Deployment, request: TRequest): SwitchyardError | undefined;
   /** Usage of a stream cut short before the upstream reported its own. */
   estimatedUsage(request: TRequest, deliveredChars: number): CompletionUsage;
+  /** The request as one deployment's job carries it, where that differs by deployment; unset: the same request for every deployment. */
+  requestFor?(deployment: Deployment, request: TRequest): TRequest;
 }
 
 /** A validated, authorised call on its way through admission, the queue and the spend log. */

@@ -18,13 +18,18 @@ export function clientGone(res: Response): AbortSignal {
   return gone.signal;
 }
 
+/** A frame as it goes on the wire: `event:` only where the frame names one. */
+function sseText({ event, data }: SseFrame): string {
+  return event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`;
+}
+
 /**
  * Writes a stream of events to the client as `text/event-stream`, each flushed as it comes
- * (`X-Accel-Buffering: no`, no delay); `: ping` comments keep the connection open through
- * silences of `keepAliveMs`. Stops reading when the client is gone; ends the response however
- * the frames end.
+ * (`X-Accel-Buffering: no`, no delay); keep-alives hold the connection open through silences of
+ * `keepAliveMs`: a `: ping` comment, or `keepAliveFrame` for an API that has its own (Anthropic's
+ * `ping` event). Stops reading when the client is gone; ends the response however the frames end.
  */
-export async function sendSse(req: Request, res: Response, frames: AsyncIterable<SseFrame>, keepAliveMs: number): Promise<void> {
+export async function sendSse(req: Request, res: Response, frames: AsyncIterable<SseFrame>, keepAliveMs: number, keepAliveFrame?: SseFrame): Promise<void> {
   const iterator = frames[Symbol.asyncIterator]();
   res.status(200);
   res.setHeader('content-type', 'text/event-stream; charset=utf-8');
@@ -37,14 +42,13 @@ export async function sendSse(req: Request, res: Response, frames: AsyncIterable
   let lastWrite = Date.now();
   const ping = setInterval(() => {
     if (Date.now() - lastWrite < keepAliveMs) return;
-    res.write(': ping\n\n');
+    res.write(keepAliveFrame ? sseText(keepAliveFrame) : ': ping\n\n');
     lastWrite = Date.now();
   }, keepAliveMs / 2);
   try {
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
       if (res.destroyed) return;
-      const { event, data } = next.value;
-      res.write(event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`);
+      res.write(sseText(next.value));
       lastWrite = Date.now();
     }
   } finally {

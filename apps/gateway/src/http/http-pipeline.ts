@@ -23,9 +23,9 @@ function checkJsonBody(_req: Request, _res: Response, body: Buffer, encoding: st
 }
 
 /**
- * What runs before any route: request id, content-type check, JSON parsing (UTF-8, at most
- * {@link MAX_JSON_DEPTH} levels deep), and the rendering of parser failures in the OpenAI error
- * shape (they never reach Nest's filters).
+ * What runs before any route: request id (`x-request-id`, and `request-id` as Anthropic's SDKs read
+ * it), content-type check, JSON parsing (UTF-8, at most {@link MAX_JSON_DEPTH} levels deep), and
+ * the rendering of parser failures in the route's error shape (they never reach Nest's filters).
  */
 export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes: number): void {
   app.disable('x-powered-by');
@@ -33,6 +33,7 @@ export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes:
     req.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     req.requestIdFromClient = req.requestId === req.headers[REQUEST_ID_HEADER];
     res.setHeader(REQUEST_ID_HEADER, req.requestId);
+    res.setHeader('request-id', req.requestId);
     next();
   });
   app.use((req: Request, _res: Response, next: NextFunction) => {

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { SwitchyardError, dependencyUnavailable } from '@app/contracts';
 import { orUnavailable } from './or-unavailable';
-import { errorBody, toSwitchyardError } from './render-error';
+import { errorAnswer, errorBody, toSwitchyardError } from './render-error';
 
 const req = { requestId: 'req-1', method: 'GET', path: '/x' } as Request;
 const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
@@ -41,6 +41,18 @@ describe('errors a client sees', () => {
 
   it('client errors keep their message and get no request id appended', () => {
     expect(rendered(new SwitchyardError('invalid_request', "'model' is required"))).toContain(`"'model' is required"`);
+  });
+});
+
+describe('errorAnswer', () => {
+  const full = new SwitchyardError('queue_full', 'the queue is full');
+
+  it.each([
+    ['/v1/messages', 529, { type: 'error', error: { type: 'overloaded_error', message: 'the queue is full' }, request_id: 'req-1' }],
+    ['/v1/messages/count_tokens', 529, { type: 'error', error: { type: 'overloaded_error', message: 'the queue is full' }, request_id: 'req-1' }],
+    ['/v1/chat/completions', 429, { error: { message: 'the queue is full', type: 'rate_limit_error', param: null, code: 'queue_full' } }],
+  ])("answers on %s in that API's shape and status", (path, status, body) => {
+    expect(errorAnswer(full, { path, requestId: 'req-1' })).toEqual({ status, body });
   });
 });
 

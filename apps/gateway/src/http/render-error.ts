@@ -1,6 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { type ErrorCode, type OpenAIErrorBody, SwitchyardError, asSwitchyardError, internalFailure, isConnectionFailure } from '@app/contracts';
+import { isMessagesApiPath, messagesErrorAnswer } from '../messages/messages-errors';
 
 const logger = new Logger('Errors');
 
@@ -36,7 +37,7 @@ function fromBodyParser(err: { type?: string; message?: string; status?: number 
 }
 
 /**
- * Any thrown value → the OpenAI error shape. A failure inside the system (an unknown exception, a
+ * Any thrown value → a SwitchyardError. A failure inside the system (an unknown exception, a
  * dependency that cannot be reached) gets a plain message; what went wrong is kept as the error's
  * `detail` for the log, and an unknown exception's stack is logged with the request id.
  */
@@ -65,6 +66,16 @@ export function errorBody(error: SwitchyardError, requestId: string): OpenAIErro
   return body;
 }
 
+/**
+ * The status and body an error is answered with, in the shape the route's clients read: Anthropic's
+ * on its Messages API (`/v1/messages*`), OpenAI's everywhere else. Every error goes through here,
+ * those of the key guard and the body parser included.
+ */
+export function errorAnswer(error: SwitchyardError, req: Pick<Request, 'path' | 'requestId'>): { status: number; body: unknown } {
+  if (isMessagesApiPath(req.path)) return messagesErrorAnswer(error, req.requestId);
+  return { status: error.status, body: errorBody(error, req.requestId) };
+}
+
 export function renderError(err: unknown, req: Request, res: Response): void {
   const error = toSwitchyardError(err, req);
   const facts = (req.facts ??= {});
@@ -72,11 +83,12 @@ export function renderError(err: unknown, req: Request, res: Response): void {
   if (error.detail) facts.errorDetail = error.detail;
   for (const [name, value] of Object.entries(error.headers ?? {})) if (!res.headersSent) res.setHeader(name, value);
   if (error.retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-  // The OpenAI SDKs honour this header: a spent budget, or a call larger than a whole token limit, is not worth retrying.
+  // The OpenAI and Anthropic SDKs honour this header: a spent budget, or a call larger than a whole token limit, is not worth retrying.
   if (error.code === 'budget_exceeded' || error.code === 'tokens_over_limit') res.setHeader('x-should-retry', 'false');
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.status(error.status).json(errorBody(error, req.requestId));
+  const { status, body } = errorAnswer(error, req);
+  res.status(status).json(body);
 }

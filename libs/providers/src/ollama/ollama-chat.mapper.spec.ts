@@ -25,6 +25,7 @@ describe('toOllamaChatRequest', () => {
     ['max_tokens → num_predict', { max_tokens: 10 }, { options: { num_predict: 10 } }],
     ['temperature', { temperature: 0.2 }, { options: { temperature: 0.2 } }],
     ['top_p', { top_p: 0.9 }, { options: { top_p: 0.9 } }],
+    ['top_k', { top_k: 40 }, { options: { top_k: 40 } }],
     ['stop string → [string]', { stop: 'END' }, { options: { stop: ['END'] } }],
     ['stop array', { stop: ['a', 'b'] }, { options: { stop: ['a', 'b'] } }],
     ['seed', { seed: 7 }, { options: { seed: 7 } }],

@@ -126,6 +126,8 @@ function toOllamaOptions(request: ChatCompletionRequest): OllamaOptions {
     num_predict: numberOrUndefined(request.max_completion_tokens ?? request.max_tokens),
     temperature: numberOrUndefined(request.temperature),
     top_p: numberOrUndefined(request.top_p),
+    // Not an OpenAI field; sent by clients of APIs that have it (Anthropic's Messages) and by chat clients that know Ollama.
+    top_k: numberOrUndefined(request.top_k),
     stop: typeof request.stop === 'string' ? [request.stop] : Array.isArray(request.stop) ? request.stop : undefined,
     seed: numberOrUndefined(request.seed),
     frequency_penalty: numberOrUndefined(request.frequency_penalty),

@@ -23,6 +23,7 @@ export interface OllamaOptions {
   num_predict?: number;
   temperature?: number;
   top_p?: number;
+  top_k?: number;
   stop?: string[];
   seed?: number;
   frequency_penalty?: number;
