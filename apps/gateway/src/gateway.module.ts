@@ -19,6 +19,8 @@ import { CallPlanner } from './calls/call-planner.service';
 import { configuredQueues } from './calls/queue-target';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { EmbeddingsService } from './embeddings/embeddings.service';
 import { KeyLimits } from './limits/key-limits.service';
 import { ResponseStore } from './responses/response-store.service';
 import { ResponsesController } from './responses/responses.controller';
@@ -82,6 +84,7 @@ export class GatewayModule {
       ],
       controllers: [
         ChatController,
+        EmbeddingsController,
         ResponsesController,
         MessagesController,
         ModelsController,
@@ -129,6 +132,7 @@ export class GatewayModule {
         CallPlanner,
         AttemptLoop,
         ChatService,
+        EmbeddingsService,
         ResponseStore,
         ResponsesService,
         MessagesService,

@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest, Operation, SwitchyardError, Wire } from '@app/contracts';
-import { PROVIDERS, capabilityRefusal, providerNamed } from '@app/providers';
+import type { ChatCompletionRequest, EmbeddingRequest, Operation, SwitchyardError, Wire } from '@app/contracts';
+import { PROVIDERS, capabilityRefusal, embeddingsCapabilityRefusal, providerNamed } from '@app/providers';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
 
@@ -38,4 +38,10 @@ export function listProviders(env: EnvSource = {}): ProviderChoice[] {
 export function deploymentRefusal(d: Pick<Deployment, 'provider'>, request: ChatCompletionRequest): SwitchyardError | undefined {
   const provider = providerNamed(d.provider);
   return provider && capabilityRefusal(provider.name, provider.capabilities, request);
+}
+
+/** {@link deploymentRefusal} for an embeddings request (Ollama: text only). */
+export function embeddingsDeploymentRefusal(d: Pick<Deployment, 'provider'>, request: EmbeddingRequest): SwitchyardError | undefined {
+  const provider = providerNamed(d.provider);
+  return provider && embeddingsCapabilityRefusal(provider.name, provider.capabilities, request);
 }

@@ -1,3 +1,5 @@
+import type { Operation } from './backends';
+import type { CreateEmbeddingResponse } from './embeddings-wire';
 import type { ChatCompletion, ChatCompletionRequest, CompletionUsage } from './openai-wire';
 import type { WireError } from './switchyard-error';
 
@@ -32,7 +34,12 @@ export interface ChatJobPayload {
   deployment?: DeploymentSpec;
   /** The `model_name` the client asked for; answers carry it back as `model`. */
   modelName: string;
-  /** The client's OpenAI-shaped body, `model` still the client's value. */
+  /** What the worker does with `request`; unset: `chat`. Also the job's name on the queue. */
+  operation?: Operation;
+  /**
+   * The client's OpenAI-shaped body, `model` still the client's value: a chat request, or the
+   * body of the job's `operation` (e.g. an `EmbeddingRequest`).
+   */
   request: ChatCompletionRequest;
   stream: boolean;
   /** Epoch milliseconds after which the job must not be sent upstream. */
@@ -43,8 +50,10 @@ export interface ChatJobPayload {
 /** The job's return value. A streamed call's answer went through its stream; only usage comes back here. */
 export interface ChatJobResult {
   v: typeof CHAT_JOB_VERSION;
-  /** Set for non-streaming calls. */
+  /** Set for non-streaming chat calls. */
   completion?: ChatCompletion;
+  /** Set for embeddings calls. */
+  embeddings?: CreateEmbeddingResponse;
   /** Tokens used, where the upstream reported them (for streams: what was generated, even if cancelled). */
   usage?: CompletionUsage | null;
   /** The client went away and the call was stopped. */

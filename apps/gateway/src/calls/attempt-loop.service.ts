@@ -121,6 +121,7 @@ export class AttemptLoop {
     const { deployment } = attempt;
     return {
       v: CHAT_JOB_VERSION,
+      operation: call.operation.name,
       callId: index === 0 ? call.callId : `${call.callId}.f${index}`,
       deploymentId: deployment.id,
       deployment: this.catalog.spec(deployment.id),

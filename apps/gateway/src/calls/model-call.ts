@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, CompletionUsage, SwitchyardError } from '@app/contracts';
+import type { ChatCompletionRequest, CompletionUsage, Operation, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import { PRIORITY } from '@app/queue';
 import type { AuthContext } from '../auth/auth-context';
@@ -15,13 +15,13 @@ export interface CallIds {
 }
 
 /**
- * What differs between the operations that share the call path (chat today): how a request is
+ * What differs between the operations that share the call path (chat, embeddings): how a request is
  * reserved against the key's limits, which deployments cannot take it, how the usage of a
  * stream cut short is estimated, and what of the request a deployment gets.
  */
 export interface CallOperation<TRequest extends { model: string }> {
-  /** The job's name on the queue: which handler of the worker serves it. */
-  readonly name: string;
+  /** The job's operation (and its name on the queue): which handler of the worker serves it. */
+  readonly name: Operation;
   reserve(plan: readonly Deployment[], request: TRequest): CallReservation;
   /** Why this deployment cannot take the request, if it cannot (the call is then never sent there). */
   refusal(deployment: Deployment, request: TRequest): SwitchyardError | undefined;

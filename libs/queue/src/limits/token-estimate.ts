@@ -1,4 +1,11 @@
-import type { ChatCompletionChunk, ChatCompletionRequest, ChatMessage, CompletionUsage } from '@app/contracts';
+import {
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ChatMessage,
+  type CompletionUsage,
+  type EmbeddingRequest,
+  embeddingInputs,
+} from '@app/contracts';
 
 /** Characters per token of English text with OpenAI's tokenizers; other scripts and code run denser. */
 const CHARS_PER_TOKEN = 4;
@@ -51,4 +58,18 @@ function messageChars(message: ChatMessage): number {
   }
   for (const call of message.tool_calls ?? []) chars += call.function?.arguments?.length ?? 0;
   return chars;
+}
+
+/**
+ * Tokens an embeddings call counts against `tpm` before it is sent (it generates none): each
+ * text's characters / 4, each token array's length.
+ */
+export function estimateEmbeddingTokens(request: Pick<EmbeddingRequest, 'input'>): number {
+  let chars = 0;
+  let tokens = 0;
+  for (const item of embeddingInputs(request.input)) {
+    if (typeof item === 'string') chars += item.length;
+    else tokens += item.length;
+  }
+  return tokens + Math.ceil(chars / CHARS_PER_TOKEN);
 }

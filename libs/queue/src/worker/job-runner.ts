@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, type Job, type Queue, UnrecoverableError, WaitingError } from 'bullmq';
-import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, SwitchyardError, type Wire } from '@app/contracts';
+import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type Operation, SwitchyardError, type Wire } from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
 import type { JobOutcome, WorkerMetrics } from '@app/observability';
-import type { ChatCallContext, ChatOperation } from '@app/providers';
+import type { ChatCallContext, OperationOf } from '@app/providers';
 import { RetryLaterError } from '../chat-job.options';
 import type { DeploymentGate, GatedJob } from './deployment-gate';
 import { isUpstreamRateLimit, jobFailure, tokensUsedByFailure } from './failure-policy';
+import { JOB_OPERATIONS, type RunnableOperation } from './job-operations';
 import { type PreparedCall, prepareCall } from './prepared-call';
 import { stoppedByWorker } from './running-jobs';
 import type { StreamPublisher } from './stream-publisher';
@@ -15,7 +16,7 @@ import type { StreamPublisher } from './stream-publisher';
 export interface JobRunnerParts {
   wire: Wire;
   deployments: Pick<DeploymentResolver, 'resolve'>;
-  operations: { chat(provider: string): ChatOperation };
+  operations: { readonly [O in Operation]?: (provider: string) => OperationOf[O] };
   gate: DeploymentGate;
   publisher: StreamPublisher;
   metrics: WorkerMetrics;
@@ -103,7 +104,8 @@ export class JobRunner {
     if (remainingMs <= 0) throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
     const deployment = this.parts.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName);
     served.provider = deployment.provider;
-    const operation = this.parts.operations.chat(deployment.provider);
+    const operation = this.operationOf(payload.operation ?? 'chat', deployment.provider);
+    if (payload.stream && !operation.stream) throw new SwitchyardError('invalid_request', `${payload.operation} calls are not streamed`, { param: 'stream' });
     const prepared = prepareCall(operation, deployment, payload, (err) =>
       this.logger.warn(`job ${payload.callId}: could not turn the request into a ${deployment.provider} request: ${(err as Error)?.stack ?? String(err)}`),
     );
@@ -119,7 +121,7 @@ export class JobRunner {
   private async callWithinLimits(
     turn: JobTurn,
     deployment: Deployment,
-    operation: ChatOperation,
+    operation: RunnableOperation,
     prepared: PreparedCall,
     context: ChatCallContext,
   ): Promise<ChatJobResult> {
@@ -132,17 +134,18 @@ export class JobRunner {
     const started = Date.now();
     try {
       let result: ChatJobResult;
-      if (job.data.stream) {
+      const stream = operation.stream?.bind(operation);
+      if (job.data.stream && stream) {
         result = await publisher.publish({
           job,
           queue: queue.name,
-          chunks: () => operation.stream(prepared.call, context),
+          chunks: () => stream(prepared.call, context),
           cancelled: turn.cancel.signal,
           onFirstChunk: (seconds) => metrics.firstChunk(queue.name, model, seconds),
         });
       } else {
-        const completion = await operation.complete(prepared.call, context);
-        result = { v: CHAT_JOB_VERSION, completion, usage: completion.usage, upstreamLatencyMs: Date.now() - started };
+        const answer = await operation.complete(prepared.call, context);
+        result = { v: CHAT_JOB_VERSION, ...answer, upstreamLatencyMs: Date.now() - started };
       }
       metrics.upstreamCall(queue.name, model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;
@@ -157,6 +160,16 @@ export class JobRunner {
       // Before the job completes, so the next call already sees the slot free and the usage counted.
       await this.parts.gate.leave(slot, usedTokens, queue);
     }
+  }
+
+  /** The job's operation with the deployment's provider; one this worker does not know came from a newer gateway. */
+  private operationOf(name: Operation, provider: string): RunnableOperation {
+    const runnable = JOB_OPERATIONS[name] as ((operation: unknown) => RunnableOperation) | undefined;
+    const build = this.parts.operations[name] as ((provider: string) => unknown) | undefined;
+    if (!runnable || !build) {
+      throw new SwitchyardError('internal_error', `worker-${this.parts.wire} does not serve ${String(name)} calls; upgrade the workers`);
+    }
+    return runnable(build(provider));
   }
 
   /**
