@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { type FakeAnswer, FakeUpstream, type ReceivedRequest, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+import { type FakeAnswer, FakeUpstream, type ReceivedRequest, fakeEmbedding, fakeEmbeddingTokens, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
 
 export interface FakeOllamaOptions {
   /** Models the fake has "pulled"; chat with any other answers 404 like Ollama. */
   models?: string[];
 }
 
-/** Ollama's native API: `/api/chat` (JSON or NDJSON stream, the default), `/api/tags`, `/api/version`. */
+/** Ollama's native API: `/api/chat` (JSON or NDJSON stream, the default), `/api/embed` ({@link fakeEmbedding}), `/api/tags`, `/api/version`. */
 export class FakeOllamaServer extends FakeUpstream {
   constructor(options: FakeOllamaOptions = {}) {
     super('', options.models ?? ['llama3.2']);
@@ -15,6 +15,7 @@ export class FakeOllamaServer extends FakeUpstream {
   protected async route(request: ReceivedRequest, res: ServerResponse): Promise<void> {
     const route = `${request.method} ${request.path}`;
     if (route === 'POST /api/chat') return this.chat(request, res);
+    if (route === 'POST /api/embed') return this.embed(request, res);
     if (route === 'GET /api/tags') {
       const models = this.models.map((name) => ({
         name: withTag(name),
@@ -37,6 +38,30 @@ export class FakeOllamaServer extends FakeUpstream {
   /** Ollama's mid-stream failure: an NDJSON line holding only an error string. */
   protected streamErrorPiece(message: string): string {
     return `${JSON.stringify({ error: message })}\n`;
+  }
+
+  /** Ollama's `/api/embed`: one {@link fakeEmbedding} per text of `input` (a string or strings), `dimensions` honoured. */
+  private async embed(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const body = request.body;
+    if (!isRecord(body)) return sendJson(res, 400, this.errorBody(400, 'invalid JSON body'));
+    const model = typeof body.model === 'string' ? body.model : '';
+    if (!this.models.some((known) => withTag(known) === withTag(model))) {
+      return sendJson(res, 404, this.errorBody(404, `model "${model}" not found, try pulling it first`));
+    }
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    if (!Array.isArray(inputs) || !inputs.every((input) => typeof input === 'string')) {
+      return sendJson(res, 400, this.errorBody(400, 'invalid input type'));
+    }
+    if (!(await this.beginChat(res))) return;
+    const dimensions = typeof body.dimensions === 'number' ? body.dimensions : undefined;
+    const tokens = inputs.reduce((sum, input) => sum + fakeEmbeddingTokens(input), 0);
+    sendJson(res, 200, {
+      model,
+      embeddings: inputs.map((input) => fakeEmbedding(input, dimensions)),
+      total_duration: 1_000_000 + tokens * 1_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: tokens,
+    });
   }
 
   private async chat(request: ReceivedRequest, res: ServerResponse): Promise<void> {
