@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from '@app/contracts';
-import { chunkChars, estimateTokens, estimatedUsage } from './token-estimate';
+import { chunkChars, estimateEmbeddingTokens, estimateTokens, estimatedUsage } from './token-estimate';
 
 describe('estimateTokens', () => {
   const ask = (fields: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({
@@ -57,5 +57,16 @@ describe('estimatedUsage / chunkChars', () => {
       choices: [{ index: 0, delta: { content: 'hello', tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] }, finish_reason: null, logprobs: null }],
     };
     expect(chunkChars(chunk)).toBe(12);
+  });
+});
+
+describe('estimateEmbeddingTokens', () => {
+  it.each([
+    ['a text: its characters / 4', 'x'.repeat(10), 3],
+    ['texts: all their characters / 4', ['x'.repeat(4), 'y'.repeat(5)], 3],
+    ['token ids: one each', [1, 2, 3], 3],
+    ['arrays of token ids: one each', [[1, 2], [3]], 3],
+  ])('counts %s', (_case, input, tokens) => {
+    expect(estimateEmbeddingTokens({ input })).toBe(tokens);
   });
 });

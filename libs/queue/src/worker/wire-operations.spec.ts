@@ -1,4 +1,4 @@
-import { OllamaChatAdapter, OpenAIChatAdapter } from '@app/providers';
+import { OllamaChatAdapter, OllamaEmbedAdapter, OpenAIChatAdapter, OpenAIEmbeddingsAdapter } from '@app/providers';
 import { WireOperations } from './wire-operations';
 
 describe('WireOperations', () => {
@@ -18,6 +18,19 @@ describe('WireOperations', () => {
     expect(() => openai.chat('anthropic')).toThrow('worker-openai does not serve chat for provider anthropic');
     const ollama = new WireOperations('ollama');
     expect(ollama.chat('ollama')).toBeInstanceOf(OllamaChatAdapter);
+    void ollama.close();
+  });
+});
+
+describe('WireOperations: embeddings', () => {
+  it("serves embeddings with each wire's own adapter, built once per provider", () => {
+    const openai = new WireOperations('openai');
+    const ollama = new WireOperations('ollama');
+    expect(openai.embeddings('hosted_vllm')).toBeInstanceOf(OpenAIEmbeddingsAdapter);
+    expect(openai.embeddings('hosted_vllm')).toBe(openai.embeddings('hosted_vllm'));
+    expect(ollama.embeddings('ollama')).toBeInstanceOf(OllamaEmbedAdapter);
+    expect(() => ollama.embeddings('openai')).toThrow('worker-ollama does not serve embeddings for provider openai');
+    void openai.close();
     void ollama.close();
   });
 });
