@@ -165,11 +165,13 @@ export class JobRunner {
   /** The job's operation with the deployment's provider; one this worker does not know came from a newer gateway. */
   private operationOf(name: Operation, provider: string): RunnableOperation {
     const runnable = JOB_OPERATIONS[name] as ((operation: unknown) => RunnableOperation) | undefined;
-    const build = this.parts.operations[name] as ((provider: string) => unknown) | undefined;
-    if (!runnable || !build) {
+    // Called on its object: `WireOperations` builds them with its own HTTP client.
+    const operations = this.parts.operations as Partial<Record<string, (provider: string) => unknown>>;
+    const operation = runnable && operations[name]?.(provider);
+    if (!runnable || operation === undefined) {
       throw new SwitchyardError('internal_error', `worker-${this.parts.wire} does not serve ${String(name)} calls; upgrade the workers`);
     }
-    return runnable(build(provider));
+    return runnable(operation);
   }
 
   /**
