@@ -41,6 +41,9 @@ function config(ollama: FakeOllamaServer): string {
   - model_name: local-embedder
     litellm_params: {model: ollama/all-minilm, api_base: "${ollama.origin}"}
     model_info: {mode: embedding}
+  - model_name: flaky-embed
+    litellm_params: {model: ollama/nomic-embed-text, api_base: "${ollama.origin}", num_retries: 0}
+    model_info: {id: flaky-embed}
   - model_name: gpt-4o-mini
     litellm_params: {model: gpt-4o-mini, api_key: os.environ/OPENAI_API_KEY}
   - model_name: llama3.2
@@ -48,6 +51,7 @@ function config(ollama: FakeOllamaServer): string {
 router_settings:
   allowed_fails: ${ALLOWED_FAILS}
   cooldown_time: 60
+  fallbacks: [{"flaky-embed": ["text-embedding-3-small"]}]
 `;
 }
 
@@ -68,7 +72,9 @@ describe('embeddings', () => {
   beforeAll(async () => {
     await Promise.all([openai.start(), ollama.start()]);
     stack = await startStack({ config: config(ollama), env: fakeEnv(openai) });
-    ({ key } = await generateKey(stack.url, { models: ['text-embedding-3-small', 'nomic-embed-text', 'local-embedder', 'gpt-4o-mini', 'llama3.2'] }));
+    ({ key } = await generateKey(stack.url, {
+      models: ['text-embedding-3-small', 'nomic-embed-text', 'local-embedder', 'flaky-embed', 'gpt-4o-mini', 'llama3.2'],
+    }));
     client = sdk(stack.url, key);
   });
   afterAll(async () => {
@@ -222,6 +228,33 @@ describe('embeddings', () => {
     const served = await embeddings({ model: 'nomic-embed-text', input: 'still here' });
     expect(served.status).toBe(200);
     expect(served.headers.get('x-switchyard-model-id')).toBe('ollama-embed');
+  });
+
+  it("holds the input against the key's tpm_limit, nothing for output, and counts its rpm_limit", async () => {
+    // A chat call to an Ollama model would reserve its 4,096 tokens of output and be refused.
+    const { key: small } = await generateKey(stack.url, { tpm_limit: 50, rpm_limit: 2 });
+    const embed = () => call(stack.url, '/v1/embeddings', { body: { model: 'nomic-embed-text', input: 'a few words here' }, key: small });
+    expect((await embed()).status).toBe(200);
+    const chat = await call(stack.url, '/v1/chat/completions', { body: { model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] }, key: small });
+    expect({ status: chat.status, code: chat.json.error.code }).toEqual({ status: 429, code: 'tokens_over_limit' });
+    expect((await embed()).status).toBe(200);
+    const third = await embed();
+    expect({ status: third.status, code: third.json.error.code }).toEqual({ status: 429, code: 'rate_limit_exceeded' });
+    expect(third.json.error.message).toContain('rpm_limit');
+
+    const tooLong = await call(stack.url, '/v1/embeddings', { body: { model: 'nomic-embed-text', input: 'x'.repeat(400) }, key: small });
+    expect(tooLong.status).toBe(429);
+    expect(tooLong.json.error.message).toContain('this call may use 100 tokens (input about 100)');
+  });
+
+  it('falls back to the next embedding model when its deployment fails', async () => {
+    ollama.failNext(1, 503);
+    const res = await embeddings({ model: 'flaky-embed', input: ['a', 'b'] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-model-id')).toBe('openai-embed');
+    expect(res.json.model).toBe('flaky-embed');
+    expect(res.json.data.map((d: { embedding: number[] }) => d.embedding)).toEqual([fakeEmbedding('a'), fakeEmbedding('b')]);
+    expect(openai.received[0].body).toMatchObject({ model: 'text-embedding-3-small', input: ['a', 'b'] });
   });
 
   it('retries an upstream failure on the same deployment and answers', async () => {
