@@ -257,6 +257,14 @@ describe('embeddings', () => {
     expect(openai.received[0].body).toMatchObject({ model: 'text-embedding-3-small', input: ['a', 'b'] });
   });
 
+  it('is in the API docs with its body', async () => {
+    const docs = await call(stack.url, '/openapi.json');
+    expect(Object.keys(docs.json.paths)).toEqual(expect.arrayContaining(['/v1/embeddings', '/embeddings']));
+    const body = docs.json.paths['/v1/embeddings'].post.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(expect.arrayContaining(['model', 'input']));
+    expect(body.properties.encoding_format.enum).toEqual(['float', 'base64']);
+  });
+
   it('retries an upstream failure on the same deployment and answers', async () => {
     ollama.failNext(1, 500);
     const res = await embeddings({ model: 'nomic-embed-text', input: ['a', 'b'] });
