@@ -38,6 +38,8 @@ export interface ChatJobPayload {
   /** Epoch milliseconds after which the job must not be sent upstream. */
   deadline: number;
   enqueuedAt: number;
+  /** W3C trace context (`traceparent`, `tracestate`) of the gateway's span, when the gateway traces. */
+  trace?: Record<string, string>;
 }
 
 /** The job's return value. A streamed call's answer went through its stream; only usage comes back here. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, asSwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import { CallDispatcher, type ChatJobOptions } from '@app/queue';
-import { GatewayMetrics } from '@app/observability';
+import { GatewayMetrics, currentTraceCarrier } from '@app/observability';
 import type { Admission } from '../limits/key-limits.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { worthAnotherDeployment } from '../routing/failure-policy';
@@ -129,6 +129,7 @@ export class AttemptLoop {
       stream: call.stream,
       deadline: enqueuedAt + timeoutMs(call.stream, deployment, this.config.env.REQUEST_TIMEOUT * 1000),
       enqueuedAt,
+      trace: currentTraceCarrier(),
     };
   }
 
