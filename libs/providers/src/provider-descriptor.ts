@@ -1,9 +1,10 @@
-import type { Operation, Wire } from '@app/contracts';
+import type { Operation, SwitchyardError, Wire } from '@app/contracts';
 import type { ProviderCapabilities } from './capabilities';
 import type { ChatOperation } from './chat-operation';
 import type { UpstreamHttpClient } from './http/upstream-http.client';
 import type { KnownModels } from './known-models';
-import type { UpstreamAccess } from './upstream-target';
+import type { UpstreamErrorAnswer } from './http/upstream-error.mapper';
+import type { UpstreamAccess, UpstreamTarget } from './upstream-target';
 
 /** What a provider reads of the environment: the values config passes in (providers never read `process.env`). */
 export type ProviderEnv = Readonly<Record<string, string | undefined>>;
@@ -12,6 +13,11 @@ export type ProviderEnv = Readonly<Record<string, string | undefined>>;
 export interface ProviderUpstream {
   readonly name: string;
   readonly upstream: UpstreamAccess;
+  /**
+   * The provider's reading of an error answer, over the generic one (`mapped`): what its statuses
+   * mean that other upstreams' do not (Ollama's 503 is its queue being full). Absent: `mapped` stands.
+   */
+  readonly refineError?: (mapped: SwitchyardError, answer: UpstreamErrorAnswer, target: UpstreamTarget) => SwitchyardError;
 }
 
 /** Builds a provider's operation for a worker, over the worker's pooled HTTP client. */

@@ -3,6 +3,7 @@ import { NO_KNOWN_MODELS } from '../known-models';
 import type { ProviderDescriptor } from '../provider-descriptor';
 import { OllamaChatAdapter } from './ollama-chat.adapter';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
+import { refineOllamaError } from './ollama-errors';
 
 const OLLAMA_BASE = 'http://localhost:11434';
 
@@ -15,6 +16,7 @@ export const OLLAMA_PROVIDER: ProviderDescriptor = {
   needsApiBase: false,
   defaultApiBase: () => OLLAMA_BASE,
   upstream: STANDARD_UPSTREAM,
+  refineError: refineOllamaError,
   credentials: {},
   operations: { chat: (http, provider) => new OllamaChatAdapter(http, provider) },
   capabilities: OLLAMA_CAPABILITIES,
