@@ -82,11 +82,12 @@ function setup(scripts: Record<string, Script>) {
   const loop = new AttemptLoop(config, dispatcher, catalog, router, ledger as unknown as CallLedger, metrics as unknown as GatewayMetrics);
   const call = (stream = false): ModelCall<ChatCompletionRequest> => ({
     auth: { kind: 'master' },
-    api: 'chat.completions',
+    api: 'chat_completions',
     operation: CHAT_OPERATION,
     request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
     requestId: 'r',
     callId: 'c',
+    hints: { tags: [] },
     stream,
     priority: undefined,
     startedAt: Date.now(),

@@ -34,7 +34,7 @@ export class ChatService {
       ...request
     } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number; metadata?: unknown };
     const stream = request.stream === true;
-    const call = this.planner.open(auth, CHAT_OPERATION, request, ids, facts, { api: 'chat.completions', stream, priority });
+    const call = this.planner.open(auth, CHAT_OPERATION, request, ids, facts, { api: 'chat_completions', stream, priority });
     const admission = await this.planner.admit(call);
     try {
       if (!stream) {
