@@ -24,7 +24,11 @@ const TOOL_CALL = {
   },
 };
 
-const LOGPROBS = nullable({ type: 'object', required: ['content', 'refusal'], properties: { content: nullable({ type: 'array' }), refusal: nullable({ type: 'array' }) } });
+const LOGPROBS = nullable({
+  type: 'object',
+  required: ['content', 'refusal'],
+  properties: { content: nullable({ type: 'array' }), refusal: nullable({ type: 'array' }) },
+});
 
 export const CHAT_COMPLETION_SHAPE = {
   type: 'object',

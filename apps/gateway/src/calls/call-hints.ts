@@ -59,7 +59,8 @@ export function callHintsFrom(headers: IncomingHttpHeaders): CallHints {
   }
   const retries = single(headers, 'x-litellm-num-retries');
   if (retries !== undefined) {
-    if (!/^\d{1,3}$/.test(retries) || Number(retries) > MAX_NUM_RETRIES) throw invalid('x-litellm-num-retries', `must be a whole number from 0 to ${MAX_NUM_RETRIES}`);
+    if (!/^\d{1,3}$/.test(retries) || Number(retries) > MAX_NUM_RETRIES)
+      throw invalid('x-litellm-num-retries', `must be a whole number from 0 to ${MAX_NUM_RETRIES}`);
     hints.numRetries = Number(retries);
   }
   const tags = single(headers, 'x-litellm-tags');
