@@ -232,6 +232,22 @@ router_settings:
     expect(badTags.json.error.param).toBe('tags');
   });
 
+  it("a chat body's metadata.tags (LiteLLM's other way) join the header's on the spend row", async () => {
+    const res = await call(stack.url, '/v1/chat/completions', {
+      body: { model: OLLAMA, messages: HI, metadata: { tags: ['from-body'] } },
+      headers: { 'x-litellm-tags': 'from-header' },
+    });
+    expect(res.status).toBe(200);
+    const logs = await eventually(
+      () => call(stack.url, `/spend/logs?request_id=${res.headers.get('x-litellm-call-id')}`),
+      (r) => r.json.length === 1,
+    );
+    expect([...logs.json[0].request_tags].sort()).toEqual(['from-body', 'from-header']);
+    const bad = await call(stack.url, '/v1/chat/completions', { body: { model: OLLAMA, messages: HI, metadata: { tags: 'x' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.param).toBe('metadata.tags');
+  });
+
   it('an Anthropic Messages call is logged with api "messages"', async () => {
     const answer = await call(stack.url, '/v1/messages', { body: { model: OLLAMA, max_tokens: 8, messages: HI } });
     const id = answer.headers.get('x-litellm-call-id')!;

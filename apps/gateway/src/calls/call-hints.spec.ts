@@ -1,5 +1,5 @@
 import { SwitchyardError } from '@app/contracts';
-import { callHintsFrom } from './call-hints';
+import { callHintsFrom, withMetadataTags } from './call-hints';
 
 const refused = (headers: Record<string, string | string[]>) => {
   try {
@@ -43,5 +43,14 @@ describe('callHintsFrom (LiteLLM request headers)', () => {
 
   it('refuses a header sent twice', () => {
     expect(refused({ 'x-litellm-num-retries': ['1', '2'] }).param).toBe('x-litellm-num-retries');
+  });
+
+  it("adds a chat body's metadata.tags (LiteLLM's other way) to the header's, and refuses what is not a tag list", () => {
+    expect(withMetadataTags({ tags: ['a'] }, { tags: ['b', 'a'], trace_id: 'x' })).toEqual({ tags: ['a', 'b'] });
+    expect(withMetadataTags({ tags: [] }, { other: 1 })).toEqual({ tags: [] });
+    expect(withMetadataTags({ tags: [] }, null)).toEqual({ tags: [] });
+    for (const bad of [{ tags: 'a' }, { tags: [1] }, { tags: ['a,b'] }]) {
+      expect(() => withMetadataTags({ tags: [] }, bad)).toThrow(expect.objectContaining({ status: 400, param: 'metadata.tags' }));
+    }
   });
 });

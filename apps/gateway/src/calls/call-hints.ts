@@ -76,6 +76,20 @@ export function callHintsFrom(headers: IncomingHttpHeaders): CallHints {
   return hints;
 }
 
+/**
+ * LiteLLM's other way to tag a call: `metadata.tags` in a chat body, added to the header's.
+ * Anything but an array of tags there is a 400 naming `metadata.tags`.
+ */
+export function withMetadataTags(hints: CallHints, metadata: unknown): CallHints {
+  const tags = metadata !== null && typeof metadata === 'object' ? (metadata as { tags?: unknown }).tags : undefined;
+  if (tags === undefined || tags === null) return hints;
+  if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string')) throw invalid('metadata.tags', 'must be an array of strings');
+  const all = [...new Set([...hints.tags, ...tags])];
+  const problem = tagsProblem(all);
+  if (problem) throw invalid('metadata.tags', problem);
+  return { ...hints, tags: all };
+}
+
 /** A model call's ids and LiteLLM request headers, for every endpoint's controller: the one way a call learns them. */
 export function callIdsOf(req: Request): CallIds {
   return { requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient), hints: callHintsFrom(req.headers) };
