@@ -84,6 +84,8 @@ describe('admin UI at /ui, in headless Chromium', () => {
     const models = page.getByRole('group', { name: 'Models' });
     await expect(models.getByRole('checkbox').count()).resolves.toBe(2);
     await models.getByRole('checkbox', { name: OLLAMA }).check();
+    await page.getByLabel('Budget resets every').fill('1mo');
+    await page.getByLabel('Tags').fill('ui-key-tag, team-x');
     await page.getByRole('button', { name: 'Create Key' }).click();
 
     const saved = page.getByRole('region', { name: 'Save your key' });
@@ -91,6 +93,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     await saved.getByText('This key will not be shown again.').waitFor();
     created = await page.getByLabel('Key', { exact: true }).inputValue();
     expect(created).toMatch(/^sk-[A-Za-z0-9_-]{32}$/);
+    expect((await call(stack.url, '/key/info', { key: created })).json.info).toMatchObject({ budget_duration: '1mo', tags: ['ui-key-tag', 'team-x'] });
     await shot('03-key-created');
 
     await saved.getByRole('button', { name: 'Copy' }).click();
@@ -192,6 +195,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect(cells[4]).toBe('0.0000');
     await page.locator('#usage-models-table tbody tr', { hasText: OLLAMA }).waitFor();
     expect((await tagRow.locator('td').allTextContents()).slice(0, 2)).toEqual(['ui-tag', '1']);
+    await page.locator('#usage-tags-table tbody tr', { hasText: 'ui-key-tag' }).waitFor();
     const latest = await page.locator('#usage-logs-table tbody tr').first().locator('td').allTextContents();
     expect(latest.slice(1, 5)).toEqual(['master key', OLLAMA, 'chat_completions', 'ui-tag']);
     await shot('06-usage');
