@@ -15,15 +15,13 @@ export interface CallHints {
 }
 
 /** The most retries a client may ask for: each one is another call to the backend. */
-export const MAX_NUM_RETRIES = 10;
+const MAX_NUM_RETRIES = 10;
 /** The longest `x-litellm-timeout` taken, in seconds (a day); a deployment's own timeout still applies. */
 const MAX_TIMEOUT_S = 86_400;
 export const MAX_TAGS = 32;
-export const MAX_TAG_LENGTH = 128;
+const MAX_TAG_LENGTH = 128;
 /** A tag: visible characters and inner spaces, no comma. */
 const TAG = /^[^\s,\p{Cc}](?:[^,\p{Cc}]*[^\s,\p{Cc}])?$/u;
-
-export const NO_HINTS: CallHints = { tags: [] };
 
 function invalid(param: string, message: string): SwitchyardError {
   return new SwitchyardError('invalid_request', `invalid value for '${param}': ${message}`, { param });
