@@ -52,6 +52,8 @@ export interface ChatJobResult {
   /** The client went away and the call was stopped. */
   cancelled?: boolean;
   upstreamLatencyMs: number;
+  /** Attempts of this job that failed and were retried before this one; unset from workers that do not say. */
+  retries?: number;
 }
 
 /** BullMQ carries a failure as a string; this is how a worker encodes a {@link WireError} in it. */

@@ -17,6 +17,8 @@ export interface KeyRecord {
   rpmLimit: number | null;
   tpmLimit: number | null;
   maxParallelRequests: number | null;
+  /** Added to the tags of every call the key makes (its spend log rows). */
+  tags: string[];
 }
 
 export type AuthContext = { kind: 'master' } | { kind: 'virtual'; key: KeyRecord };

@@ -80,7 +80,7 @@ export class CallPlanner {
       key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
       requestId: call.callId,
       // The slot is held until the last possible attempt would have ended.
-      deadline: Date.now() + call.attempts.reduce((total, attempt) => total + timeoutMs(call.stream, attempt.deployment, defaultMs), 0),
+      deadline: Date.now() + call.attempts.reduce((total, attempt) => total + timeoutMs(call.stream, attempt.deployment, defaultMs, call.hints), 0),
       reservation: call.operation.reserve(
         call.attempts.map((attempt) => attempt.deployment),
         call.request,

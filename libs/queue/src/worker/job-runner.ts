@@ -55,7 +55,7 @@ export class JobRunner {
     try {
       const result = await this.attempt(turn, served);
       outcome = result.cancelled ? 'cancelled' : 'completed';
-      return result;
+      return job.attemptsMade > 0 ? { ...result, retries: job.attemptsMade } : result;
     } catch (err) {
       // The job went back to wait for its deployment; it did not fail and spent no attempt.
       if (err instanceof DelayedError) {
