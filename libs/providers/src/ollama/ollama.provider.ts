@@ -2,6 +2,7 @@ import { STANDARD_UPSTREAM } from '../upstream-target';
 import { NO_KNOWN_MODELS } from '../known-models';
 import type { ProviderDescriptor } from '../provider-descriptor';
 import { OllamaChatAdapter } from './ollama-chat.adapter';
+import { OllamaGenerateAdapter } from './ollama-generate.adapter';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
 
 const OLLAMA_BASE = 'http://localhost:11434';
@@ -16,7 +17,10 @@ export const OLLAMA_PROVIDER: ProviderDescriptor = {
   defaultApiBase: () => OLLAMA_BASE,
   upstream: STANDARD_UPSTREAM,
   credentials: {},
-  operations: { chat: (http, provider) => new OllamaChatAdapter(http, provider) },
+  operations: {
+    chat: (http, provider) => new OllamaChatAdapter(http, provider),
+    completions: (http, provider) => new OllamaGenerateAdapter(http, provider),
+  },
   capabilities: OLLAMA_CAPABILITIES,
   models: NO_KNOWN_MODELS,
   ui: { label: 'Ollama', apiBaseHint: `${OLLAMA_BASE} by default; from Docker: http://host.docker.internal:11434` },

@@ -41,7 +41,7 @@ describe('JobRunner', () => {
     new JobRunner({
       wire: 'openai',
       deployments: { resolve },
-      operations: { chat: operation },
+      operations: { of: operation } as never,
       gate: new DeploymentGate(limiter, log),
       publisher: new StreamPublisher(redis, prefix, log),
       metrics,
