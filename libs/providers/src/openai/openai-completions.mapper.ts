@@ -17,7 +17,7 @@ export function toOpenAICompletionStreamRequest(request: CompletionRequest, upst
 /**
  * The upstream's answer when it is a text completion, with the fields some OpenAI-compatible
  * servers omit filled in (`object`, each choice's `index`, `logprobs`, `finish_reason`, zero
- * usage); `undefined` when it is not one.
+ * usage); `undefined` when it is not one (a choice without `text`).
  */
 export function fromOpenAICompletionResponse(body: unknown): TextCompletion | undefined {
   const completion = fromOpenAICompletionChunk(body);
@@ -32,7 +32,7 @@ export function fromOpenAICompletionResponse(body: unknown): TextCompletion | un
 export function fromOpenAICompletionChunk(body: unknown): TextCompletion | undefined {
   if (!isRecord(body) || !Array.isArray(body.choices)) return undefined;
   const choices: unknown[] = body.choices;
-  if (!choices.every((choice): choice is Record<string, unknown> => isRecord(choice) && (choice.text === undefined || typeof choice.text === 'string'))) {
+  if (!choices.every((choice): choice is Record<string, unknown> => isRecord(choice) && typeof choice.text === 'string')) {
     return undefined;
   }
   const { usage, ...rest } = body;
@@ -41,7 +41,6 @@ export function fromOpenAICompletionChunk(body: unknown): TextCompletion | undef
     object: 'text_completion',
     choices: choices.map((choice: Record<string, unknown>, k) => ({
       ...choice,
-      text: choice.text ?? '',
       index: typeof choice.index === 'number' ? choice.index : k,
       logprobs: choice.logprobs ?? null,
       finish_reason: choice.finish_reason ?? null,

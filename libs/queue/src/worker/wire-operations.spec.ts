@@ -1,4 +1,4 @@
-import { OllamaChatAdapter, OpenAIChatAdapter } from '@app/providers';
+import { OllamaChatAdapter, OllamaGenerateAdapter, OpenAIChatAdapter, OpenAICompletionsAdapter } from '@app/providers';
 import { WireOperations } from './wire-operations';
 
 describe('WireOperations', () => {
@@ -11,6 +11,16 @@ describe('WireOperations', () => {
     expect(openai.chat('hosted_vllm')).toBe(chat);
     expect(openai.chat('openai')).not.toBe(chat);
     expect(openai.chat('lm_studio')).toBeInstanceOf(OpenAIChatAdapter);
+  });
+
+  it("serves the operation a job names: completions over each wire's own adapter", () => {
+    expect(openai.of('completions', 'lm_studio')).toBeInstanceOf(OpenAICompletionsAdapter);
+    expect(openai.of('completions', 'lm_studio')).toBe(openai.of('completions', 'lm_studio'));
+    expect(openai.of('chat', 'lm_studio')).toBe(openai.chat('lm_studio'));
+    const ollama = new WireOperations('ollama');
+    expect(ollama.of('completions', 'ollama')).toBeInstanceOf(OllamaGenerateAdapter);
+    expect(() => ollama.of('completions', 'openai')).toThrow('worker-ollama does not serve completions for provider openai');
+    void ollama.close();
   });
 
   it('refuses a provider of another wire, or none, naming the worker', () => {
