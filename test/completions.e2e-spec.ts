@@ -70,13 +70,26 @@ describe.each([
     });
 
     expectShape(TEXT_COMPLETION_SHAPE, completion);
-    expect(completion).toMatchObject({ object: 'text_completion', model, choices: [{ index: 0, text: 'echo: def add(a, b):', finish_reason: 'stop', logprobs: null }] });
+    expect(completion).toMatchObject({
+      object: 'text_completion',
+      model,
+      choices: [{ index: 0, text: 'echo: def add(a, b):', finish_reason: 'stop', logprobs: null }],
+    });
     expect(completion.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
 
     const [received] = upstream().received;
     if (wire === 'openai') {
       expect(received.path).toBe('/v1/completions');
-      expect(received.body).toEqual({ model: 'gpt-4o-mini', prompt: 'def add(a, b):', max_tokens: 32, temperature: 0.2, top_p: 0.9, stop: ['\n\n'], seed: 7, stream: false });
+      expect(received.body).toEqual({
+        model: 'gpt-4o-mini',
+        prompt: 'def add(a, b):',
+        max_tokens: 32,
+        temperature: 0.2,
+        top_p: 0.9,
+        stop: ['\n\n'],
+        seed: 7,
+        stream: false,
+      });
     } else {
       expect(received.path).toBe('/api/generate');
       // No suffix: the prompt is continued as written, without the model's chat template.

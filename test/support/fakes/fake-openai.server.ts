@@ -115,7 +115,8 @@ export class FakeOpenAIServer extends FakeUpstream {
     const promptTokens = answers.reduce((sum, a) => sum + a.promptTokens, 0);
     const completionTokens = answers.reduce((sum, a) => sum + a.completionTokens, 0) * n;
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-    const chunk = (fields: object) => `data: ${JSON.stringify({ id: head.id, object: 'text_completion', created: head.created, model: head.model, ...fields })}\n\n`;
+    const chunk = (fields: object) =>
+      `data: ${JSON.stringify({ id: head.id, object: 'text_completion', created: head.created, model: head.model, ...fields })}\n\n`;
     if (body.stream === true) {
       const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
       const events = choices.flatMap((choice) => [

@@ -24,7 +24,7 @@ export class WireOperations {
     const provider = providerNamed(providerName);
     const build = provider?.wire === this.wire ? provider.operations[operation] : undefined;
     if (!provider || !build) throw new SwitchyardError('service_unavailable', `worker-${this.wire} does not serve ${operation} for provider ${providerName}`);
-    const built = build(this.http, provider) as OperationOf[O];
+    const built = build(this.http, provider);
     this.built.set(key, built);
     return built;
   }
