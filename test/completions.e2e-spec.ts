@@ -142,6 +142,13 @@ describe.each([
     if (wire === 'ollama') expect(body).not.toHaveProperty('raw');
   });
 
+  it('refuses a model the key may not use with 403, as chat does', async () => {
+    const other = model === 'openai/gpt-4o-mini' ? 'ollama/gpt-oss:20b' : 'openai/gpt-4o-mini';
+    const error = await client.completions.create({ model: other, prompt: 'hi' }).catch((err: unknown) => err);
+    expect(error).toMatchObject({ status: 403, error: { code: 'model_not_allowed', param: 'model' } });
+    expect(fakes.openai.total + fakes.ollama.total).toBe(0);
+  });
+
   it('answers a body without a prompt with 400 naming it, sending nothing upstream', async () => {
     const res = await call(stack.url, '/v1/completions', { body: { model, max_tokens: 5 } });
     expect(res.status).toBe(400);
@@ -199,6 +206,13 @@ describe('legacy completions: what each backend can take, limits, spend and hang
     expect(ok.json.choices[0].text).toBe('echo: hi');
   });
 
+  it("retries an upstream's 5xx as chat does, and answers", async () => {
+    fakes.ollama.failNext(1, 500, 'the GPU is warming up');
+    const completion = await sdk(stack.url).completions.create({ model: 'ollama/gpt-oss:20b', prompt: 'try again' });
+    expect(completion.choices[0].text).toBe('echo: try again');
+    expect(fakes.ollama.received.map((r) => r.path)).toEqual(['/api/generate', '/api/generate']);
+  });
+
   it("reserves max_tokens against the key's tpm_limit, as chat does", async () => {
     const { key } = await generateKey(stack.url, { tpm_limit: 100 });
     const res = await call(stack.url, '/v1/completions', { key, body: { model: 'ollama/gpt-oss:20b', prompt: 'hi', max_tokens: 1000 } });
@@ -210,7 +224,7 @@ describe('legacy completions: what each backend can take, limits, spend and hang
     expect(fits.headers.get('x-ratelimit-limit-tokens')).toBe('100');
   });
 
-  it('bills a completion: one spend log row with its tokens and cost, logged as completions, for the key that made it', async () => {
+  it('bills a completion: one spend log row with its tokens and cost, for the key that made it', async () => {
     const { key, token } = await generateKey(stack.url, { key_alias: 'completions-billing' });
     const completion = await sdk(stack.url, key).completions.create(
       { model: 'openai/gpt-4o-mini', prompt: 'count these words' },

@@ -15,7 +15,7 @@ import { completionRequestSchema } from './completions-request.schema';
 export type CompletionsAnswer =
   { headers: Record<string, string>; completion: TextCompletion } | { headers: Record<string, string>; frames: AsyncIterable<SseFrame> };
 
-/** One legacy completions call, from its body to its answer: validation, admission, the queue (with fallbacks), spend as `completions`. */
+/** One legacy completions call, from its body to its answer: validation, admission, the queue (with fallbacks), spend. */
 @Injectable()
 export class CompletionsService {
   constructor(
