@@ -1,5 +1,5 @@
 import { type Operation, SwitchyardError, type Wire } from '@app/contracts';
-import { type ChatOperation, type OperationOf, UpstreamHttpClient, providerNamed } from '@app/providers';
+import { type OperationOf, UpstreamHttpClient, providerNamed } from '@app/providers';
 
 /**
  * The operations a worker of one wire runs, from the provider registry: each provider's
@@ -11,12 +11,7 @@ export class WireOperations {
 
   constructor(readonly wire: Wire) {}
 
-  /** The chat operation of a deployment's provider; a provider of another wire is not served here. */
-  chat(providerName: string): ChatOperation {
-    return this.of('chat', providerName);
-  }
-
-  /** The named operation of a deployment's provider; refused for a provider of another wire, or one that does not serve it. */
+  /** The named operation (chat, completions, …) of a deployment's provider; refused for a provider of another wire, or one that does not serve it. */
   of<O extends Operation>(operation: O, providerName: string): OperationOf[O] {
     const key = `${operation}:${providerName}`;
     const known = this.built.get(key) as OperationOf[O] | undefined;
