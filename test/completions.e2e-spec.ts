@@ -11,11 +11,13 @@ import {
   generateKey,
   openaiChunks,
   parseSse,
+  scrape,
   sdk,
   sseEvents,
   startFakes,
   startStack,
   tutorialConfig,
+  valueOf,
 } from '@test/support';
 
 /** Every chunk of a stream, of its published shape. */
@@ -248,6 +250,21 @@ describe('legacy completions: what each backend can take, limits, spend and hang
       (res) => res.json.info.spend > 0,
     );
     expect(info.json.info.spend).toBeCloseTo(logs.json[0].spend, 12);
+  });
+
+  it("counts a completion in the gateway's metrics, as any model call, and its route", async () => {
+    const before = await scrape(stack.url);
+    await sdk(stack.url).completions.create({ model: 'ollama/gpt-oss:20b', prompt: 'one two' });
+    const after = await eventually(
+      () => scrape(stack.url),
+      (samples) =>
+        valueOf(samples, 'switchyard_http_requests_total', { route: '/v1/completions' }) >
+        valueOf(before, 'switchyard_http_requests_total', { route: '/v1/completions' }),
+    );
+    const calls = { model: 'ollama/gpt-oss:20b', provider: 'ollama', outcome: 'success' };
+    expect(valueOf(after, 'switchyard_chat_calls_total', calls) - valueOf(before, 'switchyard_chat_calls_total', calls)).toBe(1);
+    const tokens = { model: 'ollama/gpt-oss:20b', type: 'completion' };
+    expect(valueOf(after, 'switchyard_chat_tokens_total', tokens) - valueOf(before, 'switchyard_chat_tokens_total', tokens)).toBe(3);
   });
 
   it('cancels the call when the client hangs up mid-stream: the upstream request is aborted, the spend log says cancelled', async () => {
