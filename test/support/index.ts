@@ -27,3 +27,4 @@ export * from './shapes/anthropic-message.shape';
 export * from './shapes/anthropic-stream-events.shape';
 export * from './shapes/chat-completion.shape';
 export * from './shapes/openai-list-and-error.shape';
+export * from './shapes/completion.shape';

@@ -19,6 +19,8 @@ import { CallPlanner } from './calls/call-planner.service';
 import { configuredQueues } from './calls/queue-target';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
+import { CompletionsController } from './completions/completions.controller';
+import { CompletionsService } from './completions/completions.service';
 import { KeyLimits } from './limits/key-limits.service';
 import { ResponseStore } from './responses/response-store.service';
 import { ResponsesController } from './responses/responses.controller';
@@ -82,6 +84,7 @@ export class GatewayModule {
       ],
       controllers: [
         ChatController,
+        CompletionsController,
         ResponsesController,
         MessagesController,
         ModelsController,
@@ -129,6 +132,7 @@ export class GatewayModule {
         CallPlanner,
         AttemptLoop,
         ChatService,
+        CompletionsService,
         ResponseStore,
         ResponsesService,
         MessagesService,

@@ -1,5 +1,5 @@
 import { PROVIDERS } from '@app/providers';
-import { deploymentRefusal, listProviders } from './provider-list';
+import { completionDeploymentRefusal, deploymentRefusal, listProviders } from './provider-list';
 
 describe('listProviders', () => {
   it('offers every provider of the registry with what the admin UI needs to write a model', () => {
@@ -14,7 +14,7 @@ describe('listProviders', () => {
           needsApiBase: false,
           defaultApiBase: 'https://api.openai.com/v1',
           apiBaseHint: expect.stringContaining('https://api.openai.com/v1'),
-          operations: ['chat'],
+          operations: ['chat', 'completions'],
         },
         {
           name: 'hosted_vllm',
@@ -24,7 +24,7 @@ describe('listProviders', () => {
           needsApiBase: true,
           defaultApiBase: null,
           apiBaseHint: expect.any(String),
-          operations: ['chat'],
+          operations: ['chat', 'completions'],
         },
         {
           name: 'lm_studio',
@@ -34,7 +34,7 @@ describe('listProviders', () => {
           needsApiBase: true,
           defaultApiBase: null,
           apiBaseHint: expect.any(String),
-          operations: ['chat'],
+          operations: ['chat', 'completions'],
         },
         {
           name: 'ollama',
@@ -44,7 +44,7 @@ describe('listProviders', () => {
           needsApiBase: false,
           defaultApiBase: 'http://localhost:11434',
           apiBaseHint: expect.any(String),
-          operations: ['chat'],
+          operations: ['chat', 'completions'],
         },
       ]),
     );
@@ -52,6 +52,17 @@ describe('listProviders', () => {
 
   it('shows the default api_base this process would use (OPENAI_API_BASE)', () => {
     expect(listProviders({ OPENAI_API_BASE: 'http://proxy:8080/v1' })[0].defaultApiBase).toBe('http://proxy:8080/v1');
+  });
+});
+
+describe('completionDeploymentRefusal', () => {
+  it("refuses what Ollama's /api/generate cannot take, naming the field; OpenAI-wire deployments take it all", () => {
+    const request = { model: 'm', prompt: ['a', 'b'], n: 2, echo: true };
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, request)).toMatchObject({ code: 'invalid_request', param: 'n' });
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, { ...request, n: 1 })).toMatchObject({ param: 'prompt' });
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, { ...request, n: 1, prompt: 'a' })).toMatchObject({ param: 'echo' });
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, { model: 'm', prompt: ['a'] })).toBeUndefined();
+    for (const provider of ['openai', 'hosted_vllm', 'lm_studio']) expect(completionDeploymentRefusal({ provider }, request)).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest, Operation, SwitchyardError, Wire } from '@app/contracts';
-import { PROVIDERS, capabilityRefusal, providerNamed } from '@app/providers';
+import { type ChatCompletionRequest, type CompletionRequest, type Operation, SwitchyardError, type Wire } from '@app/contracts';
+import { PROVIDERS, capabilityRefusal, completionCapabilityRefusal, providerNamed } from '@app/providers';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
 
@@ -38,4 +38,16 @@ export function listProviders(env: EnvSource = {}): ProviderChoice[] {
 export function deploymentRefusal(d: Pick<Deployment, 'provider'>, request: ChatCompletionRequest): SwitchyardError | undefined {
   const provider = providerNamed(d.provider);
   return provider && capabilityRefusal(provider.name, provider.capabilities, request);
+}
+
+/**
+ * {@link deploymentRefusal} for a legacy completion: what the deployment's provider cannot take
+ * of it (Ollama: several prompts, token ids, `n` > 1, `echo`, `logprobs`, `best_of`), or that
+ * it serves no completions at all.
+ */
+export function completionDeploymentRefusal(d: Pick<Deployment, 'provider'>, request: CompletionRequest): SwitchyardError | undefined {
+  const provider = providerNamed(d.provider);
+  if (!provider) return undefined;
+  if (!provider.operations.completions) return new SwitchyardError('invalid_request', `${provider.name} does not serve completions`, { param: 'model' });
+  return completionCapabilityRefusal(provider.name, provider.capabilities, request);
 }

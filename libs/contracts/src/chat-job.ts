@@ -1,3 +1,5 @@
+import type { Operation } from './backends';
+import type { CompletionRequest } from './completion-wire';
 import type { ChatCompletion, ChatCompletionRequest, CompletionUsage } from './openai-wire';
 import type { WireError } from './switchyard-error';
 
@@ -32,8 +34,10 @@ export interface ChatJobPayload {
   deployment?: DeploymentSpec;
   /** The `model_name` the client asked for; answers carry it back as `model`. */
   modelName: string;
-  /** The client's OpenAI-shaped body, `model` still the client's value. */
-  request: ChatCompletionRequest;
+  /** Which operation of the deployment's provider serves the job; absent (gateways before it existed): `chat`. */
+  operation?: Operation;
+  /** The client's OpenAI-shaped body for the operation, `model` still the client's value. */
+  request: ChatCompletionRequest | CompletionRequest;
   stream: boolean;
   /** Epoch milliseconds after which the job must not be sent upstream. */
   deadline: number;
@@ -42,11 +46,14 @@ export interface ChatJobPayload {
   trace?: Record<string, string>;
 }
 
-/** The job's return value. A streamed call's answer went through its stream; only usage comes back here. */
-export interface ChatJobResult {
+/**
+ * The job's return value. A streamed call's answer went through its stream; only usage comes back
+ * here. `TAnswer` is the operation's answer: a chat completion, or a text completion for `completions`.
+ */
+export interface ChatJobResult<TAnswer = ChatCompletion> {
   v: typeof CHAT_JOB_VERSION;
   /** Set for non-streaming calls. */
-  completion?: ChatCompletion;
+  completion?: TAnswer;
   /** Tokens used, where the upstream reported them (for streams: what was generated, even if cancelled). */
   usage?: CompletionUsage | null;
   /** The client went away and the call was stopped. */

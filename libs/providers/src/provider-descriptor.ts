@@ -1,6 +1,7 @@
 import type { Operation, SwitchyardError, Wire } from '@app/contracts';
 import type { ProviderCapabilities } from './capabilities';
 import type { ChatOperation } from './chat-operation';
+import type { CompletionsOperation } from './completions-operation';
 import type { UpstreamHttpClient } from './http/upstream-http.client';
 import type { KnownModels } from './known-models';
 import type { UpstreamErrorAnswer } from './http/upstream-error.mapper';
@@ -32,6 +33,7 @@ export type ProviderOperations = { readonly [O in Operation]?: OperationFactory<
 /** The interface each operation name stands for. */
 export interface OperationOf {
   chat: ChatOperation;
+  completions: CompletionsOperation;
 }
 
 /**

@@ -141,6 +141,7 @@ export class AttemptLoop {
       deploymentId: deployment.id,
       deployment: this.catalog.spec(deployment.id),
       modelName: call.request.model,
+      operation: call.operation.name,
       request: (call.operation.requestFor?.(deployment, call.request) ?? call.request) as unknown as ChatJobPayload['request'],
       stream: call.stream,
       deadline: enqueuedAt + timeoutMs(call.stream, deployment, this.config.env.REQUEST_TIMEOUT * 1000, call.hints),

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, CompletionUsage, SwitchyardError } from '@app/contracts';
+import type { ChatCompletionRequest, CompletionUsage, Operation, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import { PRIORITY } from '@app/queue';
 import type { AuthContext } from '../auth/auth-context';
@@ -23,8 +23,8 @@ export interface CallIds {
  * stream cut short is estimated, and what of the request a deployment gets.
  */
 export interface CallOperation<TRequest extends { model: string }> {
-  /** The job's name on the queue: which handler of the worker serves it. */
-  readonly name: string;
+  /** The job's operation: which operation of the deployment's provider the worker runs. */
+  readonly name: Operation;
   reserve(plan: readonly Deployment[], request: TRequest): CallReservation;
   /** Why this deployment cannot take the request, if it cannot (the call is then never sent there). */
   refusal(deployment: Deployment, request: TRequest): SwitchyardError | undefined;

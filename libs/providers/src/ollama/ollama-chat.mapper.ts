@@ -121,7 +121,8 @@ function toOllamaFormat(responseFormat: ChatCompletionRequest['response_format']
   });
 }
 
-function toOllamaOptions(request: ChatCompletionRequest): OllamaOptions {
+/** The sampling fields of an OpenAI request (chat or legacy completion) as Ollama's `options`. */
+export function toOllamaOptions(request: Readonly<Record<string, unknown>>): OllamaOptions {
   const options: OllamaOptions = {
     num_predict: numberOrUndefined(request.max_completion_tokens ?? request.max_tokens),
     temperature: numberOrUndefined(request.temperature),

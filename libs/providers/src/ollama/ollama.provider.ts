@@ -2,6 +2,7 @@ import { STANDARD_UPSTREAM } from '../upstream-target';
 import { NO_KNOWN_MODELS } from '../known-models';
 import type { ProviderDescriptor } from '../provider-descriptor';
 import { OllamaChatAdapter } from './ollama-chat.adapter';
+import { OllamaGenerateAdapter } from './ollama-generate.adapter';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
 import { refineOllamaError } from './ollama-errors';
 
@@ -18,7 +19,10 @@ export const OLLAMA_PROVIDER: ProviderDescriptor = {
   upstream: STANDARD_UPSTREAM,
   refineError: refineOllamaError,
   credentials: {},
-  operations: { chat: (http, provider) => new OllamaChatAdapter(http, provider) },
+  operations: {
+    chat: (http, provider) => new OllamaChatAdapter(http, provider),
+    completions: (http, provider) => new OllamaGenerateAdapter(http, provider),
+  },
   capabilities: OLLAMA_CAPABILITIES,
   models: NO_KNOWN_MODELS,
   ui: { label: 'Ollama', apiBaseHint: `${OLLAMA_BASE} by default; from Docker: http://host.docker.internal:11434` },

@@ -167,7 +167,7 @@ export class CallDispatcher {
     });
     void this.queues
       .get(queueName)
-      .then((queue) => queue.add('chat', payload, chatJobOptions(payload.callId, options)))
+      .then((queue) => queue.add(payload.operation ?? 'chat', payload, chatJobOptions(payload.callId, options)))
       .catch((err: Error) => {
         forget();
         waiter.reject(dependencyUnavailable('queue', err));

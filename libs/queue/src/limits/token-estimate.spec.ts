@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from '@app/contracts';
-import { chunkChars, estimateTokens, estimatedUsage } from './token-estimate';
+import type { ChatCompletionRequest, CompletionRequest } from '@app/contracts';
+import { choicesOf, chunkChars, estimateTokens, estimatedUsage } from './token-estimate';
 
 describe('estimateTokens', () => {
   const ask = (fields: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({
@@ -57,5 +57,33 @@ describe('estimatedUsage / chunkChars', () => {
       choices: [{ index: 0, delta: { content: 'hello', tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] }, finish_reason: null, logprobs: null }],
     };
     expect(chunkChars(chunk)).toBe(12);
+  });
+});
+
+describe('legacy completions', () => {
+  const ask = (fields: Partial<CompletionRequest>): CompletionRequest => ({ model: 'm', prompt: 'x'.repeat(40), ...fields });
+
+  it.each<[string, Partial<CompletionRequest>, number]>([
+    ['prompt characters / 4', {}, 10],
+    ['with the suffix', { suffix: 'y'.repeat(8) }, 12],
+    ['plus max_tokens times n', { max_tokens: 50, n: 2 }, 110],
+    ['best_of when larger than n', { max_tokens: 50, n: 1, best_of: 3 }, 160],
+    ['every prompt of a list, each with its own choices', { prompt: ['x'.repeat(20), 'x'.repeat(20)], max_tokens: 10, n: 2 }, 50],
+    ['token ids as tokens', { prompt: [1, 2, 3], max_tokens: 1 }, 4],
+    ['lists of token ids as several prompts', { prompt: [[1, 2], [3]], max_tokens: 1 }, 5],
+  ])('counts %s', (_case, fields, expected) => {
+    expect(estimateTokens(ask(fields))).toBe(expected);
+  });
+
+  it('counts the choices of a call', () => {
+    expect(choicesOf(ask({ prompt: ['a', 'b', 'c'], n: 2 }))).toBe(6);
+    expect(choicesOf({ model: 'm', messages: [], n: 3 })).toBe(3);
+  });
+
+  it("counts a text completion chunk's text", () => {
+    expect(
+      chunkChars({ id: 'c', object: 'text_completion', created: 0, model: 'm', choices: [{ text: 'hello', index: 0, logprobs: null, finish_reason: null }] }),
+    ).toBe(5);
+    expect(estimatedUsage(ask({}), 8)).toEqual({ prompt_tokens: 10, completion_tokens: 2, total_tokens: 12, estimated: true });
   });
 });

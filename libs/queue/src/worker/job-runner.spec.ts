@@ -36,12 +36,14 @@ describe('JobRunner', () => {
   let complete: jest.Mock<Promise<ChatCompletion>>;
   let prepare: jest.Mock;
 
-  const operation = () => ({ prepare, complete, stream: jest.fn() }) as unknown as ChatOperation;
+  /** The operations the runner asked for, by name. */
+  let asked: string[];
+  const operation = (name: string) => (asked.push(name), { prepare, complete, stream: jest.fn() }) as unknown as ChatOperation;
   const runner = (resolve: (id: string) => Deployment = (id) => ({ id, provider: 'hosted_vllm', wire: 'openai', maxParallelRequests: 4 }) as Deployment) =>
     new JobRunner({
       wire: 'openai',
       deployments: { resolve },
-      operations: { chat: operation },
+      operations: { of: operation } as never,
       gate: new DeploymentGate(limiter, log),
       publisher: new StreamPublisher(redis, prefix, log),
       metrics,
@@ -54,6 +56,7 @@ describe('JobRunner', () => {
     worker = new Worker<ChatJobPayload>(queue.name, null, { connection: redis, prefix, autorun: false });
     metrics = new WorkerMetrics(createMetricsRegistry(), 'openai', [queue.name]);
     complete = jest.fn(async () => COMPLETION);
+    asked = [];
     prepare = jest.fn((target: unknown, request: unknown) => ({ target, body: request, stream: false }));
   });
   afterEach(async () => {
@@ -102,6 +105,14 @@ describe('JobRunner', () => {
     expect(prepare).toHaveBeenCalledWith(expect.objectContaining({ id: deploymentId }), expect.objectContaining({ model: 'local' }), false);
     expect(await limiter.load(deploymentId)).toMatchObject({ inFlight: 0, tokensInWindow: 4 });
     expect(await outcomes()).toEqual([[queue.name, 'completed', 1]]);
+    // A job that names no operation (from a gateway before operations) is chat.
+    expect(asked).toEqual(['chat']);
+  });
+
+  it('runs the operation the job names', async () => {
+    await runner().run(await turn({ operation: 'completions', request: { model: 'local', prompt: 'def f(' } }));
+    expect(asked).toEqual(['completions']);
+    expect(prepare).toHaveBeenCalledWith(expect.anything(), { model: 'local', prompt: 'def f(' }, false);
   });
 
   it.each([

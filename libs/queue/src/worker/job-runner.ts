@@ -1,9 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, type Job, type Queue, UnrecoverableError, WaitingError } from 'bullmq';
-import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, SwitchyardError, type Wire } from '@app/contracts';
+import {
+  CHAT_JOB_VERSION,
+  type ChatJobPayload,
+  type ChatJobResult,
+  type CompletionUsage,
+  type Operation,
+  type OperationChunk,
+  SwitchyardError,
+  type Wire,
+} from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
 import type { JobOutcome, WorkerMetrics } from '@app/observability';
-import type { ChatCallContext, ChatOperation } from '@app/providers';
+import type { ChatCallContext, OperationOf, PreparedChatCall, UpstreamTarget } from '@app/providers';
 import { RetryLaterError } from '../chat-job.options';
 import type { DeploymentGate, GatedJob } from './deployment-gate';
 import { isUpstreamRateLimit, jobFailure, tokensUsedByFailure } from './failure-policy';
@@ -15,10 +24,20 @@ import type { StreamPublisher } from './stream-publisher';
 export interface JobRunnerParts {
   wire: Wire;
   deployments: Pick<DeploymentResolver, 'resolve'>;
-  operations: { chat(provider: string): ChatOperation };
+  operations: { of<O extends Operation>(operation: O, provider: string): OperationOf[O] };
   gate: DeploymentGate;
   publisher: StreamPublisher;
   metrics: WorkerMetrics;
+}
+
+/**
+ * What the runner does with the operation a job names (chat, completions, …): the request in the
+ * provider's form, then its answer or, streamed, its chunks.
+ */
+export interface JobOperation {
+  prepare(target: UpstreamTarget, request: ChatJobPayload['request'], stream: boolean): PreparedChatCall;
+  complete(call: PreparedChatCall, context: ChatCallContext): Promise<{ usage?: CompletionUsage | null }>;
+  stream(call: PreparedChatCall, context: ChatCallContext): AsyncIterable<OperationChunk>;
 }
 
 /** One turn of a worker with a job. */
@@ -103,7 +122,7 @@ export class JobRunner {
     if (remainingMs <= 0) throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
     const deployment = this.parts.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName);
     served.provider = deployment.provider;
-    const operation = this.parts.operations.chat(deployment.provider);
+    const operation = this.parts.operations.of(payload.operation ?? 'chat', deployment.provider) as JobOperation;
     const prepared = prepareCall(operation, deployment, payload, (err) =>
       this.logger.warn(`job ${payload.callId}: could not turn the request into a ${deployment.provider} request: ${(err as Error)?.stack ?? String(err)}`),
     );
@@ -119,7 +138,7 @@ export class JobRunner {
   private async callWithinLimits(
     turn: JobTurn,
     deployment: Deployment,
-    operation: ChatOperation,
+    operation: JobOperation,
     prepared: PreparedCall,
     context: ChatCallContext,
   ): Promise<ChatJobResult> {
@@ -142,7 +161,13 @@ export class JobRunner {
         });
       } else {
         const completion = await operation.complete(prepared.call, context);
-        result = { v: CHAT_JOB_VERSION, completion, usage: completion.usage, upstreamLatencyMs: Date.now() - started };
+        // The operation's own answer (a chat or a text completion): the gateway that asked for it reads it as such.
+        result = {
+          v: CHAT_JOB_VERSION,
+          completion: completion as ChatJobResult['completion'],
+          usage: completion.usage,
+          upstreamLatencyMs: Date.now() - started,
+        };
       }
       metrics.upstreamCall(queue.name, model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;

@@ -1,6 +1,7 @@
 import { type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
-import type { ChatOperation, PreparedChatCall } from '@app/providers';
+import type { PreparedChatCall } from '@app/providers';
+import type { JobOperation } from './job-runner';
 import { estimateTokens } from '../limits/token-estimate';
 
 /** A call in its provider's form, and the tokens it counts against its deployment's `tpm` before it is sent. */
@@ -16,7 +17,7 @@ export interface PreparedCall {
  * `SwitchyardError` is a mapper that did not expect this shape: `onUnexpected` logs it.
  */
 export function prepareCall(
-  operation: Pick<ChatOperation, 'prepare'>,
+  operation: Pick<JobOperation, 'prepare'>,
   deployment: Deployment,
   payload: ChatJobPayload,
   onUnexpected: (err: unknown) => void,

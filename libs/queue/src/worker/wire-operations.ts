@@ -1,5 +1,5 @@
-import { SwitchyardError, type Wire } from '@app/contracts';
-import { type ChatOperation, UpstreamHttpClient, providerNamed } from '@app/providers';
+import { type Operation, SwitchyardError, type Wire } from '@app/contracts';
+import { type OperationOf, UpstreamHttpClient, providerNamed } from '@app/providers';
 
 /**
  * The operations a worker of one wire runs, from the provider registry: each provider's
@@ -7,20 +7,21 @@ import { type ChatOperation, UpstreamHttpClient, providerNamed } from '@app/prov
  */
 export class WireOperations {
   private readonly http = new UpstreamHttpClient();
-  private readonly chats = new Map<string, ChatOperation>();
+  private readonly built = new Map<string, unknown>();
 
   constructor(readonly wire: Wire) {}
 
-  /** The chat operation of a deployment's provider; a provider of another wire is not served here. */
-  chat(providerName: string): ChatOperation {
-    const known = this.chats.get(providerName);
+  /** The named operation (chat, completions, …) of a deployment's provider; refused for a provider of another wire, or one that does not serve it. */
+  of<O extends Operation>(operation: O, providerName: string): OperationOf[O] {
+    const key = `${operation}:${providerName}`;
+    const known = this.built.get(key) as OperationOf[O] | undefined;
     if (known) return known;
     const provider = providerNamed(providerName);
-    const build = provider?.wire === this.wire ? provider.operations.chat : undefined;
-    if (!provider || !build) throw new SwitchyardError('service_unavailable', `worker-${this.wire} does not serve chat for provider ${providerName}`);
-    const chat = build(this.http, provider);
-    this.chats.set(providerName, chat);
-    return chat;
+    const build = provider?.wire === this.wire ? provider.operations[operation] : undefined;
+    if (!provider || !build) throw new SwitchyardError('service_unavailable', `worker-${this.wire} does not serve ${operation} for provider ${providerName}`);
+    const built = build(this.http, provider);
+    this.built.set(key, built);
+    return built;
   }
 
   /** After the last call has finished. */
