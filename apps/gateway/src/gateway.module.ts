@@ -40,6 +40,7 @@ import { KeysService } from './keys/keys.service';
 import { ModelAdminController } from './models/model-admin.controller';
 import { ModelAdminService } from './models/model-admin.service';
 import { ModelCatalog } from './models/model-catalog.service';
+import { ModelNames } from './models/model-names.service';
 import { ModelsController } from './models/models.controller';
 import { ProviderListController } from './models/provider-list.controller';
 
@@ -118,6 +119,7 @@ export class GatewayModule {
         FailedAuthAttempts,
         UiSessions,
         ModelCatalog,
+        ModelNames,
         ModelAdminService,
         KeysService,
         Router,

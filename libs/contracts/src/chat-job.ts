@@ -32,7 +32,12 @@ export interface ChatJobPayload {
   deployment?: DeploymentSpec;
   /** The `model_name` the client asked for; answers carry it back as `model`. */
   modelName: string;
-  /** The client's OpenAI-shaped body, `model` still the client's value. */
+  /**
+   * For a deployment whose `model_name` is a wildcard (`openai/*`): the upstream model this call
+   * goes to (`gpt-4o` for `openai/gpt-4o`). Workers ignore it for any other deployment.
+   */
+  upstreamModel?: string;
+  /** The client's OpenAI-shaped body, `model` still the client's value; parameters the deployment drops are gone. */
   request: ChatCompletionRequest;
   stream: boolean;
   /** Epoch milliseconds after which the job must not be sent upstream. */

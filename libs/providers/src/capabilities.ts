@@ -6,19 +6,43 @@ export interface ProviderCapabilities {
   readonly maxChoices?: number;
 }
 
+/** An OpenAI parameter of a request that a provider cannot honour, and why. */
+export interface UnsupportedParam {
+  param: string;
+  reason: string;
+}
+
+/** The request's OpenAI parameters this provider cannot honour; empty when it can take them all. */
+export function unsupportedParams(provider: string, capabilities: ProviderCapabilities, request: ChatCompletionRequest): UnsupportedParam[] {
+  const found: UnsupportedParam[] = [];
+  const { maxChoices } = capabilities;
+  if (maxChoices !== undefined && typeof request.n === 'number' && request.n > maxChoices) {
+    found.push({ param: 'n', reason: `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}` });
+  }
+  return found;
+}
+
 /**
  * Why a provider cannot take this request, if it cannot. The gateway asks before admitting a
  * call (such a call takes no slot and is never queued, and deployments that cannot take it are
- * left out of its plan); the provider's mapper refuses it with the same error.
+ * left out of its plan); the provider's mapper refuses it with the same error. The message names
+ * the setting that drops such a parameter instead (`drop_params`).
  */
 export function capabilityRefusal(provider: string, capabilities: ProviderCapabilities, request: ChatCompletionRequest): SwitchyardError | undefined {
-  const { maxChoices } = capabilities;
-  if (maxChoices !== undefined && typeof request.n === 'number' && request.n > maxChoices) {
-    return new SwitchyardError(
-      'invalid_request',
-      `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}`,
-      { param: 'n' },
-    );
-  }
-  return undefined;
+  const [first] = unsupportedParams(provider, capabilities, request);
+  if (!first) return undefined;
+  return new SwitchyardError(
+    'invalid_request',
+    `${first.reason} (or set drop_params: true, in litellm_settings or the deployment's litellm_params, to drop ${first.param})`,
+    { param: first.param },
+  );
+}
+
+/** The request without the parameters this provider cannot honour (`drop_params`). */
+export function withoutUnsupportedParams<T extends ChatCompletionRequest>(provider: string, capabilities: ProviderCapabilities, request: T): T {
+  const unsupported = unsupportedParams(provider, capabilities, request);
+  if (unsupported.length === 0) return request;
+  const kept: Record<string, unknown> = { ...request };
+  for (const { param } of unsupported) delete kept[param];
+  return kept as T;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, asSwitchyardError } from '@app/contracts';
-import { GatewayConfig } from '@app/config';
+import { GatewayConfig, deploymentRequest, isModelPattern } from '@app/config';
 import { CallDispatcher, type ChatJobOptions } from '@app/queue';
 import { GatewayMetrics } from '@app/observability';
 import type { Admission } from '../limits/key-limits.service';
@@ -125,7 +125,9 @@ export class AttemptLoop {
       deploymentId: deployment.id,
       deployment: this.catalog.spec(deployment.id),
       modelName: call.request.model,
-      request: (call.operation.requestFor?.(deployment, call.request) ?? call.request) as unknown as ChatJobPayload['request'],
+      // A wildcard deployment's upstream model for this name; the worker takes it for no other deployment.
+      upstreamModel: isModelPattern(deployment.modelName) ? deployment.upstreamModel : undefined,
+      request: deploymentRequest(deployment, call.operation.requestFor?.(deployment, call.request) ?? call.request) as unknown as ChatJobPayload['request'],
       stream: call.stream,
       deadline: enqueuedAt + timeoutMs(call.stream, deployment, this.config.env.REQUEST_TIMEOUT * 1000),
       enqueuedAt,
