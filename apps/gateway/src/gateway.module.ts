@@ -42,6 +42,7 @@ import { ModelAdminService } from './models/model-admin.service';
 import { ModelCatalog } from './models/model-catalog.service';
 import { ModelNames } from './models/model-names.service';
 import { ModelsController } from './models/models.controller';
+import { ModelGroupInfoController } from './models/model-group-info.controller';
 import { ProviderListController } from './models/provider-list.controller';
 
 /** Applies pending migrations before the gateway serves, unless DISABLE_SCHEMA_UPDATE is set. */
@@ -86,6 +87,7 @@ export class GatewayModule {
         ResponsesController,
         MessagesController,
         ModelsController,
+        ModelGroupInfoController,
         ModelAdminController,
         ProviderListController,
         KeysController,

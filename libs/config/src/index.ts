@@ -17,3 +17,4 @@ export * from './provider-list';
 export * from './model-pattern';
 export * from './model-access';
 export * from './wildcard-listing';
+export * from './model-group-info';

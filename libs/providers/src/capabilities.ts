@@ -4,7 +4,36 @@ import { type ChatCompletionRequest, SwitchyardError } from '@app/contracts';
 export interface ProviderCapabilities {
   /** Most choices (`n`) one call may ask for; unset: no limit. */
   readonly maxChoices?: number;
+  /** The OpenAI chat parameters it honours (`/model_group/info`); unset: all of {@link OPENAI_CHAT_PARAMS}. */
+  readonly supportedParams?: readonly string[];
+  /** Several tool calls in one answer (`parallel_tool_calls`); unset: yes. */
+  readonly parallelToolCalls?: boolean;
 }
+
+/** OpenAI's chat completion parameters, as an OpenAI-compatible upstream takes them. */
+export const OPENAI_CHAT_PARAMS: readonly string[] = [
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'max_tokens',
+  'max_completion_tokens',
+  'modalities',
+  'n',
+  'presence_penalty',
+  'reasoning_effort',
+  'response_format',
+  'seed',
+  'stop',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'user',
+];
 
 /** An OpenAI parameter of a request that a provider cannot honour, and why. */
 export interface UnsupportedParam {
