@@ -25,3 +25,4 @@ export * from './shapes/response-input-items.shape';
 export * from './shapes/response-deleted.shape';
 export * from './shapes/anthropic-message.shape';
 export * from './shapes/anthropic-stream-events.shape';
+export * from './shapes/model-group-info.shape';
