@@ -98,7 +98,9 @@ describe('wildcard model names, access groups, drop_params and /model_group/info
   it('lists concrete names, never a pattern: Ollama’s /api/tags for ollama/*, the known OpenAI models for openai/*', async () => {
     const ids = await list(MASTER_KEY);
     expect(ids.some((id) => id.includes('*'))).toBe(false);
-    expect(ids).toEqual(expect.arrayContaining(['gpt-4o', 'ollama/llama3.2:latest', 'ollama/qwen3:4b', 'openai/gpt-4o-mini', 'openai/o3-mini', 'strict-local']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['gpt-4o', 'ollama/llama3.2:latest', 'ollama/qwen3:4b', 'openai/gpt-4o-mini', 'openai/o3-mini', 'strict-local']),
+    );
     expect(new Set(ids).size).toBe(ids.length);
     expect(ollama.received.filter((r) => r.path === '/api/tags').length).toBeGreaterThan(0);
     // The server's list is reused for a while, not asked again on every listing.
@@ -115,11 +117,15 @@ describe('wildcard model names, access groups, drop_params and /model_group/info
     const ids = await list(wild);
     expect(ids.length).toBeGreaterThan(0);
     expect(ids.every((id) => id.startsWith('openai/'))).toBe(true);
-    const elsewhere = await sdk(stack.url, wild).chat.completions.create({ model: 'ollama/llama3.2', messages: hi }).catch((e) => e);
+    const elsewhere = await sdk(stack.url, wild)
+      .chat.completions.create({ model: 'ollama/llama3.2', messages: hi })
+      .catch((e) => e);
     expect(elsewhere).toBeInstanceOf(OpenAI.PermissionDeniedError);
 
     const { key: one } = await generateKey(stack.url, { models: ['gpt-4o'] });
-    const refused = await sdk(stack.url, one).chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hi }).catch((e) => e);
+    const refused = await sdk(stack.url, one)
+      .chat.completions.create({ model: 'openai/gpt-4o-mini', messages: hi })
+      .catch((e) => e);
     expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(refused.status).toBe(403);
     expect(await list(one)).toEqual(['gpt-4o']);
@@ -207,7 +213,11 @@ describe('wildcard model names, access groups, drop_params and /model_group/info
       await table.getByText('embedder').waitFor();
       const headings = await table.locator('thead th').allTextContents();
       const row = async (name: string) => {
-        const cells = await table.locator('tbody tr', { has: page.getByRole('cell', { name, exact: true }) }).first().locator('td').allTextContents();
+        const cells = await table
+          .locator('tbody tr', { has: page.getByRole('cell', { name, exact: true }) })
+          .first()
+          .locator('td')
+          .allTextContents();
         return Object.fromEntries(headings.map((h, i) => [h, cells[i]]));
       };
       expect(await row('embedder')).toMatchObject({ Mode: 'embedding', 'Access groups': 'beta, search' });

@@ -94,7 +94,10 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
     problems.push({ field: 'litellm_params.api_base', message: `required for ${kind.prefix}/ models` });
   }
   if (wildcardCount(litellm_params.model) > wildcardCount(model_name)) {
-    problems.push({ field: 'litellm_params.model', message: `has more "*" than model_name "${model_name}": each "*" takes what one "*" of model_name matched` });
+    problems.push({
+      field: 'litellm_params.model',
+      message: `has more "*" than model_name "${model_name}": each "*" takes what one "*" of model_name matched`,
+    });
   }
   const backend = model_info?.queue ?? provider.backend;
   const backendWire = wireOfDefaultBackend(backend);

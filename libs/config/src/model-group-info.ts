@@ -53,7 +53,9 @@ export function modelGroupInfo(name: string, deployments: readonly Deployment[])
   const providers = deployments.map((d) => providerNamed(d.provider));
   const params = providers.map((p) => p?.capabilities.supportedParams ?? OPENAI_CHAT_PARAMS);
   const prices = deployments.map(priceOf);
-  const priced = deployments.some((d) => d.modelInfo.input_cost_per_token !== undefined || d.modelInfo.output_cost_per_token !== undefined) || prices.some((p) => p.input || p.output);
+  const priced =
+    deployments.some((d) => d.modelInfo.input_cost_per_token !== undefined || d.modelInfo.output_cost_per_token !== undefined) ||
+    prices.some((p) => p.input || p.output);
   return {
     model_group: name,
     providers: [...new Set(deployments.map((d) => d.provider))],
@@ -66,7 +68,9 @@ export function modelGroupInfo(name: string, deployments: readonly Deployment[])
     rpm: total(deployments.map((d) => d.rpm)),
     supports_function_calling: deployments.every((d) => flag(d, 'supports_function_calling', true)),
     supports_vision: deployments.every((d) => flag(d, 'supports_vision', false)),
-    supports_parallel_function_calling: deployments.every((d, i) => flag(d, 'supports_parallel_function_calling', providers[i]?.capabilities.parallelToolCalls ?? true)),
+    supports_parallel_function_calling: deployments.every((d, i) =>
+      flag(d, 'supports_parallel_function_calling', providers[i]?.capabilities.parallelToolCalls ?? true),
+    ),
     supported_openai_params: OPENAI_CHAT_PARAMS.filter((p) => params.every((list) => list.includes(p))),
     access_groups: [...new Set(deployments.flatMap(accessGroupsOf))],
   };

@@ -53,7 +53,10 @@ export function deploymentRequest<T extends object>(d: Pick<Deployment, 'provide
  * per call), after its dropped parameters are gone; undefined when it can. The gateway leaves
  * such deployments out of a call's plan.
  */
-export function deploymentRefusal(d: Pick<Deployment, 'provider' | 'dropParams' | 'additionalDropParams'>, request: ChatCompletionRequest): SwitchyardError | undefined {
+export function deploymentRefusal(
+  d: Pick<Deployment, 'provider' | 'dropParams' | 'additionalDropParams'>,
+  request: ChatCompletionRequest,
+): SwitchyardError | undefined {
   const provider = providerNamed(d.provider);
   return provider && capabilityRefusal(provider.name, provider.capabilities, deploymentRequest(d, request));
 }

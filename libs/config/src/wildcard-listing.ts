@@ -8,7 +8,8 @@ export type ModelListing = { url: string; names(body: unknown): string[] } | { u
 export function modelListingOf(d: Pick<Deployment, 'provider' | 'apiBase'>): ModelListing {
   const provider = providerNamed(d.provider);
   if (!provider) return { names: [] };
-  if (provider.modelList) return { url: `${d.apiBase}${provider.modelList.path}`, names: provider.modelList.names };
+  const { modelList } = provider;
+  if (modelList) return { url: `${d.apiBase}${modelList.path}`, names: (body) => modelList.names(body) };
   return { names: provider.models.names };
 }
 

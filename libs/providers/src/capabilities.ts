@@ -46,7 +46,10 @@ export function unsupportedParams(provider: string, capabilities: ProviderCapabi
   const found: UnsupportedParam[] = [];
   const { maxChoices } = capabilities;
   if (maxChoices !== undefined && typeof request.n === 'number' && request.n > maxChoices) {
-    found.push({ param: 'n', reason: `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}` });
+    found.push({
+      param: 'n',
+      reason: `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}`,
+    });
   }
   return found;
 }

@@ -64,7 +64,7 @@ export interface ProviderDescriptor extends ProviderUpstream {
    * Where its server lists the models it has (Ollama's `/api/tags`), without credentials: what a
    * wildcard deployment (`ollama/*`) shows in `/v1/models`. Unset: the known models' names.
    */
-  readonly modelList?: { readonly path: string; names(body: unknown): string[] };
+  readonly modelList?: { readonly path: string; readonly names: (body: unknown) => string[] };
   /** The admin UI's model form. */
   readonly ui: { readonly label: string; readonly apiBaseHint: string };
 }

@@ -33,7 +33,8 @@ export class ModelsController {
     if (!this.catalog.models.resolve(name)) {
       throw new SwitchyardError('model_not_found', `model "${name}" does not exist`, { param: 'model' });
     }
-    if (!mayUseModel(auth, name, this.catalog.models)) throw new SwitchyardError('model_not_allowed', `this key may not use model "${name}"`, { param: 'model' });
+    if (!mayUseModel(auth, name, this.catalog.models))
+      throw new SwitchyardError('model_not_allowed', `this key may not use model "${name}"`, { param: 'model' });
     return this.modelObject(name);
   }
 
