@@ -49,8 +49,8 @@ export class ModelNames {
       .then(async (res) => (res.ok ? listing.names(await res.json()) : Promise.reject(new Error(`status ${res.status}`))))
       .catch((err: Error) => {
         // The address may hold credentials: the deployment is named by id, the URL not at all.
+        // Kept like an answer: a server that is down does not slow every listing by the timeout.
         this.logger.warn(`could not list the models of deployment ${d.id} ("${d.modelName}"): ${err.message}`);
-        this.lists.delete(listing.url);
         return [];
       });
     this.lists.set(listing.url, { until: now + LIST_TTL_MS, names });
