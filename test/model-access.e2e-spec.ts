@@ -7,6 +7,7 @@ import {
   MODEL_GROUP_INFO_SHAPE,
   type Stack,
   call,
+  eventually,
   expectShape,
   generateKey,
   launchChromium,
@@ -59,7 +60,7 @@ describe('wildcard model names, access groups, drop_params and /model_group/info
 
   beforeAll(async () => {
     await Promise.all(fakes.map((f) => f.start()));
-    stack = await startStack({ config: config(cloud, other, ollama) });
+    stack = await startStack({ config: config(cloud, other, ollama), env: { STORE_MODEL_IN_DB: 'True' } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -84,6 +85,31 @@ describe('wildcard model names, access groups, drop_params and /model_group/info
     await client.chat.completions.create({ model: 'mistral-large', messages: hi });
     expect(other.received.at(-1)?.body).toMatchObject({ model: 'mistral-large' });
     expect(other.received.at(-1)?.headers.authorization).toBe('Bearer sk-other');
+  });
+
+  it('bills a wildcard call as the concrete upstream model it reached, at its known price', async () => {
+    const requestId = 'wildcard-bill-1';
+    const res = await call(stack.url, '/v1/chat/completions', { body: { model: 'openai/gpt-4.1-mini', messages: hi }, headers: { 'x-request-id': requestId } });
+    expect(res.status).toBe(200);
+    const rows = await eventually(
+      () => call(stack.url, `/spend/logs?request_id=${requestId}`),
+      (r) => Array.isArray(r.json) && r.json.length > 0,
+    );
+    expect(rows.json[0]).toMatchObject({ model_group: 'openai/gpt-4.1-mini', model: 'gpt-4.1-mini', custom_llm_provider: 'openai' });
+    const { prompt_tokens, completion_tokens, spend } = rows.json[0];
+    expect(spend).toBeCloseTo(prompt_tokens * 0.4e-6 + completion_tokens * 1.6e-6, 12);
+  });
+
+  it('routes a wildcard model stored in the database, its worker filling in the upstream model', async () => {
+    const created = await call(stack.url, '/model/new', {
+      body: { model_name: 'team/*', litellm_params: { model: 'openai/*', api_base: cloud.url, api_key: 'sk-team-secret' }, model_info: { id: 'team-wild' } },
+    });
+    expect(created.status).toBe(200);
+    const answer = await sdk(stack.url).chat.completions.create({ model: 'team/gpt-4o-mini', messages: hi });
+    expect(answer.model).toBe('team/gpt-4o-mini');
+    expect(cloud.received.at(-1)?.body).toMatchObject({ model: 'gpt-4o-mini' });
+    expect(cloud.received.at(-1)?.headers.authorization).toBe('Bearer sk-team-secret');
+    await call(stack.url, '/model/delete', { body: { id: 'team-wild' } });
   });
 
   it('sends ollama/<x> to Ollama as <x>, and the Responses API takes the same route', async () => {
