@@ -28,3 +28,4 @@ export * from './shapes/anthropic-stream-events.shape';
 export * from './shapes/chat-completion.shape';
 export * from './shapes/openai-list-and-error.shape';
 export * from './shapes/completion.shape';
+export * from './shapes/model-group-info.shape';

@@ -42,7 +42,9 @@ import { KeysService } from './keys/keys.service';
 import { ModelAdminController } from './models/model-admin.controller';
 import { ModelAdminService } from './models/model-admin.service';
 import { ModelCatalog } from './models/model-catalog.service';
+import { ModelNames } from './models/model-names.service';
 import { ModelsController } from './models/models.controller';
+import { ModelGroupInfoController } from './models/model-group-info.controller';
 import { ProviderListController } from './models/provider-list.controller';
 
 /** Applies pending migrations before the gateway serves, unless DISABLE_SCHEMA_UPDATE is set. */
@@ -88,6 +90,7 @@ export class GatewayModule {
         ResponsesController,
         MessagesController,
         ModelsController,
+        ModelGroupInfoController,
         ModelAdminController,
         ProviderListController,
         KeysController,
@@ -121,6 +124,7 @@ export class GatewayModule {
         FailedAuthAttempts,
         UiSessions,
         ModelCatalog,
+        ModelNames,
         ModelAdminService,
         KeysService,
         Router,

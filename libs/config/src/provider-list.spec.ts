@@ -1,5 +1,5 @@
 import { PROVIDERS } from '@app/providers';
-import { completionDeploymentRefusal, deploymentRefusal, listProviders } from './provider-list';
+import { completionDeploymentRefusal, deploymentRefusal, deploymentRequest, listProviders } from './provider-list';
 
 describe('listProviders', () => {
   it('offers every provider of the registry with what the admin UI needs to write a model', () => {
@@ -73,10 +73,20 @@ describe('deploymentRefusal', () => {
     expect(deploymentRefusal({ provider: 'ollama' }, request)).toMatchObject({
       code: 'invalid_request',
       param: 'n',
-      message: 'ollama returns at most 1 choice per call; n must be at most 1',
+      message: expect.stringMatching(/^ollama returns at most 1 choice per call; n must be at most 1 \(or set drop_params: true.*to drop n\)$/),
     });
     expect(deploymentRefusal({ provider: 'ollama' }, { ...request, n: 1 })).toBeUndefined();
     expect(deploymentRefusal({ provider: 'openai' }, request)).toBeUndefined();
     expect(deploymentRefusal({ provider: 'hosted_vllm' }, request)).toBeUndefined();
+  });
+
+  it('drops what the provider cannot honour when drop_params is on, and additional_drop_params always', () => {
+    const ollama = { provider: 'ollama', dropParams: true };
+    expect(deploymentRefusal(ollama, request)).toBeUndefined();
+    expect(deploymentRequest(ollama, request)).toEqual({ model: 'm', messages: request.messages });
+    expect(deploymentRequest({ provider: 'ollama' }, request)).toBe(request);
+    const extra = { provider: 'openai', additionalDropParams: ['user', 'n'] };
+    expect(deploymentRequest(extra, { ...request, user: 'u' })).toEqual({ model: 'm', messages: request.messages });
+    expect(deploymentRefusal({ provider: 'ollama', additionalDropParams: ['n'] }, request)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { type ChatCompletionRequest, type CompletionRequest, type Operation, SwitchyardError, type Wire } from '@app/contracts';
-import { PROVIDERS, capabilityRefusal, completionCapabilityRefusal, providerNamed } from '@app/providers';
+import { PROVIDERS, capabilityRefusal, completionCapabilityRefusal, providerNamed, withoutUnsupportedParams } from '@app/providers';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
 
@@ -32,12 +32,33 @@ export function listProviders(env: EnvSource = {}): ProviderChoice[] {
 }
 
 /**
- * Why a deployment cannot take this request, where the request alone tells (Ollama: one choice
- * per call); undefined when it can. The gateway leaves such deployments out of a call's plan.
+ * The request as a deployment gets it: `additional_drop_params` removed always, and with
+ * `drop_params` on, the OpenAI parameters its provider cannot honour (Ollama: `n` > 1). The one
+ * place parameters are dropped; every operation's job goes through it.
  */
-export function deploymentRefusal(d: Pick<Deployment, 'provider'>, request: ChatCompletionRequest): SwitchyardError | undefined {
+export function deploymentRequest<T extends object>(d: Pick<Deployment, 'provider' | 'dropParams' | 'additionalDropParams'>, request: T): T {
+  let kept = request;
+  if (d.additionalDropParams?.length) {
+    const copy: Record<string, unknown> = { ...(request as Record<string, unknown>) };
+    for (const param of d.additionalDropParams) delete copy[param];
+    kept = copy as T;
+  }
+  const provider = d.dropParams ? providerNamed(d.provider) : undefined;
+  if (!provider || !('messages' in kept)) return kept;
+  return withoutUnsupportedParams(provider.name, provider.capabilities, kept as unknown as ChatCompletionRequest) as unknown as T;
+}
+
+/**
+ * Why a deployment cannot take this request, where the request alone tells (Ollama: one choice
+ * per call), after its dropped parameters are gone; undefined when it can. The gateway leaves
+ * such deployments out of a call's plan.
+ */
+export function deploymentRefusal(
+  d: Pick<Deployment, 'provider' | 'dropParams' | 'additionalDropParams'>,
+  request: ChatCompletionRequest,
+): SwitchyardError | undefined {
   const provider = providerNamed(d.provider);
-  return provider && capabilityRefusal(provider.name, provider.capabilities, request);
+  return provider && capabilityRefusal(provider.name, provider.capabilities, deploymentRequest(d, request));
 }
 
 /**

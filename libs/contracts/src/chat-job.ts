@@ -36,7 +36,12 @@ export interface ChatJobPayload {
   modelName: string;
   /** Which operation of the deployment's provider serves the job; absent (gateways before it existed): `chat`. */
   operation?: Operation;
-  /** The client's OpenAI-shaped body for the operation, `model` still the client's value. */
+  /**
+   * For a deployment whose `model_name` is a wildcard (`openai/*`): the upstream model this call
+   * goes to (`gpt-4o` for `openai/gpt-4o`). Workers ignore it for any other deployment.
+   */
+  upstreamModel?: string;
+  /** The client's OpenAI-shaped body for the operation, `model` still the client's value; parameters the deployment drops are gone. */
   request: ChatCompletionRequest | CompletionRequest;
   stream: boolean;
   /** Epoch milliseconds after which the job must not be sent upstream. */

@@ -6,6 +6,10 @@ export interface ProviderCapabilities {
   readonly maxChoices?: number;
   /** What its legacy completions cannot take; unset: all OpenAI's `/v1/completions` takes. */
   readonly completions?: CompletionCapabilities;
+  /** The OpenAI chat parameters it honours (`/model_group/info`); unset: all of {@link OPENAI_CHAT_PARAMS}. */
+  readonly supportedParams?: readonly string[];
+  /** Several tool calls in one answer (`parallel_tool_calls`); unset: yes. */
+  readonly parallelToolCalls?: boolean;
 }
 
 export interface CompletionCapabilities {
@@ -15,21 +19,73 @@ export interface CompletionCapabilities {
   readonly unsupported?: ReadonlyArray<'echo' | 'logprobs' | 'best_of'>;
 }
 
+/** OpenAI's chat completion parameters, as an OpenAI-compatible upstream takes them. */
+export const OPENAI_CHAT_PARAMS: readonly string[] = [
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'max_tokens',
+  'max_completion_tokens',
+  'modalities',
+  'n',
+  'presence_penalty',
+  'reasoning_effort',
+  'response_format',
+  'seed',
+  'stop',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'user',
+];
+
+/** An OpenAI parameter of a request that a provider cannot honour, and why. */
+export interface UnsupportedParam {
+  param: string;
+  reason: string;
+}
+
+/** The request's OpenAI parameters this provider cannot honour; empty when it can take them all. */
+export function unsupportedParams(provider: string, capabilities: ProviderCapabilities, request: { n?: unknown }): UnsupportedParam[] {
+  const found: UnsupportedParam[] = [];
+  const { maxChoices } = capabilities;
+  if (maxChoices !== undefined && typeof request.n === 'number' && request.n > maxChoices) {
+    found.push({
+      param: 'n',
+      reason: `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}`,
+    });
+  }
+  return found;
+}
+
 /**
  * Why a provider cannot take this request, if it cannot. The gateway asks before admitting a
  * call (such a call takes no slot and is never queued, and deployments that cannot take it are
- * left out of its plan); the provider's mapper refuses it with the same error.
+ * left out of its plan); the provider's mapper refuses it with the same error. The message names
+ * the setting that drops such a parameter instead (`drop_params`).
  */
 export function capabilityRefusal(provider: string, capabilities: ProviderCapabilities, request: { n?: unknown }): SwitchyardError | undefined {
-  const { maxChoices } = capabilities;
-  if (maxChoices !== undefined && typeof request.n === 'number' && request.n > maxChoices) {
-    return new SwitchyardError(
-      'invalid_request',
-      `${provider} returns at most ${maxChoices} choice${maxChoices === 1 ? '' : 's'} per call; n must be at most ${maxChoices}`,
-      { param: 'n' },
-    );
-  }
-  return undefined;
+  const [first] = unsupportedParams(provider, capabilities, request);
+  if (!first) return undefined;
+  return new SwitchyardError(
+    'invalid_request',
+    `${first.reason} (or set drop_params: true, in litellm_settings or the deployment's litellm_params, to drop ${first.param})`,
+    { param: first.param },
+  );
+}
+
+/** The request without the parameters this provider cannot honour (`drop_params`). */
+export function withoutUnsupportedParams<T extends { n?: unknown }>(provider: string, capabilities: ProviderCapabilities, request: T): T {
+  const unsupported = unsupportedParams(provider, capabilities, request);
+  if (unsupported.length === 0) return request;
+  const kept: Record<string, unknown> = { ...request };
+  for (const { param } of unsupported) delete kept[param];
+  return kept as T;
 }
 
 /** {@link capabilityRefusal} for a legacy completion: its `n`, its prompt and the fields the provider cannot honour. */

@@ -68,6 +68,11 @@ export interface ProviderDescriptor extends ProviderUpstream {
   readonly capabilities: ProviderCapabilities;
   /** List prices and maximum output tokens of models it knows; none for local servers. */
   readonly models: KnownModels;
+  /**
+   * Where its server lists the models it has (Ollama's `/api/tags`), without credentials: what a
+   * wildcard deployment (`ollama/*`) shows in `/v1/models`. Unset: the known models' names.
+   */
+  readonly modelList?: { readonly path: string; readonly names: (body: unknown) => string[] };
   /** The admin UI's model form. */
   readonly ui: { readonly label: string; readonly apiBaseHint: string };
 }

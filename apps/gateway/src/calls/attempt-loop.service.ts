@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, asSwitchyardError } from '@app/contracts';
-import { GatewayConfig } from '@app/config';
+import { GatewayConfig, deploymentRequest, isModelPattern } from '@app/config';
 import { CallDispatcher, type ChatJobOptions } from '@app/queue';
 import { GatewayMetrics, currentTraceCarrier } from '@app/observability';
 import type { Admission } from '../limits/key-limits.service';
@@ -142,7 +142,9 @@ export class AttemptLoop {
       deployment: this.catalog.spec(deployment.id),
       modelName: call.request.model,
       operation: call.operation.name,
-      request: (call.operation.requestFor?.(deployment, call.request) ?? call.request) as unknown as ChatJobPayload['request'],
+      // A wildcard deployment's upstream model for this name; the worker takes it for no other deployment.
+      upstreamModel: isModelPattern(deployment.modelName) ? deployment.upstreamModel : undefined,
+      request: deploymentRequest(deployment, call.operation.requestFor?.(deployment, call.request) ?? call.request) as unknown as ChatJobPayload['request'],
       stream: call.stream,
       deadline: enqueuedAt + timeoutMs(call.stream, deployment, this.config.env.REQUEST_TIMEOUT * 1000, call.hints),
       enqueuedAt,

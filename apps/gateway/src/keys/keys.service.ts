@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SwitchyardError } from '@app/contracts';
-import { GatewayConfig } from '@app/config';
+import { GatewayConfig, unknownModelEntries } from '@app/config';
 import { sameSecret } from '@app/observability';
 import { VirtualKeyEntity } from '@app/database';
 import { KeyCacheService } from '../auth/key-cache.service';
@@ -170,10 +170,13 @@ export class KeysService {
     const now = new Date();
     const columns: Partial<VirtualKeyEntity> = {};
     if (s.models !== undefined) {
-      const known = new Set(this.catalog.models.modelNames());
-      const unknown = s.models.filter((m) => !known.has(m));
+      const models = this.catalog.models;
+      const unknown = unknownModelEntries(s.models, models);
       if (unknown.length) {
-        throw new SwitchyardError('invalid_request', `unknown model(s): ${unknown.join(', ')}; known models: ${[...known].join(', ')}`, { param: 'models' });
+        const known = [...models.modelNames(), ...models.accessGroupNames()];
+        throw new SwitchyardError('invalid_request', `unknown model(s): ${unknown.join(', ')}; known models and access groups: ${known.join(', ')}`, {
+          param: 'models',
+        });
       }
       columns.models = [...new Set(s.models)];
     }

@@ -120,7 +120,7 @@ export class JobRunner {
     }
     const remainingMs = payload.deadline - Date.now();
     if (remainingMs <= 0) throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
-    const deployment = this.parts.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName);
+    const deployment = this.parts.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName, payload.upstreamModel);
     served.provider = deployment.provider;
     const operation = this.parts.operations.of(payload.operation ?? 'chat', deployment.provider) as JobOperation;
     const prepared = prepareCall(operation, deployment, payload, (err) =>
