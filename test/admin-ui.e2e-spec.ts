@@ -84,6 +84,8 @@ describe('admin UI at /ui, in headless Chromium', () => {
     const models = page.getByRole('group', { name: 'Models' });
     await expect(models.getByRole('checkbox').count()).resolves.toBe(2);
     await models.getByRole('checkbox', { name: OLLAMA }).check();
+    await page.getByLabel('Budget resets every').fill('1mo');
+    await page.getByLabel('Tags').fill('ui-key-tag, team-x');
     await page.getByRole('button', { name: 'Create Key' }).click();
 
     const saved = page.getByRole('region', { name: 'Save your key' });
@@ -91,6 +93,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     await saved.getByText('This key will not be shown again.').waitFor();
     created = await page.getByLabel('Key', { exact: true }).inputValue();
     expect(created).toMatch(/^sk-[A-Za-z0-9_-]{32}$/);
+    expect((await call(stack.url, '/key/info', { key: created })).json.info).toMatchObject({ budget_duration: '1mo', tags: ['ui-key-tag', 'team-x'] });
     await shot('03-key-created');
 
     await saved.getByRole('button', { name: 'Copy' }).click();
@@ -173,12 +176,14 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect(await ask(MASTER_KEY, 'ui/llama').catch((e) => e.status)).toBe(404);
   });
 
-  it('shows requests, tokens and spend per key and per model on the usage page', async () => {
+  it('shows requests, tokens and spend per key, per model and per tag, and the latest calls with their API, on the usage page', async () => {
+    await sdk(stack.url).chat.completions.create({ model: OLLAMA, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-litellm-tags': 'ui-tag' } });
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.getByRole('heading', { name: 'Usage' }).waitFor();
     // The calls made above reach the spend log within about a second: reload until they show.
     const row = page.locator('#usage-keys-table tbody tr', { hasText: 'tutorial-app' });
-    for (let i = 0; i < 20 && !(await row.count()); i++) {
+    const tagRow = page.locator('#usage-tags-table tbody tr', { hasText: 'ui-tag' });
+    for (let i = 0; i < 20 && !((await row.count()) && (await tagRow.count())); i++) {
       await page.waitForTimeout(250);
       await page.evaluate('window.dispatchEvent(new HashChangeEvent("hashchange"))');
     }
@@ -189,6 +194,10 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect(Number(cells[3])).toBeGreaterThan(0);
     expect(cells[4]).toBe('0.0000');
     await page.locator('#usage-models-table tbody tr', { hasText: OLLAMA }).waitFor();
+    expect((await tagRow.locator('td').allTextContents()).slice(0, 2)).toEqual(['ui-tag', '1']);
+    await page.locator('#usage-tags-table tbody tr', { hasText: 'ui-key-tag' }).waitFor();
+    const latest = await page.locator('#usage-logs-table tbody tr').first().locator('td').allTextContents();
+    expect(latest.slice(1, 5)).toEqual(['master key', OLLAMA, 'chat_completions', 'ui-tag']);
     await shot('06-usage');
   });
 

@@ -48,6 +48,9 @@ function config(ollama: FakeOllamaServer): string {
     litellm_params: {model: gpt-4o-mini, api_key: os.environ/OPENAI_API_KEY}
   - model_name: llama3.2
     litellm_params: {model: ollama/llama3.2, api_base: "${ollama.origin}"}
+  - model_name: "local/*"
+    litellm_params: {model: "ollama/*", api_base: "${ollama.origin}", additional_drop_params: [dimensions]}
+    model_info: {id: local-wildcard}
 router_settings:
   allowed_fails: ${ALLOWED_FAILS}
   cooldown_time: 60
@@ -73,7 +76,7 @@ describe('embeddings', () => {
     await Promise.all([openai.start(), ollama.start()]);
     stack = await startStack({ config: config(ollama), env: fakeEnv(openai) });
     ({ key } = await generateKey(stack.url, {
-      models: ['text-embedding-3-small', 'nomic-embed-text', 'local-embedder', 'flaky-embed', 'gpt-4o-mini', 'llama3.2'],
+      models: ['text-embedding-3-small', 'nomic-embed-text', 'local-embedder', 'flaky-embed', 'gpt-4o-mini', 'llama3.2', 'local/*'],
     }));
     client = sdk(stack.url, key);
   });
@@ -195,6 +198,7 @@ describe('embeddings', () => {
       ['chat', '/v1/chat/completions', { model: 'nomic-embed-text', ...hello }, 'is an embedding model'],
       ['chat', '/v1/chat/completions', { model: 'local-embedder', ...hello }, 'is an embedding model (model_info.mode: embedding)'],
       ['Responses', '/v1/responses', { model: 'local-embedder', input: 'hello' }, 'is an embedding model'],
+      ['legacy completions', '/v1/completions', { model: 'nomic-embed-text', prompt: 'hello' }, 'is an embedding model'],
       ['embeddings', '/v1/embeddings', { model: 'gpt-4o-mini', input: 'hello' }, 'does not serve embeddings (no model_info.mode: chat by default)'],
       ['embeddings', '/v1/embeddings', { model: 'llama3.2', input: 'hello' }, 'set model_info.mode: embedding'],
     ])('%s %#', async (_api, path, body, words) => {
@@ -245,6 +249,41 @@ describe('embeddings', () => {
     const tooLong = await call(stack.url, '/v1/embeddings', { body: { model: 'nomic-embed-text', input: 'x'.repeat(400) }, key: small });
     expect(tooLong.status).toBe(429);
     expect(tooLong.json.error.message).toContain('this call may use 100 tokens (input about 100)');
+  });
+
+  it("answers with LiteLLM's headers, and its spend log row names the embeddings API", async () => {
+    const res = await call(stack.url, '/v1/embeddings', {
+      body: { model: 'nomic-embed-text', input: 'tag me' },
+      key,
+      headers: { 'x-request-id': 'embeddings-headers-1', 'x-litellm-tags': 'search' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-litellm-call-id')).toBe('embeddings-headers-1');
+    expect(res.headers.get('x-litellm-model-id')).toBe('ollama-embed');
+    expect(res.headers.get('x-litellm-model-group')).toBe('nomic-embed-text');
+    const logs = await eventually(
+      () => call(stack.url, '/spend/logs?request_id=embeddings-headers-1'),
+      (r) => r.json.length === 1,
+    );
+    expect(logs.json[0]).toMatchObject({ api: 'embeddings', model_group: 'nomic-embed-text' });
+    expect(logs.json[0].request_tags).toEqual(expect.arrayContaining(['search']));
+  });
+
+  it('a wildcard model serves embeddings of the model it names, without the parameters its deployment drops', async () => {
+    const res = await embeddings({ model: 'local/nomic-embed-text', input: ['a', 'b'], dimensions: 3 });
+    expect(res.status).toBe(200);
+    expectShape(CREATE_EMBEDDING_RESPONSE, res.json);
+    expect(res.json.model).toBe('local/nomic-embed-text');
+    expect(res.headers.get('x-switchyard-model-id')).toBe('local-wildcard');
+    expect(res.json.data.map((d: { embedding: number[] }) => d.embedding)).toEqual([fakeEmbedding('a'), fakeEmbedding('b')]);
+    expect(ollama.received).toHaveLength(1);
+    expect(ollama.received[0].body).toEqual({ model: 'nomic-embed-text', input: ['a', 'b'] });
+
+    // Through the wildcard to a chat model: the mode check reads the model it names.
+    const chatModel = await embeddings({ model: 'local/llama3.2', input: 'a' });
+    expect(chatModel.status).toBe(400);
+    expect(chatModel.json.error).toMatchObject({ param: 'model', message: expect.stringContaining('does not serve embeddings') });
+    expect(ollama.received).toHaveLength(1);
   });
 
   it('falls back to the next embedding model when its deployment fails', async () => {

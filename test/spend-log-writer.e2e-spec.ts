@@ -23,6 +23,8 @@ const row = (n: number, fields: Partial<SpendRow> = {}): SpendRow => ({
   httpStatus: 200,
   errorCode: null,
   stream: false,
+  api: 'chat_completions',
+  tags: [],
   startTime: new Date(),
   endTime: new Date(),
   ...fields,

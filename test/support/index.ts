@@ -33,4 +33,8 @@ export * from './shapes/response-input-items.shape';
 export * from './shapes/response-deleted.shape';
 export * from './shapes/anthropic-message.shape';
 export * from './shapes/anthropic-stream-events.shape';
+export * from './shapes/chat-completion.shape';
+export * from './shapes/openai-list-and-error.shape';
+export * from './shapes/completion.shape';
+export * from './shapes/model-group-info.shape';
 export * from './shapes/create-embedding-response.shape';

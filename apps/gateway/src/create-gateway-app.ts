@@ -8,6 +8,7 @@ import { weakMasterKeyReason } from './auth/key-material';
 import { installApiDocs } from './http/api-docs';
 import { installHttpPipeline } from './http/http-pipeline';
 import { installRequestObserver } from './http/request-observer';
+import { bindRequestTrace, installRequestTrace } from './http/request-trace';
 import { GatewayDrain } from './lifecycle/gateway-drain.service';
 
 /**
@@ -29,8 +30,10 @@ export async function createGatewayApp(source: EnvSource): Promise<{ app: NestEx
   }
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { logger, bodyParser: false });
   installRequestObserver(app, { log: logger.child('HTTP'), metrics: app.get(GatewayMetrics), drain: app.get(GatewayDrain) });
+  installRequestTrace(app);
   if (config.env.TRUST_PROXY !== undefined) app.set('trust proxy', config.env.TRUST_PROXY);
   installHttpPipeline(app, parseByteSize(config.env.MAX_REQUEST_BODY));
+  bindRequestTrace(app);
   installAdminUi(app);
   installApiDocs(app);
   return { app, config, logger };

@@ -21,6 +21,8 @@ import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { EmbeddingsService } from './embeddings/embeddings.service';
+import { CompletionsController } from './completions/completions.controller';
+import { CompletionsService } from './completions/completions.service';
 import { KeyLimits } from './limits/key-limits.service';
 import { ResponseStore } from './responses/response-store.service';
 import { ResponsesController } from './responses/responses.controller';
@@ -42,7 +44,9 @@ import { KeysService } from './keys/keys.service';
 import { ModelAdminController } from './models/model-admin.controller';
 import { ModelAdminService } from './models/model-admin.service';
 import { ModelCatalog } from './models/model-catalog.service';
+import { ModelNames } from './models/model-names.service';
 import { ModelsController } from './models/models.controller';
+import { ModelGroupInfoController } from './models/model-group-info.controller';
 import { ProviderListController } from './models/provider-list.controller';
 
 /** Applies pending migrations before the gateway serves, unless DISABLE_SCHEMA_UPDATE is set. */
@@ -85,9 +89,11 @@ export class GatewayModule {
       controllers: [
         ChatController,
         EmbeddingsController,
+        CompletionsController,
         ResponsesController,
         MessagesController,
         ModelsController,
+        ModelGroupInfoController,
         ModelAdminController,
         ProviderListController,
         KeysController,
@@ -121,6 +127,7 @@ export class GatewayModule {
         FailedAuthAttempts,
         UiSessions,
         ModelCatalog,
+        ModelNames,
         ModelAdminService,
         KeysService,
         Router,
@@ -133,6 +140,7 @@ export class GatewayModule {
         AttemptLoop,
         ChatService,
         EmbeddingsService,
+        CompletionsService,
         ResponseStore,
         ResponsesService,
         MessagesService,

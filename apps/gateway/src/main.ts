@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ConfigError, parseDatabaseEnv, readProcessEnv } from '@app/config';
 import { dataSourceOptions, redactDatabaseUrl, runMigrationsWithLock } from '@app/database';
-import { exitAfterStopSignal } from '@app/observability';
+import { TracingConfigError, exitAfterStopSignal, startTracing } from '@app/observability';
 import { createGatewayApp } from './create-gateway-app';
 import { shutDownGateway } from './lifecycle/gateway-shutdown';
 
@@ -20,15 +20,21 @@ async function migrate(): Promise<void> {
 }
 
 async function serve(): Promise<void> {
+  // Before the app is built, so that it finds tracing on.
+  const tracing = startTracing('switchyard-gateway');
   const { app, config, logger } = await createGatewayApp(readProcessEnv());
   await app.listen(config.env.PORT, config.env.HOST);
   logger.log(`listening on http://${config.env.HOST}:${config.env.PORT} (try GET /health/readiness)`, 'Gateway');
   const graceMs = config.env.SHUTDOWN_GRACE * 1000;
-  exitAfterStopSignal(() => shutDownGateway(app, { delayMs: config.env.SHUTDOWN_DELAY * 1000, graceMs, logger }), { logger, graceMs });
+  const shutDown = async () => {
+    await shutDownGateway(app, { delayMs: config.env.SHUTDOWN_DELAY * 1000, graceMs, logger });
+    await tracing?.shutdown();
+  };
+  exitAfterStopSignal(shutDown, { logger, graceMs });
 }
 
 (process.argv[2] === 'migrate' ? migrate() : serve()).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof TracingConfigError) {
     process.stderr.write(`gateway: ${err.message}\n`);
   } else {
     process.stderr.write(`gateway: could not start: ${(err as Error)?.message ?? String(err)}\n`);

@@ -51,10 +51,14 @@ export const routerSettingsSchema = z.looseObject({
   ...routingFieldsSchema.shape,
 });
 
+/** A yes/no setting as YAML or an `os.environ/` value writes it (`true`, `"false"`). */
+export const flagSchema = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((v) => v.toLowerCase() === 'true')]);
+
 /** The `litellm_settings` fields Switchyard reads. */
 export const litellmSettingsSchema = z.looseObject({
   num_retries: retries.optional(),
   request_timeout: seconds.optional(),
+  drop_params: flagSchema.optional(),
 });
 
 export type ProviderSettings = z.infer<typeof providerSettingsSchema>;

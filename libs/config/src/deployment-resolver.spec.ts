@@ -26,6 +26,13 @@ function failure(run: () => unknown): SwitchyardError {
 }
 
 describe('DeploymentResolver (worker side)', () => {
+  it("sends a wildcard deployment's call to the upstream model its job names, and no other deployment's", () => {
+    const wild = spec({ model_name: 'team/*', litellm_params: { model: 'openai/*', api_key: 'sk-team' } });
+    expect(resolver(SALT).resolve('db-1', wild, 'team/gpt-4o', 'gpt-4o').upstreamModel).toBe('gpt-4o');
+    expect(failure(() => resolver(SALT).resolve('db-1', wild, 'team/gpt-4o')).code).toBe('internal_error');
+    expect(resolver(SALT).resolve('db-1', spec(), 'team/gpt', 'something-else').upstreamModel).toBe('gpt-4o');
+  });
+
   it('opens the sealed key of a stored model with the shared salt key', () => {
     expect(resolver(SALT).resolve('db-1', spec(), 'team/gpt')).toMatchObject({
       id: 'db-1',

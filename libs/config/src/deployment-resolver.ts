@@ -3,6 +3,7 @@ import type { CallDefaults } from './call-settings';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
 import { parseModelEntry } from './model-entry';
+import { isModelPattern } from './model-pattern';
 import type { ModelRegistry } from './model-registry';
 import { SecretBox, containsSealed } from './secret-box';
 
@@ -62,7 +63,8 @@ export class DeploymentResolver {
     this.box = saltKey ? new SecretBox(saltKey) : undefined;
   }
 
-  resolve(deploymentId: string, spec: DeploymentSpec | undefined, modelName: string): Deployment {
+  /** `upstreamModel`: the job's, for a wildcard deployment (`openai/*`) the model this call goes to. */
+  resolve(deploymentId: string, spec: DeploymentSpec | undefined, modelName: string, upstreamModel?: string): Deployment {
     const deployment = spec ? this.fromSpec(spec) : this.configured.deployment(deploymentId);
     if (!deployment) {
       throw new SwitchyardError(
@@ -76,6 +78,12 @@ export class DeploymentResolver {
         'service_unavailable',
         `deployment ${deploymentId} of model "${modelName}" is not in this worker's wire (${this.wire}): worker-${deployment.wire} serves it; the WORKER_QUEUES that names chat-${deployment.backend} is on the wrong worker`,
       );
+    }
+    if (isModelPattern(deployment.modelName)) {
+      if (!upstreamModel || isModelPattern(upstreamModel)) {
+        throw new SwitchyardError('internal_error', `deployment ${deploymentId} of model "${modelName}" is a wildcard and the job names no upstream model`);
+      }
+      return { ...deployment, upstreamModel };
     }
     return deployment;
   }

@@ -41,6 +41,10 @@ export interface Deployment {
   /** Calls in flight to this deployment at once, across all workers. */
   maxParallelRequests?: number;
   numRetries?: number;
+  /** `drop_params` (the deployment's, else `litellm_settings`'): OpenAI parameters its provider cannot honour are dropped, not refused. */
+  dropParams?: boolean;
+  /** `additional_drop_params`: top-level request fields never sent to this deployment. */
+  additionalDropParams?: readonly string[];
   modelInfo: Record<string, unknown>;
   /** Other `litellm_params`, kept for later features; never sent through the queue. */
   extraParams: Record<string, unknown>;
@@ -67,6 +71,8 @@ export function modelInfoView(d: Deployment, stored: boolean, viewer: ViewerRole
     timeout: d.timeoutMs === undefined ? undefined : d.timeoutMs / 1000,
     max_parallel_requests: d.maxParallelRequests,
     num_retries: d.numRetries,
+    drop_params: d.dropParams || undefined,
+    additional_drop_params: d.additionalDropParams?.length ? d.additionalDropParams : undefined,
     ...shown(d.extraParams),
     ...d.shownParams,
   };

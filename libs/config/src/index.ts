@@ -15,3 +15,7 @@ export * from './secret-params';
 export * from './deployment-resolver';
 export * from './router-settings';
 export * from './provider-list';
+export * from './model-pattern';
+export * from './model-access';
+export * from './wildcard-listing';
+export * from './model-group-info';

@@ -223,7 +223,9 @@ litellm_settings:
       expect(ollama).toMatchObject({ rpm: 20, tpm: 5000, maxParallelRequests: 2, timeoutMs: 30_000, streamTimeoutMs: 90_000, numRetries: 4 });
       expect(openai).toMatchObject({ rpm: undefined, tpm: undefined, maxParallelRequests: 8, timeoutMs: 40_000, streamTimeoutMs: 40_000, numRetries: 4 });
       expect(config.defaults.providers.ollama?.max_queue_depth).toBe(50);
-      expect(config.ignoredSections).toEqual(['router_settings (enable_pre_call_checks)', 'litellm_settings (drop_params)']);
+      expect(config.ignoredSections).toEqual(['router_settings (enable_pre_call_checks)']);
+      // litellm_settings.drop_params is the default of every deployment that does not set its own.
+      expect(config.deployments.every((d) => d.dropParams)).toBe(true);
     });
 
     it('take litellm_settings when nothing more specific is set, and leave the rest unset', () => {
@@ -347,10 +349,10 @@ litellm_settings:
   });
 
   it('reports sections it does not act on, and reads general_settings.master_key', () => {
-    const text = `${TUTORIAL_CONFIG}general_settings:\n  master_key: os.environ/MY_MASTER\nlitellm_settings:\n  drop_params: true\n`;
+    const text = `${TUTORIAL_CONFIG}general_settings:\n  master_key: os.environ/MY_MASTER\nlitellm_settings:\n  set_verbose: true\n`;
     const config = load(text, { MY_MASTER: 'sk-from-env' });
     expect(config.masterKey).toBe('sk-from-env');
-    expect(config.ignoredSections).toEqual(['litellm_settings (drop_params)']);
+    expect(config.ignoredSections).toEqual(['litellm_settings (set_verbose)']);
   });
 
   it('reads router_settings: strategy, cooldowns and fallbacks', () => {

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BACKEND_NAME, BACKEND_NAME_RULE, type Wire } from '@app/contracts';
 import { knownPrefixes, providerForModel, wireOfDefaultBackend } from '@app/providers';
-import { type CallDefaults, NO_CALL_DEFAULTS, deploymentLimitsSchema, resolveCallSettings } from './call-settings';
+import { type CallDefaults, NO_CALL_DEFAULTS, deploymentLimitsSchema, flagSchema, resolveCallSettings } from './call-settings';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
+import { wildcardCount } from './model-pattern';
 import { deploymentHeaders, headerProblems, resolveSecretParams, shownSecretParams } from './secret-params';
 
 /** Header values as YAML or JSON may write them; sent as text. */
@@ -17,6 +18,8 @@ const litellmParamsSchema = z.looseObject({
   organization: z.string().optional(),
   extra_headers: headerMapSchema.optional(),
   headers: headerMapSchema.optional(),
+  drop_params: flagSchema.optional(),
+  additional_drop_params: z.array(z.string().min(1)).optional(),
   ...deploymentLimitsSchema.shape,
 });
 const entrySchema = z.object({
@@ -27,6 +30,8 @@ const entrySchema = z.object({
       id: z.string().min(1).optional(),
       // Switchyard's: a backend of its own for this deployment (a queue, a worker pool, a concurrency).
       queue: z.string().regex(BACKEND_NAME, `must be a backend name: ${BACKEND_NAME_RULE} characters`).optional(),
+      access_groups: z.array(z.string().min(1)).optional(),
+      mode: z.string().min(1).optional(),
     })
     .optional(),
 });
@@ -88,6 +93,12 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
   if (provider.needsApiBase && !litellm_params.api_base) {
     problems.push({ field: 'litellm_params.api_base', message: `required for ${kind.prefix}/ models` });
   }
+  if (wildcardCount(litellm_params.model) > wildcardCount(model_name)) {
+    problems.push({
+      field: 'litellm_params.model',
+      message: `has more "*" than model_name "${model_name}": each "*" takes what one "*" of model_name matched`,
+    });
+  }
   const backend = model_info?.queue ?? provider.backend;
   const backendWire = wireOfDefaultBackend(backend);
   if (backendWire && backendWire !== provider.wire) {
@@ -109,6 +120,8 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
     stream_timeout,
     max_parallel_requests,
     num_retries,
+    drop_params,
+    additional_drop_params,
     ...extraParams
   } = litellm_params;
   const { apiKeyEnv, organizationHeader, keyRequiredAtDefault } = provider.credentials;
@@ -134,6 +147,8 @@ export function parseModelEntry(raw: unknown, source: string, options: LoadModel
       headers: needsSecrets ? deploymentHeaders(organizationHeader, organization, [headers, extra_headers]) : {},
       shownParams: shownSecretParams(written ?? {}, apiBase),
       ...resolveCallSettings({ rpm, tpm, timeout, stream_timeout, max_parallel_requests, num_retries }, provider, options.defaults ?? NO_CALL_DEFAULTS),
+      dropParams: drop_params ?? options.defaults?.litellm.drop_params ?? false,
+      additionalDropParams: additional_drop_params ?? [],
       modelInfo: model_info ?? {},
       extraParams,
       source,

@@ -1,5 +1,5 @@
 import { PROVIDERS } from '@app/providers';
-import { deploymentRefusal, listProviders } from './provider-list';
+import { completionDeploymentRefusal, deploymentRefusal, deploymentRequest, listProviders } from './provider-list';
 
 describe('listProviders', () => {
   it('offers every provider of the registry with what the admin UI needs to write a model', () => {
@@ -14,7 +14,7 @@ describe('listProviders', () => {
           needsApiBase: false,
           defaultApiBase: 'https://api.openai.com/v1',
           apiBaseHint: expect.stringContaining('https://api.openai.com/v1'),
-          operations: ['chat', 'embeddings'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
         {
           name: 'hosted_vllm',
@@ -24,7 +24,7 @@ describe('listProviders', () => {
           needsApiBase: true,
           defaultApiBase: null,
           apiBaseHint: expect.any(String),
-          operations: ['chat', 'embeddings'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
         {
           name: 'lm_studio',
@@ -34,7 +34,7 @@ describe('listProviders', () => {
           needsApiBase: true,
           defaultApiBase: null,
           apiBaseHint: expect.any(String),
-          operations: ['chat', 'embeddings'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
         {
           name: 'ollama',
@@ -44,7 +44,7 @@ describe('listProviders', () => {
           needsApiBase: false,
           defaultApiBase: 'http://localhost:11434',
           apiBaseHint: expect.any(String),
-          operations: ['chat', 'embeddings'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
       ]),
     );
@@ -55,6 +55,17 @@ describe('listProviders', () => {
   });
 });
 
+describe('completionDeploymentRefusal', () => {
+  it("refuses what Ollama's /api/generate cannot take, naming the field; OpenAI-wire deployments take it all", () => {
+    const request = { model: 'm', prompt: ['a', 'b'], n: 2, echo: true };
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, request)).toMatchObject({ code: 'invalid_request', param: 'n' });
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, { ...request, n: 1 })).toMatchObject({ param: 'prompt' });
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, { ...request, n: 1, prompt: 'a' })).toMatchObject({ param: 'echo' });
+    expect(completionDeploymentRefusal({ provider: 'ollama' }, { model: 'm', prompt: ['a'] })).toBeUndefined();
+    for (const provider of ['openai', 'hosted_vllm', 'lm_studio']) expect(completionDeploymentRefusal({ provider }, request)).toBeUndefined();
+  });
+});
+
 describe('deploymentRefusal', () => {
   const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], n: 2 };
 
@@ -62,10 +73,20 @@ describe('deploymentRefusal', () => {
     expect(deploymentRefusal({ provider: 'ollama' }, request)).toMatchObject({
       code: 'invalid_request',
       param: 'n',
-      message: 'ollama returns at most 1 choice per call; n must be at most 1',
+      message: expect.stringMatching(/^ollama returns at most 1 choice per call; n must be at most 1 \(or set drop_params: true.*to drop n\)$/),
     });
     expect(deploymentRefusal({ provider: 'ollama' }, { ...request, n: 1 })).toBeUndefined();
     expect(deploymentRefusal({ provider: 'openai' }, request)).toBeUndefined();
     expect(deploymentRefusal({ provider: 'hosted_vllm' }, request)).toBeUndefined();
+  });
+
+  it('drops what the provider cannot honour when drop_params is on, and additional_drop_params always', () => {
+    const ollama = { provider: 'ollama', dropParams: true };
+    expect(deploymentRefusal(ollama, request)).toBeUndefined();
+    expect(deploymentRequest(ollama, request)).toEqual({ model: 'm', messages: request.messages });
+    expect(deploymentRequest({ provider: 'ollama' }, request)).toBe(request);
+    const extra = { provider: 'openai', additionalDropParams: ['user', 'n'] };
+    expect(deploymentRequest(extra, { ...request, user: 'u' })).toEqual({ model: 'm', messages: request.messages });
+    expect(deploymentRefusal({ provider: 'ollama', additionalDropParams: ['n'] }, request)).toBeUndefined();
   });
 });

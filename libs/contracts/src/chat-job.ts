@@ -1,5 +1,6 @@
 import type { Operation } from './backends';
-import type { CreateEmbeddingResponse } from './embeddings-wire';
+import type { CompletionRequest } from './completion-wire';
+import type { EmbeddingRequest } from './embeddings-wire';
 import type { ChatCompletion, ChatCompletionRequest, CompletionUsage } from './openai-wire';
 import type { WireError } from './switchyard-error';
 
@@ -23,6 +24,9 @@ export interface DeploymentSpec {
   model_info: Record<string, unknown>;
 }
 
+/** The client's body of each operation: chat, a legacy completion (`prompt`), embeddings (`input`). */
+export type OperationRequest = ChatCompletionRequest | CompletionRequest | EmbeddingRequest;
+
 /** What the gateway puts on a provider queue. Never carries a provider secret in plaintext. */
 export interface ChatJobPayload {
   v: typeof CHAT_JOB_VERSION;
@@ -34,31 +38,39 @@ export interface ChatJobPayload {
   deployment?: DeploymentSpec;
   /** The `model_name` the client asked for; answers carry it back as `model`. */
   modelName: string;
-  /** What the worker does with `request`; unset: `chat`. Also the job's name on the queue. */
+  /** Which operation of the deployment's provider serves the job; absent (gateways before it existed): `chat`. Also the job's name on the queue. */
   operation?: Operation;
   /**
-   * The client's OpenAI-shaped body, `model` still the client's value: a chat request, or the
-   * body of the job's `operation` (e.g. an `EmbeddingRequest`).
+   * For a deployment whose `model_name` is a wildcard (`openai/*`): the upstream model this call
+   * goes to (`gpt-4o` for `openai/gpt-4o`). Workers ignore it for any other deployment.
    */
-  request: ChatCompletionRequest;
+  upstreamModel?: string;
+  /** The client's OpenAI-shaped body for the operation, `model` still the client's value; parameters the deployment drops are gone. */
+  request: OperationRequest;
   stream: boolean;
   /** Epoch milliseconds after which the job must not be sent upstream. */
   deadline: number;
   enqueuedAt: number;
+  /** W3C trace context (`traceparent`, `tracestate`) of the gateway's span, when the gateway traces. */
+  trace?: Record<string, string>;
 }
 
-/** The job's return value. A streamed call's answer went through its stream; only usage comes back here. */
-export interface ChatJobResult {
+/**
+ * The job's return value. A streamed call's answer went through its stream; only usage comes back
+ * here. `TAnswer` is the operation's answer: a chat completion, a text completion for `completions`,
+ * the embeddings list for `embeddings`.
+ */
+export interface ChatJobResult<TAnswer = ChatCompletion> {
   v: typeof CHAT_JOB_VERSION;
-  /** Set for non-streaming chat calls. */
-  completion?: ChatCompletion;
-  /** Set for embeddings calls. */
-  embeddings?: CreateEmbeddingResponse;
+  /** Set for non-streaming calls. */
+  completion?: TAnswer;
   /** Tokens used, where the upstream reported them (for streams: what was generated, even if cancelled). */
   usage?: CompletionUsage | null;
   /** The client went away and the call was stopped. */
   cancelled?: boolean;
   upstreamLatencyMs: number;
+  /** Attempts of this job that failed and were retried before this one; unset from workers that do not say. */
+  retries?: number;
 }
 
 /** BullMQ carries a failure as a string; this is how a worker encodes a {@link WireError} in it. */

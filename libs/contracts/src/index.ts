@@ -1,6 +1,7 @@
 export * from './backends';
 export * from './openai-wire';
 export * from './embeddings-wire';
+export * from './completion-wire';
 export * from './switchyard-error';
 export * from './dependency-error';
 export * from './chat-job';

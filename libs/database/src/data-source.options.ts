@@ -8,6 +8,7 @@ import { KeyLimitsAndStoredModels1764100000000 } from './migrations/176410000000
 import { SpendLogs1764200000000 } from './migrations/1764200000000-spend-logs';
 import { StableKeyIdsAndBigintTokens1764300000000 } from './migrations/1764300000000-stable-key-ids-and-bigint-tokens';
 import { StoredResponses1764480000000 } from './migrations/1764480000000-stored-responses';
+import { SpendApiAndTags1764600000000 } from './migrations/1764600000000-spend-api-and-tags';
 
 export const ENTITIES = [VirtualKeyEntity, ModelDeploymentEntity, SpendLogEntity, StoredResponseEntity];
 export const MIGRATIONS = [
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   SpendLogs1764200000000,
   StableKeyIdsAndBigintTokens1764300000000,
   StoredResponses1764480000000,
+  SpendApiAndTags1764600000000,
 ];
 
 /** Connection settings shared by the app, `npm run migration:run` and tests. Schema changes only through migrations. */

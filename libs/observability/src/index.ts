@@ -7,3 +7,4 @@ export * from './metrics/queue-depth.gauge';
 export * from './metrics/metrics-endpoint';
 export * from './stop-signals';
 export * from './same-secret';
+export * from './tracing';

@@ -13,10 +13,12 @@ export interface KnownModel {
 /** A provider's models by upstream model name. */
 export interface KnownModels {
   lookup(upstreamModel: string): KnownModel | undefined;
+  /** The names of the table, as a wildcard deployment (`openai/*`) lists its models. */
+  readonly names: readonly string[];
 }
 
 /** For local servers: every model is unknown, so free unless its `model_info` sets prices. */
-export const NO_KNOWN_MODELS: KnownModels = { lookup: () => undefined };
+export const NO_KNOWN_MODELS: KnownModels = { lookup: () => undefined, names: [] };
 
 /** A table row from list prices in USD per 1M tokens. */
 export function knownModel(inputPerMillion: number, outputPerMillion: number, maxOutputTokens: number): KnownModel {
@@ -29,5 +31,5 @@ export function knownModel(inputPerMillion: number, outputPerMillion: number, ma
  */
 export function modelsByPrefix(rows: ReadonlyArray<readonly [string, KnownModel]>): KnownModels {
   const sorted = [...rows].sort((a, b) => b[0].length - a[0].length);
-  return { lookup: (upstreamModel) => sorted.find(([prefix]) => upstreamModel.startsWith(prefix))?.[1] };
+  return { lookup: (upstreamModel) => sorted.find(([prefix]) => upstreamModel.startsWith(prefix))?.[1], names: rows.map(([name]) => name) };
 }

@@ -1,10 +1,12 @@
-import type { Operation, Wire } from '@app/contracts';
+import type { Operation, SwitchyardError, Wire } from '@app/contracts';
 import type { ProviderCapabilities } from './capabilities';
 import type { ChatOperation } from './chat-operation';
 import type { EmbeddingsOperation } from './embeddings-operation';
+import type { CompletionsOperation } from './completions-operation';
 import type { UpstreamHttpClient } from './http/upstream-http.client';
 import type { KnownModels } from './known-models';
-import type { UpstreamAccess } from './upstream-target';
+import type { UpstreamErrorAnswer } from './http/upstream-error.mapper';
+import type { UpstreamAccess, UpstreamTarget } from './upstream-target';
 
 /** What a provider reads of the environment: the values config passes in (providers never read `process.env`). */
 export type ProviderEnv = Readonly<Record<string, string | undefined>>;
@@ -13,6 +15,11 @@ export type ProviderEnv = Readonly<Record<string, string | undefined>>;
 export interface ProviderUpstream {
   readonly name: string;
   readonly upstream: UpstreamAccess;
+  /**
+   * The provider's reading of an error answer, over the generic one (`mapped`): what its statuses
+   * mean that other upstreams' do not (Ollama's 503 is its queue being full). Absent: `mapped` stands.
+   */
+  readonly refineError?: (mapped: SwitchyardError, answer: UpstreamErrorAnswer, target: UpstreamTarget) => SwitchyardError;
 }
 
 /** Builds a provider's operation for a worker, over the worker's pooled HTTP client. */
@@ -27,6 +34,7 @@ export type ProviderOperations = { readonly [O in Operation]?: OperationFactory<
 /** The interface each operation name stands for. */
 export interface OperationOf {
   chat: ChatOperation;
+  completions: CompletionsOperation;
   embeddings: EmbeddingsOperation;
 }
 
@@ -62,6 +70,11 @@ export interface ProviderDescriptor extends ProviderUpstream {
   readonly capabilities: ProviderCapabilities;
   /** List prices and maximum output tokens of models it knows; none for local servers. */
   readonly models: KnownModels;
+  /**
+   * Where its server lists the models it has (Ollama's `/api/tags`), without credentials: what a
+   * wildcard deployment (`ollama/*`) shows in `/v1/models`. Unset: the known models' names.
+   */
+  readonly modelList?: { readonly path: string; readonly names: (body: unknown) => string[] };
   /** The admin UI's model form. */
   readonly ui: { readonly label: string; readonly apiBaseHint: string };
 }

@@ -1,6 +1,8 @@
 import { queueName } from '@app/contracts';
 import { OllamaChatAdapter } from './ollama/ollama-chat.adapter';
+import { OllamaGenerateAdapter } from './ollama/ollama-generate.adapter';
 import { OpenAIChatAdapter } from './openai/openai-chat.adapter';
+import { OpenAICompletionsAdapter } from './openai/openai-completions.adapter';
 import type { ProviderDescriptor } from './provider-descriptor';
 import { PROVIDERS, checkedRegistry, defaultBackendsOfWire, providerForModel, providerNamed, providersOfWire, wireOfDefaultBackend } from './registry';
 import { UpstreamHttpClient } from './http/upstream-http.client';
@@ -36,12 +38,13 @@ describe('the provider registry', () => {
     expect(wireOfDefaultBackend('gpu-a')).toBeUndefined();
   });
 
-  it("builds each provider's chat over the wire's own adapter, naming the provider in its messages", () => {
+  it("builds each provider's chat and completions over the wire's own adapters, naming the provider in its messages", () => {
     const http = new UpstreamHttpClient();
     try {
       for (const provider of PROVIDERS) {
         const chat = provider.operations.chat!(http, provider);
         expect(chat).toBeInstanceOf(provider.wire === 'openai' ? OpenAIChatAdapter : OllamaChatAdapter);
+        expect(provider.operations.completions!(http, provider)).toBeInstanceOf(provider.wire === 'openai' ? OpenAICompletionsAdapter : OllamaGenerateAdapter);
       }
     } finally {
       void http.close();

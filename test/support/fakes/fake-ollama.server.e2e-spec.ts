@@ -57,6 +57,24 @@ describe('FakeOllamaServer wire format', () => {
     expect(fake.url).toBe(fake.origin);
   });
 
+  it('answers /api/generate with one object, or NDJSON lines of `response` pieces, and records the body', async () => {
+    const body = { model: 'llama3.2', prompt: 'def f(', suffix: ')', options: { num_predict: 8 } };
+    const single = (await call('POST', '/api/generate', { ...body, stream: false })).json();
+    expect(single).toMatchObject({ model: 'llama3.2', response: 'echo: def f(', done: true, done_reason: 'stop', prompt_eval_count: 2, eval_count: 3 });
+    const streamed = await call('POST', '/api/generate', body);
+    expect(streamed.headers['content-type']).toBe('application/x-ndjson');
+    const lines = streamed.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.response).join('')).toBe('echo: def f(');
+    expect(lines.at(-1)).toMatchObject({ done: true, eval_count: 3 });
+    expect(fake.received.map((r) => [r.path, (r.body as { suffix?: string }).suffix])).toEqual([
+      ['/api/generate', ')'],
+      ['/api/generate', ')'],
+    ]);
+  });
+
   it('streams NDJSON when stream is omitted, like Ollama', async () => {
     const response = await call('POST', '/api/chat', chat);
     expect(response.headers['content-type']).toBe('application/x-ndjson');

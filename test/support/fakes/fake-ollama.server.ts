@@ -1,12 +1,22 @@
 import type { ServerResponse } from 'node:http';
-import { type FakeAnswer, FakeUpstream, type ReceivedRequest, fakeEmbedding, fakeEmbeddingTokens, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+import {
+  type FakeAnswer,
+  FakeUpstream,
+  type ReceivedRequest,
+  completionAnswersFor,
+  fakeEmbedding,
+  fakeEmbeddingTokens,
+  isRecord,
+  sendJson,
+  splitIntoPieces,
+} from './fake-upstream';
 
 export interface FakeOllamaOptions {
   /** Models the fake has "pulled"; chat with any other answers 404 like Ollama. */
   models?: string[];
 }
 
-/** Ollama's native API: `/api/chat` (JSON or NDJSON stream, the default), `/api/embed` ({@link fakeEmbedding}), `/api/tags`, `/api/version`. */
+/** Ollama's native API: `/api/chat` and `/api/generate` (JSON or NDJSON stream, the default), `/api/embed` ({@link fakeEmbedding}), `/api/tags`, `/api/version`. */
 export class FakeOllamaServer extends FakeUpstream {
   constructor(options: FakeOllamaOptions = {}) {
     super('', options.models ?? ['llama3.2']);
@@ -16,6 +26,7 @@ export class FakeOllamaServer extends FakeUpstream {
     const route = `${request.method} ${request.path}`;
     if (route === 'POST /api/chat') return this.chat(request, res);
     if (route === 'POST /api/embed') return this.embed(request, res);
+    if (route === 'POST /api/generate') return this.generate(request, res);
     if (route === 'GET /api/tags') {
       const models = this.models.map((name) => ({
         name: withTag(name),
@@ -42,12 +53,9 @@ export class FakeOllamaServer extends FakeUpstream {
 
   /** Ollama's `/api/embed`: one {@link fakeEmbedding} per text of `input` (a string or strings), `dimensions` honoured. */
   private async embed(request: ReceivedRequest, res: ServerResponse): Promise<void> {
-    const body = request.body;
-    if (!isRecord(body)) return sendJson(res, 400, this.errorBody(400, 'invalid JSON body'));
-    const model = typeof body.model === 'string' ? body.model : '';
-    if (!this.models.some((known) => withTag(known) === withTag(model))) {
-      return sendJson(res, 404, this.errorBody(404, `model "${model}" not found, try pulling it first`));
-    }
+    const body = request.body as Record<string, unknown>;
+    const model = this.modelOf(body, res);
+    if (model === undefined) return;
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     if (!Array.isArray(inputs) || !inputs.every((input) => typeof input === 'string')) {
       return sendJson(res, 400, this.errorBody(400, 'invalid input type'));
@@ -64,14 +72,40 @@ export class FakeOllamaServer extends FakeUpstream {
     });
   }
 
-  private async chat(request: ReceivedRequest, res: ServerResponse): Promise<void> {
-    const body = request.body;
-    if (!isRecord(body)) return sendJson(res, 400, this.errorBody(400, 'invalid JSON body'));
-    if (typeof body.model !== 'string' || body.model === '') return sendJson(res, 400, this.errorBody(400, 'model is required'));
+  /** The model a request names, once it is one the fake has; undefined when the error is already sent. */
+  private modelOf(body: unknown, res: ServerResponse): string | undefined {
+    if (!isRecord(body)) return void sendJson(res, 400, this.errorBody(400, 'invalid JSON body'));
+    if (typeof body.model !== 'string' || body.model === '') return void sendJson(res, 400, this.errorBody(400, 'model is required'));
     const model = body.model;
     if (!this.models.some((known) => withTag(known) === withTag(model))) {
-      return sendJson(res, 404, this.errorBody(404, `model "${model}" not found, try pulling it first`));
+      return void sendJson(res, 404, this.errorBody(404, `model "${model}" not found, try pulling it first`));
     }
+    return model;
+  }
+
+  /** `/api/generate`: `"echo: <prompt>"` (see completionAnswersFor), word by word when streamed; the final line carries the counts and a `context`. */
+  private async generate(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const body = request.body as Record<string, unknown>;
+    const model = this.modelOf(body, res);
+    if (model === undefined) return;
+    if (typeof body.prompt !== 'string') return sendJson(res, 400, this.errorBody(400, 'prompt must be a string'));
+    if (!(await this.beginChat(res))) return;
+
+    const [answer] = completionAnswersFor(body.prompt);
+    const createdAt = new Date().toISOString();
+    const counts = stats({ kind: 'text', ...answer });
+    const final = (response: string) => ({ model, created_at: createdAt, response, done: true, done_reason: 'stop', context: [1, 2, 3], ...counts });
+    if (body.stream === false) return sendJson(res, 200, final(answer.content));
+    const line = (fields: object) => `${JSON.stringify(fields)}\n`;
+    const lines = splitIntoPieces(answer.content).map((response) => line({ model, created_at: createdAt, response, done: false }));
+    lines.push(line(final('')));
+    return this.stream(res, 'application/x-ndjson', lines);
+  }
+
+  private async chat(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const body = request.body as Record<string, unknown>;
+    const model = this.modelOf(body, res);
+    if (model === undefined) return;
     if (!(await this.beginChat(res))) return;
 
     const answer = this.answerTo(body);

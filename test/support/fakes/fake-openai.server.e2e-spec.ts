@@ -33,6 +33,24 @@ describe('FakeOpenAIServer wire format', () => {
     await fake.stop();
   });
 
+  it('answers a legacy completion as a text_completion, or its chunks with usage last, and records the body', async () => {
+    const single = (await call('POST', '/v1/completions', { model: 'gpt-4o-mini', prompt: 'say hi', n: 2 })).json();
+    expect(single).toMatchObject({
+      object: 'text_completion',
+      model: 'gpt-4o-mini',
+      choices: [
+        { index: 0, text: 'echo: say hi', logprobs: null, finish_reason: 'stop' },
+        { index: 1, text: 'echo: say hi', logprobs: null, finish_reason: 'stop' },
+      ],
+      usage: { prompt_tokens: 2, completion_tokens: 6, total_tokens: 8 },
+    });
+    const streamed = await call('POST', '/completions', { model: 'gpt-4o-mini', prompt: 'say hi', stream: true, stream_options: { include_usage: true } });
+    const chunks = openaiChunks(parseSse(streamed.text).events);
+    expect(chunks.map((c) => c.choices.map((x: { text: string }) => x.text).join('')).join('')).toBe('echo: say hi');
+    expect(chunks.at(-1)).toMatchObject({ object: 'text_completion', choices: [], usage: { total_tokens: 5 } });
+    expect(fake.received.map((r) => r.path)).toEqual(['/v1/completions', '/completions']);
+  });
+
   it('answers a chat completion in OpenAI shape, with and without /v1', async () => {
     for (const path of ['/v1/chat/completions', '/chat/completions']) {
       const response = await call('POST', path, chat);

@@ -1,5 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import { type FakeAnswer, FakeUpstream, type ReceivedRequest, fakeEmbedding, fakeEmbeddingTokens, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+import {
+  type FakeAnswer,
+  FakeUpstream,
+  type ReceivedRequest,
+  completionAnswersFor,
+  fakeEmbedding,
+  fakeEmbeddingTokens,
+  isRecord,
+  sendJson,
+  splitIntoPieces,
+} from './fake-upstream';
 
 export interface FakeOpenAIOptions {
   /** Listed by `GET /v1/models`; chat accepts any model. */
@@ -12,7 +22,7 @@ interface CompletionHead {
   model: string;
 }
 
-/** OpenAI's chat completions (JSON or SSE), embeddings ({@link fakeEmbedding}) and model list, under `/v1` or at the root. */
+/** OpenAI's chat completions and legacy completions (JSON or SSE), embeddings ({@link fakeEmbedding}) and model list, under `/v1` or at the root. */
 export class FakeOpenAIServer extends FakeUpstream {
   /** When set, chat requests need `Authorization: Bearer <requireApiKey>`. */
   requireApiKey?: string;
@@ -31,6 +41,7 @@ export class FakeOpenAIServer extends FakeUpstream {
     const path = request.path.replace(/^\/v1(?=\/)/, '');
     if (request.method === 'POST' && path === '/chat/completions') return this.chat(request, res);
     if (request.method === 'POST' && path === '/embeddings') return this.embeddings(request, res);
+    if (request.method === 'POST' && path === '/completions') return this.completions(request, res);
     if (request.method === 'GET' && path === '/models') {
       const data = this.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'switchyard-fake' }));
       return sendJson(res, 200, { object: 'list', data });
@@ -106,6 +117,58 @@ export class FakeOpenAIServer extends FakeUpstream {
     sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
   }
 
+  /**
+   * Legacy completions: for each prompt `n` choices of {@link completionAnswersFor}'s text (the
+   * prompt before it with `echo`), `logprobs` made up when asked for; streamed as
+   * `text_completion` chunks word by word, a usage chunk when asked for, then `[DONE]`.
+   */
+  private async completions(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const denied = this.checkApiKey(request.headers.authorization);
+    if (denied) return sendJson(res, 401, denied);
+    const body = request.body;
+    if (!isRecord(body) || typeof body.model !== 'string' || body.prompt === undefined) {
+      const error = { message: "'model' and 'prompt' are required properties", type: 'invalid_request_error', param: 'prompt', code: null };
+      return sendJson(res, 400, { error });
+    }
+    if (!(await this.beginChat(res))) return;
+
+    this.answered++;
+    const head: CompletionHead = { id: `cmpl-fake${this.answered}`, created: Math.floor(Date.now() / 1000), model: body.model };
+    const n = typeof body.n === 'number' ? body.n : 1;
+    const answers = completionAnswersFor(body.prompt);
+    const choices = answers.flatMap((answer, p) =>
+      Array.from({ length: n }, (_, k) => ({
+        index: p * n + k,
+        text: body.echo === true ? answer.prompt + answer.content : answer.content,
+        logprobs: typeof body.logprobs === 'number' ? fakeLogprobs(answer.content) : null,
+      })),
+    );
+    const promptTokens = answers.reduce((sum, a) => sum + a.promptTokens, 0);
+    const completionTokens = answers.reduce((sum, a) => sum + a.completionTokens, 0) * n;
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const chunk = (fields: object) =>
+      `data: ${JSON.stringify({ id: head.id, object: 'text_completion', created: head.created, model: head.model, ...fields })}\n\n`;
+    if (body.stream === true) {
+      const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+      const events = choices.flatMap((choice) => [
+        ...splitIntoPieces(choice.text).map((text) => chunk({ choices: [{ index: choice.index, text, logprobs: null, finish_reason: null }] })),
+        chunk({ choices: [{ index: choice.index, text: '', logprobs: null, finish_reason: 'stop' }] }),
+      ]);
+      if (includeUsage) events.push(chunk({ choices: [], usage }));
+      events.push('data: [DONE]\n\n');
+      return this.stream(res, 'text/event-stream', events);
+    }
+    sendJson(res, 200, {
+      id: head.id,
+      object: 'text_completion',
+      created: head.created,
+      model: head.model,
+      choices: choices.map((choice) => ({ ...choice, finish_reason: 'stop' })),
+      usage,
+      system_fingerprint: 'fp_fake',
+    });
+  }
+
   /** OpenAI's 401, which echoes a masked form of a wrong key. */
   private checkApiKey(authorization: string | undefined): object | undefined {
     if (this.requireApiKey === undefined) return undefined;
@@ -139,6 +202,14 @@ function sseEvents(head: CompletionHead, answer: FakeAnswer, toolCallId: string,
   if (usage) events.push(event([], { usage }));
   events.push('data: [DONE]\n\n');
   return events;
+}
+
+/** OpenAI's legacy logprobs object, one entry per word. */
+function fakeLogprobs(text: string) {
+  const tokens = splitIntoPieces(text);
+  let offset = 0;
+  const textOffset = tokens.map((token) => ((offset += token.length), offset - token.length));
+  return { tokens, token_logprobs: tokens.map(() => -0.5), top_logprobs: tokens.map((token) => ({ [token]: -0.5 })), text_offset: textOffset };
 }
 
 function toolCall(id: string, answer: Extract<FakeAnswer, { kind: 'tool_call' }>) {

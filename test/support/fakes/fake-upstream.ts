@@ -324,6 +324,20 @@ export function answerFor(body: Record<string, unknown>): FakeAnswer {
   return { kind: 'text', content, promptTokens, completionTokens: countWords(content) };
 }
 
+/**
+ * What a fake answers to a legacy completion (OpenAI's `/v1/completions`, Ollama's
+ * `/api/generate`): `"echo: <prompt>"` for each prompt (token ids are written as numbers joined
+ * by spaces). Token counts are whitespace-separated words, as for chat.
+ */
+export function completionAnswersFor(prompt: unknown): Array<{ prompt: string; content: string; promptTokens: number; completionTokens: number }> {
+  const prompts = Array.isArray(prompt) && prompt.length > 0 && typeof prompt[0] !== 'number' ? prompt : [prompt];
+  return prompts.map((item: unknown) => {
+    const text = typeof item === 'string' ? item : Array.isArray(item) ? item.join(' ') : '';
+    const content = `echo: ${text}`;
+    return { prompt: text, content, promptTokens: countWords(text), completionTokens: countWords(content) };
+  });
+}
+
 /** JSON following a schema: OpenAI's `response_format` of type `json_schema`, or Ollama's `format` holding a schema. */
 function asksForSchema(body: Record<string, unknown>): boolean {
   return (isRecord(body.response_format) && body.response_format.type === 'json_schema') || isRecord(body.format);

@@ -45,6 +45,7 @@ export function toRecord(row: VirtualKeyEntity): KeyRecord {
     rpmLimit: row.rpmLimit,
     tpmLimit: row.tpmLimit,
     maxParallelRequests: row.maxParallelRequests,
+    tags: row.tags ?? [],
   };
 }
 

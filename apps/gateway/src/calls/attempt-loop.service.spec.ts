@@ -8,7 +8,7 @@ import { Router } from '../routing/router.service';
 import { CHAT_OPERATION } from '../chat/chat-operation';
 import { AttemptLoop } from './attempt-loop.service';
 import type { CallLedger } from './call-ledger.service';
-import type { ModelCall } from './model-call';
+import { type ModelCall, servedHeaders } from './model-call';
 
 const CONFIG = `
 model_list:
@@ -62,6 +62,7 @@ function setup(scripts: Record<string, Script>) {
     records: [] as Array<[string, string?, string?]>,
     succeeded(_c: unknown, _a: unknown, attempt: { deployment: { id: string } }) {
       this.records.push(['succeeded', attempt.deployment.id]);
+      return 0.25;
     },
     failed(_c: unknown, _a: unknown, error: SwitchyardError, attempt?: { deployment: { id: string } }) {
       this.records.push(['failed', attempt?.deployment.id, error.code]);
@@ -82,11 +83,12 @@ function setup(scripts: Record<string, Script>) {
   const loop = new AttemptLoop(config, dispatcher, catalog, router, ledger as unknown as CallLedger, metrics as unknown as GatewayMetrics);
   const call = (stream = false): ModelCall<ChatCompletionRequest> => ({
     auth: { kind: 'master' },
-    api: 'chat.completions',
+    api: 'chat_completions',
     operation: CHAT_OPERATION,
     request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
     requestId: 'r',
     callId: 'c',
+    hints: { tags: [] },
     stream,
     priority: undefined,
     startedAt: Date.now(),
@@ -111,6 +113,38 @@ describe('AttemptLoop', () => {
     expect(t.sent).toEqual(['a', 'b', 'c']);
     expect(t.metrics.fallbacks).toBe(2);
     expect(t.ledger.records).toEqual([['succeeded', 'c']]);
+  });
+
+  it("counts LiteLLM's retries (the serving group's earlier attempts and the worker's) and fallbacks, and the answer's cost, in its headers", async () => {
+    const sameGroup = setup({ a: fail('upstream_error'), b: { ...RESULT, retries: 2 }, c: RESULT });
+    const { served } = await sameGroup.loop.answer(sameGroup.call(), sameGroup.admission);
+    expect(servedHeaders(served)).toMatchObject({
+      'x-litellm-call-id': 'r',
+      'x-litellm-model-id': 'b',
+      'x-litellm-model-group': 'm',
+      'x-litellm-attempted-retries': '3',
+      'x-litellm-attempted-fallbacks': '0',
+      'x-litellm-response-cost': '0.25',
+    });
+
+    const fellBack = setup({ a: fail('upstream_error'), b: fail('upstream_error'), c: RESULT });
+    expect(servedHeaders((await fellBack.loop.answer(fellBack.call(), fellBack.admission)).served)).toMatchObject({
+      'x-litellm-model-group': 'backup',
+      'x-litellm-attempted-retries': '0',
+      'x-litellm-attempted-fallbacks': '1',
+    });
+
+    const failed = setup({ a: fail('upstream_error'), b: fail('upstream_error'), c: fail('invalid_request') });
+    await expect(failed.loop.answer(failed.call(), failed.admission)).rejects.toMatchObject({
+      headers: { 'x-litellm-call-id': 'r', 'x-litellm-attempted-retries': '0', 'x-litellm-attempted-fallbacks': '1' },
+    });
+  });
+
+  it('a stream says no cost in its headers: it is known only at its end', async () => {
+    const t = setup({ a: [chunk('x'), { t: 'end', usage: null }], b: RESULT, c: RESULT });
+    const { served } = await t.loop.stream(t.call(true), t.admission, new AbortController().signal);
+    expect(servedHeaders(served)['x-litellm-response-cost']).toBeUndefined();
+    expect(servedHeaders(served)['x-litellm-attempted-retries']).toBe('0');
   });
 
   it('stops at a failure the caller caused, or Switchyard itself: no other deployment is tried, the call is recorded once', async () => {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, asSwitchyardError } from '@app/contracts';
-import { GatewayConfig } from '@app/config';
+import { GatewayConfig, deploymentRequest, isModelPattern } from '@app/config';
 import { CallDispatcher, type ChatJobOptions } from '@app/queue';
-import { GatewayMetrics } from '@app/observability';
+import { GatewayMetrics, currentTraceCarrier } from '@app/observability';
 import type { Admission } from '../limits/key-limits.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { worthAnotherDeployment } from '../routing/failure-policy';
@@ -12,8 +12,16 @@ import { type ModelCall, type Served, timeoutMs } from './model-call';
 import { queueTargetOf } from './queue-target';
 import { StreamDelivery } from './stream-delivery';
 
+/** What an attempt that succeeded knows of its answer for the headers: the worker's retries, cost, time in the upstream. */
+interface Answered<T> {
+  value: T;
+  workerRetries?: number;
+  cost?: number;
+  upstreamMs?: number;
+}
+
 /** One attempt's way of reaching a deployment; `done` ends the attempt in the router's count (the attempt owns it once it succeeds). */
-type AttemptFn<T> = (attempt: Attempt, index: number, done: (error?: SwitchyardError) => void) => Promise<T>;
+type AttemptFn<T> = (attempt: Attempt, index: number, done: (error?: SwitchyardError) => void) => Promise<Answered<T>>;
 
 /**
  * THE fallback loop, for answers and streams alike: tries the call's plan in order — the model
@@ -40,8 +48,8 @@ export class AttemptLoop {
         this.jobOptions(call, attempt),
       );
       done();
-      this.ledger.succeeded(call, admission, attempt, result.usage ?? null);
-      return result;
+      const cost = this.ledger.succeeded(call, admission, attempt, result.usage ?? null);
+      return { value: result, workerRetries: result.retries, cost, upstreamMs: result.upstreamLatencyMs };
     });
     return { result, served };
   }
@@ -57,6 +65,7 @@ export class AttemptLoop {
     hungUp: AbortSignal,
   ): Promise<{ events: AsyncIterable<ChatStreamEvent>; served: Served }> {
     const { value: events, served } = await this.inTurn(call, admission, async (attempt, index, done) => {
+      const queuedAt = Date.now();
       const handle = await this.dispatcher.stream(
         queueTargetOf(this.config, attempt.deployment),
         this.payload(call, attempt, index),
@@ -85,7 +94,7 @@ export class AttemptLoop {
       }
       const delivery = new StreamDelivery(() => this.ledger.firstChunk(call));
       this.ledger.settleStream(call, admission, attempt, handle.result, done, delivery);
-      return delivery.relay(first, iterator);
+      return { value: delivery.relay(first, iterator), upstreamMs: Date.now() - queuedAt };
     });
     return { events, served };
   }
@@ -101,7 +110,8 @@ export class AttemptLoop {
       if (index > 0) this.metrics.fallback(call.request.model);
       const done = this.router.begin(attempt.deployment.id);
       try {
-        return { value: await attemptFn(attempt, index, done), served: { attempt, attempted: index + 1 } };
+        const answered = await attemptFn(attempt, index, done);
+        return { value: answered.value, served: served(call, attempts.slice(0, index + 1), answered) };
       } catch (err) {
         const error = asSwitchyardError(err);
         done(error);
@@ -112,7 +122,13 @@ export class AttemptLoop {
       }
     }
     this.ledger.failed(call, admission, last.error, last.attempt);
-    throw last.error;
+    // A failed call's answer still names the call and what was tried.
+    const { retries, fallbacks } = tried(last.attempt ? attempts.slice(0, attempts.indexOf(last.attempt) + 1) : []);
+    throw last.error.withHeaders({
+      'x-litellm-call-id': call.requestId,
+      'x-litellm-attempted-retries': String(retries),
+      'x-litellm-attempted-fallbacks': String(fallbacks),
+    });
   }
 
   /** The job for one attempt. Fallback attempts get their own job id (`<call id>.f<n>`). */
@@ -121,19 +137,42 @@ export class AttemptLoop {
     const { deployment } = attempt;
     return {
       v: CHAT_JOB_VERSION,
-      operation: call.operation.name,
       callId: index === 0 ? call.callId : `${call.callId}.f${index}`,
       deploymentId: deployment.id,
       deployment: this.catalog.spec(deployment.id),
       modelName: call.request.model,
-      request: (call.operation.requestFor?.(deployment, call.request) ?? call.request) as unknown as ChatJobPayload['request'],
+      operation: call.operation.name,
+      // A wildcard deployment's upstream model for this name; the worker takes it for no other deployment.
+      upstreamModel: isModelPattern(deployment.modelName) ? deployment.upstreamModel : undefined,
+      request: deploymentRequest(deployment, call.operation.requestFor?.(deployment, call.request) ?? call.request) as unknown as ChatJobPayload['request'],
       stream: call.stream,
-      deadline: enqueuedAt + timeoutMs(call.stream, deployment, this.config.env.REQUEST_TIMEOUT * 1000),
+      deadline: enqueuedAt + timeoutMs(call.stream, deployment, this.config.env.REQUEST_TIMEOUT * 1000, call.hints),
       enqueuedAt,
+      trace: currentTraceCarrier(),
     };
   }
 
   private jobOptions(call: ModelCall<{ model: string }>, attempt: Attempt): ChatJobOptions {
-    return { numRetries: attempt.deployment.numRetries, priority: call.priority };
+    return { numRetries: call.hints.numRetries ?? attempt.deployment.numRetries, priority: call.priority };
   }
+}
+
+/** LiteLLM's counts for the attempts made so far (the last one the latest): retries on its model group, fallback groups tried. */
+function tried(made: readonly Attempt[], workerRetries = 0): { retries: number; fallbacks: number } {
+  const last = made.at(-1);
+  return {
+    retries: made.slice(0, -1).filter((a) => a.modelGroup === last?.modelGroup).length + workerRetries,
+    fallbacks: Math.max(0, new Set(made.map((a) => a.modelGroup)).size - 1),
+  };
+}
+
+function served(call: ModelCall<{ model: string }>, made: readonly Attempt[], answered: Answered<unknown>): Served {
+  return {
+    requestId: call.requestId,
+    attempt: made[made.length - 1],
+    attempted: made.length,
+    ...tried(made, answered.workerRetries),
+    cost: answered.cost,
+    overheadMs: Date.now() - call.startedAt - (answered.upstreamMs ?? 0),
+  };
 }

@@ -31,8 +31,9 @@ export class CallLedger {
     private readonly drain: GatewayDrain,
   ) {}
 
-  succeeded(call: ModelCall<{ model: string }>, admission: Admission, servedBy: Attempt, usage: CallOutcome['usage']): void {
-    this.finish(call, admission, { servedBy, usage, status: 'success', httpStatus: 200 });
+  /** An answered call; returns its cost (USD), for the answer's `x-litellm-response-cost`. */
+  succeeded(call: ModelCall<{ model: string }>, admission: Admission, servedBy: Attempt, usage: CallOutcome['usage']): number {
+    return this.finish(call, admission, { servedBy, usage, status: 'success', httpStatus: 200 });
   }
 
   /** A call that ended in `error` before any answer: a refused one gives its key's request back. */
@@ -77,7 +78,7 @@ export class CallLedger {
     })().finally(settled);
   }
 
-  private finish(call: ModelCall<{ model: string }>, admission: Admission, outcome: Outcome, refund = false): void {
+  private finish(call: ModelCall<{ model: string }>, admission: Admission, outcome: Outcome, refund = false): number {
     try {
       const used = this.spend.record({
         ...outcome,
@@ -87,6 +88,7 @@ export class CallLedger {
         modelGroup: call.request.model,
         stream: call.stream,
         startedAt: call.startedAt,
+        tags: call.hints.tags,
       });
       void admission.release({ ...used, refund });
       const provider = outcome.servedBy?.deployment.provider ?? '';
@@ -98,8 +100,10 @@ export class CallLedger {
         deployment: outcome.servedBy?.deployment.id,
         ...(outcome.usage ? { promptTokens, completionTokens } : {}),
       });
+      return used.cost;
     } catch (err) {
       this.logger.error(`could not record the spend of request ${call.requestId}: ${(err as Error).message}`);
+      return 0;
     }
   }
 }

@@ -38,14 +38,14 @@ export class CallPlanner {
     options: { api: string; stream: boolean; priority?: number },
   ): ModelCall<TRequest> {
     const models = this.catalog.models;
-    const deployments = models.group(request.model);
+    const deployments = models.resolve(request.model)?.deployments ?? [];
     if (deployments.length === 0) {
-      const visible = models.modelNames().filter((m) => mayUseModel(auth, m));
+      const visible = models.modelNames().filter((m) => mayUseModel(auth, m, models));
       throw new SwitchyardError('model_not_found', `model "${request.model}" does not exist; available: ${visible.join(', ') || 'none'}`, { param: 'model' });
     }
     facts.model = request.model;
     facts.stream = options.stream;
-    if (!mayUseModel(auth, request.model)) {
+    if (!mayUseModel(auth, request.model, models)) {
       const allowed = auth.kind === 'virtual' ? auth.key.models.join(', ') : '';
       throw new SwitchyardError('model_not_allowed', `this key may not use model "${request.model}"; it may use: ${allowed}`, { param: 'model' });
     }
@@ -80,7 +80,7 @@ export class CallPlanner {
       key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
       requestId: call.callId,
       // The slot is held until the last possible attempt would have ended.
-      deadline: Date.now() + call.attempts.reduce((total, attempt) => total + timeoutMs(call.stream, attempt.deployment, defaultMs), 0),
+      deadline: Date.now() + call.attempts.reduce((total, attempt) => total + timeoutMs(call.stream, attempt.deployment, defaultMs, call.hints), 0),
       reservation: call.operation.reserve(
         call.attempts.map((attempt) => attempt.deployment),
         call.request,
@@ -92,7 +92,7 @@ export class CallPlanner {
   private plan<TRequest extends { model: string }>(call: ModelCall<TRequest>): Attempt[] {
     return this.router.plan(
       call.request.model,
-      (group) => mayUseModel(call.auth, group),
+      (group) => mayUseModel(call.auth, group, this.catalog.models),
       (deployment) => !call.operation.refusal(deployment, call.request),
     );
   }

@@ -2,9 +2,9 @@ import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { GatewayConfig } from '@app/config';
-import { callIdFor } from '@app/observability';
 import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
+import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
 import { chatRequestSchema } from './chat-request.schema';
@@ -32,7 +32,7 @@ export class ChatController {
   @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const ids = { requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient) };
+    const ids = callIdsOf(req);
     const answer = await this.chat.handle(auth, body, ids, (req.facts ??= {}), clientGone(res));
     res.set(answer.headers);
     if ('completion' in answer) res.status(200).json(answer.completion);

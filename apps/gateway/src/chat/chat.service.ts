@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type ChatCompletion, type ChatCompletionRequest, SwitchyardError } from '@app/contracts';
 import type { AuthContext } from '../auth/auth-context';
 import { AttemptLoop } from '../calls/attempt-loop.service';
+import { withMetadataTags } from '../calls/call-hints';
 import { CallPlanner } from '../calls/call-planner.service';
 import { type CallIds, servedHeaders } from '../calls/model-call';
 import type { SseFrame } from '../calls/sse-response';
@@ -28,13 +29,10 @@ export class ChatService {
    */
   async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: AbortSignal): Promise<ChatAnswer> {
     // `priority` and `metadata` are Switchyard's (and LiteLLM's), not the upstream's: they never leave the gateway.
-    const {
-      priority,
-      metadata: _metadata,
-      ...request
-    } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number; metadata?: unknown };
+    const { priority, metadata, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number; metadata?: unknown };
     const stream = request.stream === true;
-    const call = this.planner.open(auth, CHAT_OPERATION, request, ids, facts, { api: 'chat.completions', stream, priority });
+    const tagged = { ...ids, hints: withMetadataTags(ids.hints, metadata) };
+    const call = this.planner.open(auth, CHAT_OPERATION, request, tagged, facts, { api: 'chat_completions', stream, priority });
     const admission = await this.planner.admit(call);
     try {
       if (!stream) {

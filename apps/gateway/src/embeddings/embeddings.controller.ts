@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { callIdFor } from '@app/observability';
 import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
+import { callIdsOf } from '../calls/call-hints';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
 import { embeddingsRequestSchema } from './embeddings-request.schema';
 import { EmbeddingsService } from './embeddings.service';
@@ -32,7 +32,7 @@ export class EmbeddingsController {
   @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const ids = { requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient) };
+    const ids = callIdsOf(req);
     const { headers, answer } = await this.embeddings.create(auth, body, ids, (req.facts ??= {}));
     res.set(headers).status(200).json(answer);
   }

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { AuthContext } from '../auth/auth-context';
 import type { RequestFacts } from './request-facts';
 
@@ -11,5 +12,7 @@ declare module 'express-serve-static-core' {
     auth?: AuthContext;
     /** Filled in by the routes that know more (chat), for the request's log line and metrics. */
     facts?: RequestFacts;
+    /** The request's server span, as a context, when the gateway traces. */
+    traceContext?: Context;
   }
 }

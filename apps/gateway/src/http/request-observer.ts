@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Level, Logger } from 'pino';
 import type { GatewayMetrics } from '@app/observability';
 import type { GatewayDrain } from '../lifecycle/gateway-drain.service';
+import { routeOf } from './route-of';
 
 // Probes and scrapes arrive every few seconds: their lines are debug-level.
 const QUIET_ROUTES = /^\/(health\/|metrics$)/;
@@ -15,16 +16,6 @@ export interface RequestObserverOptions {
   log: Logger;
   metrics: GatewayMetrics;
   drain: GatewayDrain;
-}
-
-/**
- * The route's pattern, never the raw path: paths can hold a key (`/key/{key}/regenerate`) and
- * arbitrary strings that would make a metric label set without bound.
- */
-function routeOf(req: Request): string {
-  const pattern = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof pattern === 'string') return `${req.baseUrl ?? ''}${pattern}`;
-  return req.baseUrl ? `${req.baseUrl}/*` : 'unmatched';
 }
 
 /** Who called: the key's alias (or its `sk-...abcd` short name), never the key. */

@@ -1,22 +1,15 @@
 import { z } from 'zod';
+import { MAX_TAGS, tagsProblem } from '../calls/call-hints';
 import { MAX_INT4, containsNul, queryInt, queryText, storedText } from '../http/stored-values';
+import { isDuration, longestMs } from './durations';
 
-const DURATION = /^(\d{1,12})(s|m|h|d|w|mo)$/;
-const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3, mo: 30 * 86400e3 };
 // Long enough for any real expiry or budget period, short enough that now + duration is a date.
 const MAX_DURATION_MS = 100 * 365 * 86400e3;
 // One request deletes at most this many keys (and names at most this many aliases).
 const MAX_LISTED = 1000;
 
-/** LiteLLM's durations: `30s`, `15m`, `1h`, `30d`, `2w`, `1mo` (30 days). */
-export function durationMs(duration: string): number {
-  const match = DURATION.exec(duration);
-  if (!match) throw new Error(`not a duration: ${duration}`);
-  return Number(match[1]) * UNIT_MS[match[2]];
-}
-
-const DURATION_HINT = 'must be a duration such as "30s", "1h", "30d" or "1mo", at most 100 years (36500d)';
-const duration = z.string({ error: DURATION_HINT }).refine((d) => DURATION.test(d) && durationMs(d) > 0 && durationMs(d) <= MAX_DURATION_MS, DURATION_HINT);
+const DURATION_HINT = 'must be a duration such as "30s", "15m", "1h", "30d", "2w" or "1mo" (a calendar month), at most 100 years (36500d)';
+const duration = z.string({ error: DURATION_HINT }).refine((d) => isDuration(d) && longestMs(d) > 0 && longestMs(d) <= MAX_DURATION_MS, DURATION_HINT);
 const usd = z.number({ error: 'must be a number (USD)' }).min(0, 'must not be negative');
 const limit = z.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1').max(MAX_INT4, `must be at most ${MAX_INT4}`);
 const keyRef = z.string({ error: 'must be a key or its hash' }).min(1, 'must not be empty');
@@ -38,6 +31,14 @@ const settings = {
   max_parallel_requests: limit.nullish(),
   metadata: z.record(z.string(), z.unknown(), { error: 'must be an object' }).refine((m) => !containsNul(m), 'must not contain NUL characters'),
   blocked: z.boolean({ error: 'must be true or false' }),
+  /** LiteLLM's key tags: added to the tags of every call the key makes. */
+  tags: z
+    .array(z.string({ error: 'must be an array of tags' }), { error: 'must be an array of tags' })
+    .max(MAX_TAGS, `must list at most ${MAX_TAGS} tags`)
+    .superRefine((tags, ctx) => {
+      const problem = tagsProblem(tags);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 };
 
 export const generateKeySchema = z.looseObject({
@@ -45,6 +46,7 @@ export const generateKeySchema = z.looseObject({
   models: settings.models.default([]),
   metadata: settings.metadata.default({}),
   blocked: settings.blocked.default(false),
+  tags: settings.tags.default([]),
   key: customKey.optional(),
 });
 export type GenerateKeyRequest = z.infer<typeof generateKeySchema>;
@@ -56,6 +58,7 @@ export const updateKeySchema = z.looseObject({
   models: settings.models.optional(),
   metadata: settings.metadata.optional(),
   blocked: settings.blocked.optional(),
+  tags: settings.tags.optional(),
 });
 export type KeySettings = Partial<z.infer<z.ZodObject<typeof settings>>>;
 

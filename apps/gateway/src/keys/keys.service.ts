@@ -3,14 +3,15 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SwitchyardError } from '@app/contracts';
-import { GatewayConfig } from '@app/config';
+import { GatewayConfig, unknownModelEntries } from '@app/config';
 import { sameSecret } from '@app/observability';
 import { VirtualKeyEntity } from '@app/database';
 import { KeyCacheService } from '../auth/key-cache.service';
 import { hashKey, isKeyHash, newVirtualKey, shortKeyName, tokenOf } from '../auth/key-material';
 import { orUnavailable } from '../http/or-unavailable';
 import { ModelCatalog } from '../models/model-catalog.service';
-import { type GenerateKeyRequest, type KeySettings, durationMs } from './key-requests.schema';
+import { endOf } from './durations';
+import type { GenerateKeyRequest, KeySettings } from './key-requests.schema';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -29,6 +30,7 @@ export function keyInfo(row: VirtualKeyEntity) {
     tpm_limit: row.tpmLimit,
     max_parallel_requests: row.maxParallelRequests,
     metadata: row.metadata,
+    tags: row.tags,
     expires: row.expires?.toISOString() ?? null,
     blocked: row.blocked,
     created_at: row.createdAt.toISOString(),
@@ -67,6 +69,7 @@ export class KeysService {
       models: [],
       metadata: {},
       blocked: false,
+      tags: [],
       ...this.columnsFor(request),
     };
     await this.save(() => this.keys.insert(row as QueryDeepPartialEntity<VirtualKeyEntity>), row.keyAlias);
@@ -164,28 +167,32 @@ export class KeysService {
 
   /** The columns for the settings that were sent, checking model names against the catalog. */
   private columnsFor(s: KeySettings): Partial<VirtualKeyEntity> {
-    const now = Date.now();
+    const now = new Date();
     const columns: Partial<VirtualKeyEntity> = {};
     if (s.models !== undefined) {
-      const known = new Set(this.catalog.models.modelNames());
-      const unknown = s.models.filter((m) => !known.has(m));
+      const models = this.catalog.models;
+      const unknown = unknownModelEntries(s.models, models);
       if (unknown.length) {
-        throw new SwitchyardError('invalid_request', `unknown model(s): ${unknown.join(', ')}; known models: ${[...known].join(', ')}`, { param: 'models' });
+        const known = [...models.modelNames(), ...models.accessGroupNames()];
+        throw new SwitchyardError('invalid_request', `unknown model(s): ${unknown.join(', ')}; known models and access groups: ${known.join(', ')}`, {
+          param: 'models',
+        });
       }
       columns.models = [...new Set(s.models)];
     }
     if (s.key_alias !== undefined) columns.keyAlias = s.key_alias;
-    if (s.duration !== undefined) columns.expires = s.duration === null ? null : new Date(now + durationMs(s.duration));
+    if (s.duration !== undefined) columns.expires = s.duration === null ? null : endOf(s.duration, now);
     if (s.max_budget !== undefined) columns.maxBudget = s.max_budget;
     if (s.budget_duration !== undefined) {
       columns.budgetDuration = s.budget_duration;
-      columns.budgetResetAt = s.budget_duration === null ? null : new Date(now + durationMs(s.budget_duration));
+      columns.budgetResetAt = s.budget_duration === null ? null : endOf(s.budget_duration, now);
     }
     if (s.rpm_limit !== undefined) columns.rpmLimit = s.rpm_limit;
     if (s.tpm_limit !== undefined) columns.tpmLimit = s.tpm_limit;
     if (s.max_parallel_requests !== undefined) columns.maxParallelRequests = s.max_parallel_requests;
     if (s.metadata !== undefined) columns.metadata = s.metadata;
     if (s.blocked !== undefined) columns.blocked = s.blocked;
+    if (s.tags !== undefined) columns.tags = [...new Set(s.tags)];
     return columns;
   }
 

@@ -39,6 +39,7 @@ const key = (fields: Partial<KeyRecord>): KeyRecord => ({
   rpmLimit: null,
   tpmLimit: null,
   maxParallelRequests: null,
+  tags: [],
   ...fields,
 });
 

@@ -3,10 +3,9 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
 import { GatewayConfig } from '@app/config';
-import { callIdFor } from '@app/observability';
 import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
-import type { CallIds } from '../calls/model-call';
+import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { openApiSchema } from '../http/api-docs';
 import { countTokensRequestSchema, messagesRequestSchema } from './messages-request.schema';
@@ -22,8 +21,6 @@ const ANTHROPIC_ERROR_SCHEMA: SchemaObject = {
     request_id: { type: 'string' },
   },
 };
-
-const idsOf = (req: Request): CallIds => ({ requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient) });
 
 @ApiTags('Anthropic')
 @ApiBearerAuth()
@@ -49,7 +46,7 @@ export class MessagesController {
   @ApiResponse({ status: 429, description: 'Rate limit or budget exceeded', schema: ANTHROPIC_ERROR_SCHEMA })
   @ApiResponse({ status: 529, description: "The backend's queue is full", schema: ANTHROPIC_ERROR_SCHEMA })
   async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const answer = await this.messages.handle(auth, body, idsOf(req), (req.facts ??= {}), clientGone(res));
+    const answer = await this.messages.handle(auth, body, callIdsOf(req), (req.facts ??= {}), clientGone(res));
     res.set(answer.headers);
     if ('message' in answer) res.status(200).json(answer.message);
     else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000, PING_FRAME);
@@ -67,6 +64,6 @@ export class MessagesController {
   @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ANTHROPIC_ERROR_SCHEMA })
   @ApiResponse({ status: 404, description: 'Unknown model', schema: ANTHROPIC_ERROR_SCHEMA })
   countTokens(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request): { input_tokens: number } {
-    return this.messages.countTokens(auth, body, idsOf(req), (req.facts ??= {}));
+    return this.messages.countTokens(auth, body, callIdsOf(req), (req.facts ??= {}));
   }
 }

@@ -61,7 +61,7 @@ export class ModelAdminController {
     const viewer = auth.kind === 'master' ? 'admin' : 'key';
     const data = this.catalog.models
       .deployments()
-      .filter((d) => mayUseModel(auth, d.modelName) && (!id || d.id === id))
+      .filter((d) => mayUseModel(auth, d.modelName, this.catalog.models) && (!id || d.id === id))
       .map((d) => modelInfoView(d, this.catalog.isStored(d.id), viewer));
     return { data };
   }

@@ -4,9 +4,9 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
-import { callIdFor } from '@app/observability';
 import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
+import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
 import { parseBody } from '../http/parse-body';
@@ -45,7 +45,7 @@ export class ResponsesController {
   @ApiResponse({ status: 404, description: 'Unknown model, or `previous_response_id` not found for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
   async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const ids = { requestId: req.requestId, callId: callIdFor(req.requestId, req.requestIdFromClient) };
+    const ids = callIdsOf(req);
     const answer = await this.responses.create(auth, body, ids, (req.facts ??= {}), clientGone(res));
     res.set(answer.headers);
     if ('response' in answer) res.status(200).json(answer.response);

@@ -55,7 +55,9 @@ describe('Router, by fault', () => {
   const deployment = (id: string, provider = 'openai') => ({ id, provider, extraParams: {} }) as unknown as Deployment;
   const groups: Record<string, Deployment[]> = { mixed: [deployment('cloud'), deployment('local', 'ollama')] };
   const config = { router: { routingStrategy: 'simple-shuffle', allowedFails: 2, cooldownTimeMs: 60_000, fallbacks: new Map() } } as unknown as GatewayConfig;
-  const catalog = { models: { group: (name: string) => groups[name] ?? [] } } as unknown as ModelCatalog;
+  const catalog = {
+    models: { group: (name: string) => groups[name] ?? [], resolve: (name: string) => (groups[name] ? { group: name, deployments: groups[name] } : undefined) },
+  } as unknown as ModelCatalog;
   const fail = (router: Router, id: string, error: SwitchyardError, times: number) => {
     for (let i = 0; i < times; i++) router.begin(id)(error);
   };

@@ -44,11 +44,13 @@ export class Router {
    */
   plan(modelName: string, mayUse: (modelGroup: string) => boolean = () => true, canTake: (d: Deployment) => boolean = () => true, now = Date.now()): Attempt[] {
     // A key is served only by fallbacks it may use itself: fallbacks never widen its model list.
-    const groups = [modelName, ...(this.settings.fallbacks.get(modelName) ?? []).filter(mayUse)];
+    // A name a wildcard serves falls back as its own name says, else as its pattern's does.
+    const fallbacks = this.settings.fallbacks.get(modelName) ?? this.settings.fallbacks.get(this.catalog.models.resolve(modelName)?.group ?? modelName);
+    const groups = [modelName, ...(fallbacks ?? []).filter(mayUse)];
     const attempts: Attempt[] = [];
     let soonest = Infinity;
     for (const modelGroup of new Set(groups)) {
-      const deployments = this.catalog.models.group(modelGroup).filter(canTake);
+      const deployments = (this.catalog.models.resolve(modelGroup)?.deployments ?? []).filter(canTake);
       const healthy = deployments.filter((d) => {
         const until = this.coolingUntil.get(d.id) ?? 0;
         if (until > now) soonest = Math.min(soonest, until);

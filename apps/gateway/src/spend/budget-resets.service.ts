@@ -5,7 +5,7 @@ import { VirtualKeyEntity } from '@app/database';
 import type { KeyRecord } from '../auth/auth-context';
 import { KeyCacheService, toRecord } from '../auth/key-cache.service';
 import { orUnavailable } from '../http/or-unavailable';
-import { durationMs } from '../keys/key-requests.schema';
+import { endOf } from '../keys/durations';
 import { KeyLimits } from '../limits/key-limits.service';
 
 // Idle keys are reset by a sweep; a key in use is reset by its first call after the due time.
@@ -13,7 +13,7 @@ const SWEEP_MS = 60_000;
 
 /**
  * `budget_duration`: when a key's `budget_reset_at` has passed, its spend starts again from 0
- * and the next reset is one duration from now. Safe with several gateways: the UPDATE only
+ * and the next reset is one duration from now (`1mo`: the same day next month, or its last day). Safe with several gateways: the UPDATE only
  * matches a key that is still due, so one of them does it.
  */
 @Injectable()
@@ -57,7 +57,7 @@ export class BudgetResets implements OnApplicationBootstrap, OnApplicationShutdo
         this.keys
           .createQueryBuilder()
           .update()
-          .set({ spend: 0, budgetResetAt: new Date(now + durationMs(budgetDuration)) })
+          .set({ spend: 0, budgetResetAt: endOf(budgetDuration, new Date(now)) })
           .where('id = :id AND budget_reset_at <= :now', { id, now: new Date(now) })
           .execute(),
       );

@@ -9,7 +9,7 @@ const FLUSH_EVERY_MS = 1_000;
 // While Postgres is away rows wait in memory; past this many the oldest are dropped (and said so).
 const MAX_BUFFERED = 50_000;
 
-/** spend_logs columns, the row field each comes from, and its Postgres type. */
+/** spend_logs columns, the row field each comes from, and its Postgres type (as sent). */
 const COLUMNS: ReadonlyArray<[keyof SpendRow, string, string]> = [
   ['requestId', 'request_id', 'varchar'],
   ['keyToken', 'key_token', 'varchar'],
@@ -29,12 +29,21 @@ const COLUMNS: ReadonlyArray<[keyof SpendRow, string, string]> = [
   ['httpStatus', 'http_status', 'int4'],
   ['errorCode', 'error_code', 'varchar'],
   ['stream', 'stream', 'bool'],
+  ['api', 'api', 'varchar'],
   ['startTime', 'start_time', 'timestamptz'],
   ['endTime', 'end_time', 'timestamptz'],
+  // Arrays of arrays cannot be unnested row by row: each row's tags travel as one JSON array.
+  ['tags', 'tags', 'jsonb'],
 ];
 
+/** How a column's sent value becomes its stored one. */
+const STORED: Partial<Record<string, (column: string) => string>> = {
+  tags: (column) => `ARRAY(SELECT jsonb_array_elements_text(${column}))`,
+};
+
 const INSERT_ROWS = `INSERT INTO spend_logs (${COLUMNS.map(([, column]) => `"${column}"`).join(', ')})
-  SELECT * FROM unnest(${COLUMNS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+  SELECT ${COLUMNS.map(([, column]) => STORED[column]?.(`u."${column}"`) ?? `u."${column}"`).join(', ')}
+    FROM unnest(${COLUMNS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS u(${COLUMNS.map(([, column]) => `"${column}"`).join(', ')})`;
 
 /**
  * Spend log rows and key spend, written off the hot path: calls push a row and go on; every
@@ -137,7 +146,7 @@ export class SpendLogWriter implements OnApplicationShutdown {
       // One array parameter per column: far cheaper to build than a parameter per value.
       await tx.query(
         INSERT_ROWS,
-        COLUMNS.map(([field]) => rows.map((row) => row[field])),
+        COLUMNS.map(([field, , type]) => rows.map((row) => (type === 'jsonb' ? JSON.stringify(row[field]) : row[field]))),
       );
       if (byKey.size === 0) return;
       await tx.query(

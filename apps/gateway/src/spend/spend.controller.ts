@@ -7,7 +7,7 @@ import { AdminOnly } from '../auth/auth.decorators';
 import { tokenOf } from '../auth/key-material';
 import { orUnavailable } from '../http/or-unavailable';
 import { parseBody } from '../http/parse-body';
-import { spendLogsQuerySchema, topQuerySchema } from './spend-requests.schema';
+import { spendLogsQuerySchema, spendTagsQuerySchema, topQuerySchema } from './spend-requests.schema';
 
 /** What the totals per key and per model add up for each: LiteLLM's field names. */
 interface SpendTotals {
@@ -35,6 +35,8 @@ function logView(row: SpendLogEntity, apiKey: string | null) {
     http_status: row.httpStatus,
     error_code: row.errorCode,
     stream: row.stream,
+    api: row.api,
+    request_tags: row.tags,
     latency_ms: row.latencyMs,
     startTime: row.startTime.toISOString(),
     endTime: row.endTime.toISOString(),
@@ -62,6 +64,8 @@ export class SpendController {
   @ApiQuery({ name: 'request_id', required: false })
   @ApiQuery({ name: 'start_date', required: false })
   @ApiQuery({ name: 'end_date', required: false })
+  @ApiQuery({ name: 'tags', required: false, description: 'Comma separated: rows with any of these tags' })
+  @ApiQuery({ name: 'api', required: false, description: 'The API the calls came through: chat_completions, responses, messages, …' })
   @ApiQuery({ name: 'limit', required: false, description: 'At most 1000; default 100' })
   async spendLogs(@Query() query: unknown) {
     const q = parseBody(spendLogsQuerySchema, query);
@@ -83,8 +87,35 @@ export class SpendController {
     if (q.request_id) builder.andWhere('l.request_id = :id', { id: q.request_id });
     if (q.start_date) builder.andWhere('l.start_time >= :start', { start: q.start_date });
     if (q.end_date) builder.andWhere('l.start_time <= :end', { end: q.end_date });
+    if (q.api) builder.andWhere('l.api = :api', { api: q.api });
+    if (q.tags) {
+      const tags = q.tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      if (tags.length) builder.andWhere('l.tags && CAST(:tags AS text[])', { tags });
+    }
     const { entities, raw } = await orUnavailable(builder.getRawAndEntities<{ api_key: string | null }>());
     return entities.map((row, i) => logView(row, raw[i].api_key));
+  }
+
+  @Get('spend/tags')
+  @ApiOperation({ summary: "Requests, tokens and spend per tag (a call's x-litellm-tags and its key's tags), highest spend first" })
+  @ApiQuery({ name: 'start_date', required: false })
+  @ApiQuery({ name: 'end_date', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  async spendByTag(@Query() query: unknown) {
+    const q = parseBody(spendTagsQuerySchema, query);
+    return orUnavailable(
+      this.logs.query<Array<{ individual_request_tag: string; log_count: number; total_tokens: number; total_spend: number }>>(
+        `SELECT t.tag AS individual_request_tag, count(*)::float8 AS log_count,
+                coalesce(sum(l.total_tokens), 0)::float8 AS total_tokens, coalesce(sum(l.spend), 0)::float8 AS total_spend
+           FROM spend_logs l CROSS JOIN LATERAL unnest(l.tags) AS t(tag)
+          WHERE ($1::timestamptz IS NULL OR l.start_time >= $1) AND ($2::timestamptz IS NULL OR l.start_time <= $2)
+          GROUP BY t.tag ORDER BY total_spend DESC, log_count DESC, t.tag LIMIT $3`,
+        [q.start_date ?? null, q.end_date ?? null, q.limit],
+      ),
+    );
   }
 
   @Get('global/spend')

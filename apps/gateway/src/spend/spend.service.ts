@@ -17,8 +17,10 @@ export interface CallOutcome {
   errorCode?: string;
   stream: boolean;
   startedAt: number;
-  /** The API the client called: `chat.completions`, `embeddings`, `responses`, `messages`, … */
+  /** The API the client called: `chat_completions`, `responses`, `messages`, … */
   api?: string;
+  /** The call's own tags (`x-litellm-tags`); the key's are added. */
+  tags?: readonly string[];
 }
 
 /** Prices calls and hands them to the spend log. */
@@ -51,6 +53,8 @@ export class SpendService {
       httpStatus: outcome.httpStatus,
       errorCode: outcome.errorCode ?? null,
       stream: outcome.stream,
+      api: outcome.api ?? null,
+      tags: [...new Set([...(outcome.auth.kind === 'virtual' ? outcome.auth.key.tags : []), ...(outcome.tags ?? [])])],
       startTime: new Date(outcome.startedAt),
       endTime: new Date(now),
     });

@@ -74,6 +74,14 @@ export class SpendLogEntity {
   @Column({ type: 'boolean', default: false })
   stream: boolean;
 
+  /** The API the call came through: `chat_completions`, `responses`, `messages`, …; null for rows from before it was kept. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  api: string | null;
+
+  /** The call's tags: its key's and its `x-litellm-tags`. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags: string[];
+
   @Column({ name: 'start_time', type: 'timestamptz' })
   startTime: Date;
 

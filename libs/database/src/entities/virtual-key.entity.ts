@@ -56,6 +56,10 @@ export class VirtualKeyEntity {
   @Column({ name: 'max_parallel_requests', type: 'integer', nullable: true })
   maxParallelRequests: number | null;
 
+  /** LiteLLM's key `tags`: added to the tags of every call the key makes. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -2,7 +2,14 @@ import { SwitchyardError } from '@app/contracts';
 import type { ChatCallContext } from '../chat-operation';
 import type { ProviderUpstream } from '../provider-descriptor';
 import { type UpstreamTarget, targetSecrets } from '../upstream-target';
-import { malformedAnswerError, mapUpstreamError, upstreamConnectionError, upstreamStreamBrokenError, upstreamTimeoutError } from './upstream-error.mapper';
+import {
+  type UpstreamErrorAnswer,
+  malformedAnswerError,
+  mapUpstreamError,
+  upstreamConnectionError,
+  upstreamStreamBrokenError,
+  upstreamTimeoutError,
+} from './upstream-error.mapper';
 import {
   type PostJsonOptions,
   type UpstreamHttpClient,
@@ -37,7 +44,7 @@ export async function callUpstream(http: UpstreamHttpClient, call: UpstreamCall)
   }
 
   if (response.status < 200 || response.status >= 300) {
-    throw mapUpstreamError({ provider, status: response.status, body: response.text, headers: response.headers, secrets });
+    throw errorAnswer(call, { provider, status: response.status, body: response.text, headers: response.headers, secrets });
   }
   try {
     return JSON.parse(response.text);
@@ -63,13 +70,19 @@ export async function openUpstreamStream(http: UpstreamHttpClient, call: Upstrea
     throw toSwitchyardError(provider, error, upstreamConnectionError);
   }
   if (!response.ok) {
-    throw mapUpstreamError({ provider, status: response.status, body: response.text, headers: response.headers, secrets });
+    throw errorAnswer(call, { provider, status: response.status, body: response.text, headers: response.headers, secrets });
   }
   const { lines } = response;
   return {
     [Symbol.asyncIterator]: () => mapTransportErrors(provider, lines),
     close: () => lines.close(),
   };
+}
+
+/** A non-2xx answer as the error to throw: the generic mapping, refined by the provider's own where it has one. */
+function errorAnswer(call: UpstreamCall, answer: UpstreamErrorAnswer): SwitchyardError {
+  const mapped = mapUpstreamError(answer);
+  return call.provider.refineError?.(mapped, answer, call.target) ?? mapped;
 }
 
 async function* mapTransportErrors(provider: string, lines: UpstreamLines): AsyncGenerator<string, void, undefined> {

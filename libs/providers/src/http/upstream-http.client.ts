@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Agent } from 'undici';
+import { type UpstreamSpan, startUpstreamSpan } from './upstream-span';
 
 export interface PostJsonOptions {
   headers?: Record<string, string>;
@@ -63,10 +64,11 @@ export class UpstreamHttpClient {
       const response = await this.agent.request({
         ...call.request,
         // The caller's headers never replace the two that say how the body is framed and read.
-        headers: { ...options.headers, 'content-type': 'application/json', accept: 'application/json' },
+        headers: { ...options.headers, ...call.span?.headers, 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
       });
       const text = await response.body.text();
+      call.span?.end(response.statusCode);
       return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
     } catch (error) {
       throw call.transportError(error);
@@ -83,12 +85,16 @@ export class UpstreamHttpClient {
     try {
       const response = await this.agent.request({
         ...call.request,
-        headers: { ...options.headers, 'content-type': 'application/json', accept: '*/*' },
+        headers: { ...options.headers, ...call.span?.headers, 'content-type': 'application/json', accept: '*/*' },
         body: JSON.stringify(body),
       });
       const status = response.statusCode;
       const headers = flattenHeaders(response.headers);
-      if (status < 200 || status >= 300) return { ok: false, status, headers, text: await response.body.text() };
+      if (status < 200 || status >= 300) {
+        const text = await response.body.text();
+        call.span?.end(status);
+        return { ok: false, status, headers, text };
+      }
 
       const responseBody = response.body;
       let iterated = false;
@@ -96,11 +102,16 @@ export class UpstreamHttpClient {
         [Symbol.asyncIterator]: () => {
           if (iterated) throw new Error('an upstream stream can be read only once');
           iterated = true;
-          return readLinesOf(responseBody, (error) => call.transportError(error));
+          return readLinesOf(
+            responseBody,
+            (error) => call.transportError(error),
+            () => call.span?.end(status),
+          );
         },
         // A body read to its end is left alone, so its connection goes back to the pool.
         close: () => {
           if (!responseBody.readableEnded) responseBody.destroy();
+          call.span?.end(status);
         },
       };
       return { ok: true, status, headers, lines };
@@ -132,12 +143,18 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGener
   if (pending !== '') yield withoutCarriageReturn(pending);
 }
 
-async function* readLinesOf(body: AsyncIterable<Uint8Array>, transportError: (error: unknown) => unknown): AsyncGenerator<string, void, undefined> {
+async function* readLinesOf(
+  body: AsyncIterable<Uint8Array>,
+  transportError: (error: unknown) => unknown,
+  ended: () => void,
+): AsyncGenerator<string, void, undefined> {
   try {
     // Returning early from here returns the body's iterator, which destroys the body and its socket.
     yield* splitLines(body);
   } catch (error) {
     throw transportError(error);
+  } finally {
+    ended();
   }
 }
 
@@ -151,18 +168,26 @@ function startCall(url: string, options: PostJsonOptions) {
   const target = `${hostname}:${port || (protocol === 'https:' ? 443 : 80)}`;
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const span: UpstreamSpan | undefined = startUpstreamSpan(protocol, hostname, port, pathname);
   return {
     request: { origin, path: pathname + search, method: 'POST' as const, signal },
+    span,
     /** The error to throw for one caught during the call: transport failures named, anything else as is. */
     transportError(error: unknown): unknown {
-      if (signal.aborted) {
-        return new UpstreamTransportError('timeout', target, options.timeoutMs, deadline.aborted ? 'deadline' : 'aborted');
-      }
-      const code = (error as { code?: unknown } | undefined)?.code;
-      if (typeof code === 'string') return new UpstreamTransportError('connection', target, options.timeoutMs, code);
-      return error;
+      const mapped = transportErrorOf(error);
+      span?.fail(mapped instanceof UpstreamTransportError ? mapped.kind : 'error');
+      return mapped;
     },
   };
+
+  function transportErrorOf(error: unknown): unknown {
+    if (signal.aborted) {
+      return new UpstreamTransportError('timeout', target, options.timeoutMs, deadline.aborted ? 'deadline' : 'aborted');
+    }
+    const code = (error as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string') return new UpstreamTransportError('connection', target, options.timeoutMs, code);
+    return error;
+  }
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

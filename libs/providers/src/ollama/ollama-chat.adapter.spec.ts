@@ -72,7 +72,7 @@ describe('OllamaChatAdapter against the fake Ollama', () => {
       object: 'chat.completion',
       created: expect.any(Number),
       model: 'llama3.2',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'echo: hello there' }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: 'echo: hello there', refusal: null }, logprobs: null, finish_reason: 'stop' }],
       usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 },
     });
     expect(Math.abs(completion.created - Date.now() / 1000)).toBeLessThan(5);

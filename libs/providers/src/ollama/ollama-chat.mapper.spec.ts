@@ -153,7 +153,7 @@ describe('fromOllamaChatResponse', () => {
       object: 'chat.completion',
       created: Date.UTC(2025, 2, 1, 12) / 1000,
       model: 'llama3.2',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: 'hello', refusal: null }, logprobs: null, finish_reason: 'stop' }],
       usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
     });
   });
@@ -188,6 +188,7 @@ describe('fromOllamaChatResponse', () => {
       message: {
         role: 'assistant',
         content: null,
+        refusal: null,
         tool_calls: [
           { id: expect.stringMatching(/^call_[0-9a-f]{24}$/), type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
           { id: 'call_kept', type: 'function', function: { name: 'get_time', arguments: '{}' } },

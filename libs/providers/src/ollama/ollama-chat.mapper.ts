@@ -38,7 +38,7 @@ export function isOllamaChatResponse(body: unknown): body is OllamaChatResponse 
 }
 
 /**
- * An Ollama `/api/chat` answer as an OpenAI `chat.completion`. `created` is used when the
+ * An Ollama `/api/chat` answer as an OpenAI `chat.completion` (with `refusal: null`, as OpenAI's answers have it). `created` is used when the
  * answer carries no usable `created_at`; `model` is the upstream's, for the caller to replace.
  */
 export function fromOllamaChatResponse(body: OllamaChatResponse, ids: { id: string; created?: number }): ChatCompletion {
@@ -48,8 +48,8 @@ export function fromOllamaChatResponse(body: OllamaChatResponse, ids: { id: stri
   const promptTokens = body.prompt_eval_count ?? 0;
   const completionTokens = body.eval_count ?? 0;
   const choice: ChatCompletionChoice = toolCalls
-    ? { index: 0, message: { role: 'assistant', content: content || null, tool_calls: toolCalls }, logprobs: null, finish_reason: 'tool_calls' }
-    : { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: body.done_reason === 'length' ? 'length' : 'stop' };
+    ? { index: 0, message: { role: 'assistant', content: content || null, refusal: null, tool_calls: toolCalls }, logprobs: null, finish_reason: 'tool_calls' }
+    : { index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: body.done_reason === 'length' ? 'length' : 'stop' };
   return {
     id: ids.id,
     object: 'chat.completion',
@@ -121,7 +121,8 @@ function toOllamaFormat(responseFormat: ChatCompletionRequest['response_format']
   });
 }
 
-function toOllamaOptions(request: ChatCompletionRequest): OllamaOptions {
+/** The sampling fields of an OpenAI request (chat or legacy completion) as Ollama's `options`. */
+export function toOllamaOptions(request: Readonly<Record<string, unknown>>): OllamaOptions {
   const options: OllamaOptions = {
     num_predict: numberOrUndefined(request.max_completion_tokens ?? request.max_tokens),
     temperature: numberOrUndefined(request.temperature),

@@ -42,41 +42,41 @@ describe('createOllamaStreamMapper', () => {
     [
       'text: role on the first chunk, one chunk per piece, a finish chunk, then usage',
       [line({ content: 'Hel' }), line({ content: 'lo' }), final()],
-      [chunk({ role: 'assistant', content: 'Hel' }), chunk({ content: 'lo' }), chunk({}, 'stop'), usage(12, 3)],
+      [chunk({ role: 'assistant', content: 'Hel', refusal: null }), chunk({ content: 'lo' }), chunk({}, 'stop'), usage(12, 3)],
     ],
     [
       'an empty first piece still carries the role; later empty pieces make no chunk',
       [line({ content: '' }), line({ content: '' }), line({ content: 'x' }), final()],
-      [chunk({ role: 'assistant', content: '' }), chunk({ content: 'x' }), chunk({}, 'stop'), usage(12, 3)],
+      [chunk({ role: 'assistant', content: '', refusal: null }), chunk({ content: 'x' }), chunk({}, 'stop'), usage(12, 3)],
     ],
-    ['a final line that is also the first', [final()], [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)]],
+    ['a final line that is also the first', [final()], [chunk({ role: 'assistant', content: '', refusal: null }), chunk({}, 'stop'), usage(12, 3)]],
     [
       'content on the final line comes before the finish chunk',
       [line({ content: 'a' }), final({}, { content: 'b' })],
-      [chunk({ role: 'assistant', content: 'a' }), chunk({ content: 'b' }), chunk({}, 'stop'), usage(12, 3)],
+      [chunk({ role: 'assistant', content: 'a', refusal: null }), chunk({ content: 'b' }), chunk({}, 'stop'), usage(12, 3)],
     ],
     [
       'done_reason length → length',
       [line({ content: 'a' }), final({ done_reason: 'length' })],
-      [chunk({ role: 'assistant', content: 'a' }), chunk({}, 'length'), usage(12, 3)],
+      [chunk({ role: 'assistant', content: 'a', refusal: null }), chunk({}, 'length'), usage(12, 3)],
     ],
-    ['done_reason load → stop', [final({ done_reason: 'load' })], [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)]],
-    ['no done_reason → stop', [final({ done_reason: undefined })], [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)]],
+    ['done_reason load → stop', [final({ done_reason: 'load' })], [chunk({ role: 'assistant', content: '', refusal: null }), chunk({}, 'stop'), usage(12, 3)]],
+    ['no done_reason → stop', [final({ done_reason: undefined })], [chunk({ role: 'assistant', content: '', refusal: null }), chunk({}, 'stop'), usage(12, 3)]],
     [
       'missing counts → 0',
       [final({ prompt_eval_count: undefined, eval_count: undefined })],
-      [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(0, 0)],
+      [chunk({ role: 'assistant', content: '', refusal: null }), chunk({}, 'stop'), usage(0, 0)],
     ],
     [
       'a prompt served from cache counts only what was evaluated',
       [final({ prompt_eval_count: undefined, eval_count: 5 })],
-      [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(0, 5)],
+      [chunk({ role: 'assistant', content: '', refusal: null }), chunk({}, 'stop'), usage(0, 5)],
     ],
     [
       'a tool call with an id: a header delta, then the arguments JSON, then finish_reason tool_calls',
       [line({ content: '', tool_calls: [{ id: 'call_kept', function: { name: 'get_weather', arguments: { city: 'Oslo' } } }] }), final()],
       [
-        chunk({ role: 'assistant', content: '' }),
+        chunk({ role: 'assistant', content: '', refusal: null }),
         chunk({ tool_calls: [{ index: 0, id: 'call_kept', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
         chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Oslo"}' } }] }),
         chunk({}, 'tool_calls'),
@@ -91,7 +91,7 @@ describe('createOllamaStreamMapper', () => {
         final({ done_reason: 'stop' }),
       ],
       [
-        chunk({ role: 'assistant', content: '' }),
+        chunk({ role: 'assistant', content: '', refusal: null }),
         chunk({ tool_calls: [{ index: 0, id: expect.stringMatching(/^call_[0-9a-f]{24}$/), type: 'function', function: { name: 'a', arguments: '' } }] }),
         chunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }),
         chunk({ tool_calls: [{ index: 1, id: expect.stringMatching(/^call_[0-9a-f]{24}$/), type: 'function', function: { name: 'b', arguments: '' } }] }),
@@ -104,7 +104,7 @@ describe('createOllamaStreamMapper', () => {
       'a tool call on the final line still ends with tool_calls',
       [line({ content: 'let me look' }), final({}, { content: '', tool_calls: [{ function: { name: 'f', arguments: { q: 'x' } } }] })],
       [
-        chunk({ role: 'assistant', content: 'let me look' }),
+        chunk({ role: 'assistant', content: 'let me look', refusal: null }),
         chunk({ tool_calls: [{ index: 0, id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'f', arguments: '' } }] }),
         chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":"x"}' } }] }),
         chunk({}, 'tool_calls'),
@@ -114,7 +114,7 @@ describe('createOllamaStreamMapper', () => {
     [
       'lines after the final one are ignored',
       [final(), line({ content: 'late' }), final()],
-      [chunk({ role: 'assistant', content: '' }), chunk({}, 'stop'), usage(12, 3)],
+      [chunk({ role: 'assistant', content: '', refusal: null }), chunk({}, 'stop'), usage(12, 3)],
     ],
   ])('%s', (_name, lines, expected) => {
     expect(run(lines)).toEqual(expected);

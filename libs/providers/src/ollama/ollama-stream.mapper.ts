@@ -28,8 +28,8 @@ export interface OllamaStreamMapperOptions {
 }
 
 /**
- * The chunks, in order: the first carries `delta.role: 'assistant'` and the first line's content
- * (maybe ""), then one per further piece of content; each tool call makes two, the first with
+ * The chunks, in order: the first carries `delta.role: 'assistant'`, `refusal: null` (as OpenAI's
+ * first delta does) and the first line's content (maybe ""), then one per further piece of content; each tool call makes two, the first with
  * `index`, `id` (made up when Ollama sent none), `type` and `function.name` (arguments ""), the
  * next with the arguments JSON. The final line makes a chunk with an empty delta and the only
  * non-null `finish_reason` (`tool_calls` when a tool was called, else `length` or `stop`),
@@ -64,7 +64,7 @@ export function createOllamaStreamMapper(options: OllamaStreamMapperOptions): Ol
 
       const chunks: ChatCompletionChunk[] = [];
       const content = typeof part.message.content === 'string' ? part.message.content : '';
-      if (!started) chunks.push(delta({ role: 'assistant', content }));
+      if (!started) chunks.push(delta({ role: 'assistant', content, refusal: null }));
       else if (content !== '') chunks.push(delta({ content }));
       started = true;
 

@@ -1,4 +1,4 @@
-/** The subset of Ollama's `/api/chat` wire format that Switchyard writes or reads. */
+/** The subset of Ollama's `/api/chat` and `/api/generate` wire formats that Switchyard writes or reads. */
 
 export interface OllamaToolCall {
   id?: string;
@@ -69,5 +69,29 @@ export interface OllamaEmbedResponse {
   /** One vector per input, in input order. */
   embeddings: number[][];
   prompt_eval_count?: number;
+  [field: string]: unknown;
+}
+
+export interface OllamaGenerateRequest {
+  model: string;
+  prompt: string;
+  /** Text after the completion (fill-in-the-middle); the model's template places it. */
+  suffix?: string;
+  /** No prompt template: the prompt is continued as written. */
+  raw?: boolean;
+  /** Always sent, as for `/api/chat`. */
+  stream: boolean;
+  options?: OllamaOptions;
+}
+
+/** One answer of `/api/generate`, or one NDJSON line of its stream (the last has `done: true` and the counts). */
+export interface OllamaGenerateResponse {
+  model: string;
+  created_at?: string;
+  response: string;
+  done?: boolean;
+  done_reason?: string;
+  prompt_eval_count?: number;
+  eval_count?: number;
   [field: string]: unknown;
 }

@@ -1,4 +1,4 @@
-import type { ChatCompletionChunk } from '@app/contracts';
+import type { ChatCompletionChunk, CompletionUsage } from '@app/contracts';
 import { isRecord } from '../is-record';
 import { incompleteStreamError, malformedAnswerError, mapUpstreamStreamError } from '../http/upstream-error.mapper';
 
@@ -38,24 +38,34 @@ export function createSseDecoder(): SseDecoder {
   };
 }
 
-/** Turns the events of an OpenAI chat stream into the chunks an adapter yields; I/O-free. */
-export interface OpenAIStreamMapper {
+/** Turns the events of an OpenAI chat stream (or of another operation's, `T` its chunk) into the chunks an adapter yields; I/O-free. */
+export interface OpenAIStreamMapper<T extends StreamedChunk = ChatCompletionChunk> {
   /**
    * One event's `data`; the chunks to pass on now. Throws `SwitchyardError` for an error
    * object or data that is not a chunk.
    */
-  push(data: string): ChatCompletionChunk[];
+  push(data: string): T[];
   /** The body ended: the usage chunk still held back, if any. Throws when the answer was cut short. */
-  end(): ChatCompletionChunk[];
+  end(): T[];
   /** `[DONE]` was seen; anything after it is ignored. */
   readonly done: boolean;
 }
 
-export interface OpenAIStreamMapperOptions {
+/** What the mapper reads of a chunk of any OpenAI stream: its choices' finish reasons and its usage. */
+export interface StreamedChunk {
+  choices: Array<{ finish_reason: string | null }>;
+  usage?: CompletionUsage | null;
+}
+
+export interface OpenAIStreamMapperOptions<T extends StreamedChunk = ChatCompletionChunk> {
   /** Names the upstream in messages; `openai` unless an OpenAI-compatible provider says otherwise. */
   provider?: string;
   /** The deployment's credentials, redacted from upstream error messages. */
   secrets?: readonly string[];
+  /** Reads one chunk, its missing fields filled in; undefined when it is none. Default: a chat completion chunk. */
+  parse?: (body: unknown) => T | undefined;
+  /** What a chunk is, for messages: `a chat completion chunk` by default. */
+  chunkName?: string;
 }
 
 /**
@@ -65,12 +75,14 @@ export interface OpenAIStreamMapperOptions {
  * Choice-less chunks without usage are dropped. A body that ends with neither `[DONE]` nor a
  * finish reason was cut short.
  */
-export function createOpenAIStreamMapper(options: OpenAIStreamMapperOptions = {}): OpenAIStreamMapper {
+export function createOpenAIStreamMapper<T extends StreamedChunk = ChatCompletionChunk>(options: OpenAIStreamMapperOptions<T> = {}): OpenAIStreamMapper<T> {
   const provider = options.provider ?? 'openai';
+  const parse = options.parse ?? (fromOpenAIChatChunk as unknown as (body: unknown) => T | undefined);
+  const chunkName = options.chunkName ?? 'a chat completion chunk';
   let done = false;
   let finished = false;
-  let usageChunk: ChatCompletionChunk | undefined;
-  const flush = (): ChatCompletionChunk[] => {
+  let usageChunk: T | undefined;
+  const flush = (): T[] => {
     const held = usageChunk;
     usageChunk = undefined;
     return held ? [held] : [];
@@ -89,14 +101,15 @@ export function createOpenAIStreamMapper(options: OpenAIStreamMapperOptions = {}
       try {
         parsed = JSON.parse(data);
       } catch {
-        throw malformedAnswerError(provider, 'a chat completion chunk');
+        throw malformedAnswerError(provider, chunkName);
       }
       if (isRecord(parsed) && parsed.error !== undefined && parsed.error !== null) {
         throw mapUpstreamStreamError(provider, parsed, options.secrets);
       }
-      const chunk = fromOpenAIChatChunk(parsed);
-      if (!chunk) throw malformedAnswerError(provider, 'a chat completion chunk');
-      const { usage, ...rest } = chunk;
+      const chunk = parse(parsed);
+      if (!chunk) throw malformedAnswerError(provider, chunkName);
+      const { usage, ...fields } = chunk;
+      const rest = fields as T;
       if (usage) usageChunk = { ...rest, choices: [], usage };
       if (rest.choices.length === 0) return [];
       if (rest.choices.some((choice) => choice.finish_reason !== null)) finished = true;

@@ -2,10 +2,12 @@ import type { ProviderDescriptor, ProviderOperations } from '../provider-descrip
 import { STANDARD_UPSTREAM } from '../upstream-target';
 import { OpenAIChatAdapter } from './openai-chat.adapter';
 import { OpenAIEmbeddingsAdapter } from './openai-embeddings.adapter';
+import { OpenAICompletionsAdapter } from './openai-completions.adapter';
 
 /** The operations of the OpenAI wire: OpenAI's own, and those of every provider that speaks it. */
 export const OPENAI_WIRE_OPERATIONS: ProviderOperations = {
   chat: (http, provider) => new OpenAIChatAdapter(http, provider),
+  completions: (http, provider) => new OpenAICompletionsAdapter(http, provider),
   embeddings: (http, provider) => new OpenAIEmbeddingsAdapter(http, provider),
 };
 

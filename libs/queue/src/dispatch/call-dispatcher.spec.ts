@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
-import { type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, encodeWireError } from '@app/contracts';
+import { type ChatCompletionRequest, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, encodeWireError } from '@app/contracts';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { streamKeys } from '../stream/stream-keys';
 import { StreamWriter } from '../stream/stream-writer';
@@ -68,7 +68,7 @@ describe('CallDispatcher', () => {
 
   it("resolves with the worker's result, and rejects with the error it encoded", async () => {
     behaviour = async (job) => {
-      if (job.request.messages[0].content === 'fail') {
+      if ((job.request as ChatCompletionRequest).messages[0].content === 'fail') {
         throw new UnrecoverableError(
           encodeWireError(new SwitchyardError('invalid_request', 'bad tool call', { param: 'tools', upstreamStatus: 400 }).toWire()),
         );

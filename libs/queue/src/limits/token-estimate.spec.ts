@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from '@app/contracts';
-import { chunkChars, estimateEmbeddingTokens, estimateTokens, estimatedUsage } from './token-estimate';
+import type { ChatCompletionRequest, CompletionRequest } from '@app/contracts';
+import { choicesOf, chunkChars, estimatePromptTokens, estimateTokens, estimatedUsage } from './token-estimate';
 
 describe('estimateTokens', () => {
   const ask = (fields: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({
@@ -60,13 +60,45 @@ describe('estimatedUsage / chunkChars', () => {
   });
 });
 
-describe('estimateEmbeddingTokens', () => {
+describe('legacy completions', () => {
+  const ask = (fields: Partial<CompletionRequest>): CompletionRequest => ({ model: 'm', prompt: 'x'.repeat(40), ...fields });
+
+  it.each<[string, Partial<CompletionRequest>, number]>([
+    ['prompt characters / 4', {}, 10],
+    ['with the suffix', { suffix: 'y'.repeat(8) }, 12],
+    ['plus max_tokens times n', { max_tokens: 50, n: 2 }, 110],
+    ['best_of when larger than n', { max_tokens: 50, n: 1, best_of: 3 }, 160],
+    ['every prompt of a list, each with its own choices', { prompt: ['x'.repeat(20), 'x'.repeat(20)], max_tokens: 10, n: 2 }, 50],
+    ['token ids as tokens', { prompt: [1, 2, 3], max_tokens: 1 }, 4],
+    ['lists of token ids as several prompts', { prompt: [[1, 2], [3]], max_tokens: 1 }, 5],
+  ])('counts %s', (_case, fields, expected) => {
+    expect(estimateTokens(ask(fields))).toBe(expected);
+  });
+
+  it('counts the choices of a call', () => {
+    expect(choicesOf(ask({ prompt: ['a', 'b', 'c'], n: 2 }))).toBe(6);
+    expect(choicesOf({ model: 'm', messages: [], n: 3 })).toBe(3);
+  });
+
+  it("counts a text completion chunk's text", () => {
+    expect(
+      chunkChars({ id: 'c', object: 'text_completion', created: 0, model: 'm', choices: [{ text: 'hello', index: 0, logprobs: null, finish_reason: null }] }),
+    ).toBe(5);
+    expect(estimatedUsage(ask({}), 8)).toEqual({ prompt_tokens: 10, completion_tokens: 2, total_tokens: 12, estimated: true });
+  });
+});
+
+describe('embeddings', () => {
   it.each([
     ['a text: its characters / 4', 'x'.repeat(10), 3],
     ['texts: all their characters / 4', ['x'.repeat(4), 'y'.repeat(5)], 3],
     ['token ids: one each', [1, 2, 3], 3],
     ['arrays of token ids: one each', [[1, 2], [3]], 3],
-  ])('counts %s', (_case, input, tokens) => {
-    expect(estimateEmbeddingTokens({ input })).toBe(tokens);
+  ])('counts the input of %s, and nothing generated', (_case, input, tokens) => {
+    const request = { model: 'm', input, dimensions: 8 };
+    expect(estimatePromptTokens(request)).toBe(tokens);
+    expect(estimateTokens(request)).toBe(tokens);
+    expect(choicesOf(request)).toBe(0);
+    expect(estimatedUsage(request, 0)).toEqual({ prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens, estimated: true });
   });
 });

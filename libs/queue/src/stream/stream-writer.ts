@@ -1,5 +1,5 @@
 import type IORedis from 'ioredis';
-import type { ChatStreamEvent } from '@app/contracts';
+import type { ChatStreamEvent, OperationChunk } from '@app/contracts';
 import { RETENTION } from '../chat-job.options';
 
 /** The worker's end of one call's stream: ordered appends, bounded length, an expiry from the first write on. */
@@ -25,7 +25,7 @@ export class StreamWriter {
    * one that creates the key (the first, or one after the gateway deleted the stream of a client
    * that hung up), the key never exists without an expiry.
    */
-  async write(event: ChatStreamEvent): Promise<void> {
+  async write(event: ChatStreamEvent<OperationChunk>): Promise<void> {
     const results = await this.redis
       .multi()
       .xadd(this.key, 'MAXLEN', '~', RETENTION.callStreamMaxEvents, '*', 'e', JSON.stringify(event))

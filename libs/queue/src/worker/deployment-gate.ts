@@ -103,7 +103,8 @@ export class DeploymentGate {
           (admission.kind === 'limited'
             ? `model "${modelName}" is at its ${admission.limit} limit; it can take this call in ${Math.ceil(retryAfterMs / 1000)} s, after the call's deadline`
             : `model "${modelName}" is paused after its upstream answered 429; it can take this call in ${Math.ceil(retryAfterMs / 1000)} s, after the call's deadline`);
-        throw new SwitchyardError('rate_limit_exceeded', message, { retryAfterMs });
+        // An upstream's own backpressure (Ollama's full queue) keeps its fault: the deployment did not fail.
+        throw new SwitchyardError('rate_limit_exceeded', message, { retryAfterMs, fault: upstream?.fault });
       }
       // A little spread, so the calls that waited do not all arrive in the same millisecond.
       const spread = Math.random() * Math.min(1_000, (admission.until - now) * 0.2);

@@ -36,12 +36,14 @@ describe('JobRunner', () => {
   let complete: jest.Mock<Promise<ChatCompletion>>;
   let prepare: jest.Mock;
 
-  const operation = () => ({ prepare, complete, stream: jest.fn() }) as unknown as ChatOperation;
+  /** The operations the runner asked for, by name. */
+  let asked: string[];
+  const operation = (name: string) => (asked.push(name), { prepare, complete, stream: jest.fn() }) as unknown as ChatOperation;
   const runner = (resolve: (id: string) => Deployment = (id) => ({ id, provider: 'hosted_vllm', wire: 'openai', maxParallelRequests: 4 }) as Deployment) =>
     new JobRunner({
       wire: 'openai',
       deployments: { resolve },
-      operations: { chat: operation },
+      operations: { of: operation } as never,
       gate: new DeploymentGate(limiter, log),
       publisher: new StreamPublisher(redis, prefix, log),
       metrics,
@@ -54,6 +56,7 @@ describe('JobRunner', () => {
     worker = new Worker<ChatJobPayload>(queue.name, null, { connection: redis, prefix, autorun: false });
     metrics = new WorkerMetrics(createMetricsRegistry(), 'openai', [queue.name]);
     complete = jest.fn(async () => COMPLETION);
+    asked = [];
     prepare = jest.fn((target: unknown, request: unknown) => ({ target, body: request, stream: false }));
   });
   afterEach(async () => {
@@ -102,6 +105,14 @@ describe('JobRunner', () => {
     expect(prepare).toHaveBeenCalledWith(expect.objectContaining({ id: deploymentId }), expect.objectContaining({ model: 'local' }), false);
     expect(await limiter.load(deploymentId)).toMatchObject({ inFlight: 0, tokensInWindow: 4 });
     expect(await outcomes()).toEqual([[queue.name, 'completed', 1]]);
+    // A job that names no operation (from a gateway before operations) is chat.
+    expect(asked).toEqual(['chat']);
+  });
+
+  it('runs the operation the job names', async () => {
+    await runner().run(await turn({ operation: 'completions', request: { model: 'local', prompt: 'def f(' } }));
+    expect(asked).toEqual(['completions']);
+    expect(prepare).toHaveBeenCalledWith(expect.anything(), { model: 'local', prompt: 'def f(' }, false);
   });
 
   it("runs an embeddings job with the provider's embeddings operation: its answer and usage in the result, the input counted against tpm", async () => {
@@ -118,26 +129,26 @@ describe('JobRunner', () => {
     const embeddingsRunner = new JobRunner({
       wire: 'openai',
       deployments: { resolve: (id) => ({ id, provider: 'hosted_vllm', wire: 'openai' }) as Deployment },
-      operations: { chat: operation, embeddings: () => embeddings as unknown as EmbeddingsOperation },
+      operations: { of: (name: string) => (name === 'embeddings' ? (embeddings as unknown as EmbeddingsOperation) : operation(name)) } as never,
       gate: new DeploymentGate(limiter, log),
       publisher: new StreamPublisher(redis, prefix, log),
       metrics,
     });
     const request = { model: 'local', input: ['hello there'] };
-    const result = await embeddingsRunner.run(await turn({ operation: 'embeddings', request: request as unknown as ChatJobPayload['request'] }));
-    expect(result).toMatchObject({ v: CHAT_JOB_VERSION, embeddings: answer, usage: { prompt_tokens: 2, completion_tokens: 0, total_tokens: 2 } });
-    expect(result.completion).toBeUndefined();
+    const result = await embeddingsRunner.run(await turn({ operation: 'embeddings', request }));
+    expect(result).toMatchObject({ v: CHAT_JOB_VERSION, completion: answer, usage: { prompt_tokens: 2, completion_tokens: 0, total_tokens: 2 } });
     expect(embeddings.prepare).toHaveBeenCalledWith(expect.objectContaining({ id: deploymentId }), request);
     expect(complete).not.toHaveBeenCalled();
     expect(await limiter.load(deploymentId)).toMatchObject({ inFlight: 0, tokensInWindow: 2 });
   });
 
   it('ends a job whose operation this worker does not serve for good, asking for newer workers', async () => {
-    const failure = await failureOf(runner().run(await turn({ operation: 'embeddings' })));
+    // From a newer gateway: an operation this worker has no entry for.
+    const failure = await failureOf(runner().run(await turn({ operation: 'rerank' as never })));
     expect(failure).toBeInstanceOf(UnrecoverableError);
     expect(decodeWireError(failure.message)).toMatchObject({
       code: 'internal_error',
-      message: expect.stringContaining('does not serve embeddings calls; upgrade the workers'),
+      message: expect.stringContaining('does not serve rerank calls; upgrade the workers'),
     });
   });
 

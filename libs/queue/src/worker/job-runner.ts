@@ -7,7 +7,7 @@ import type { ChatCallContext, OperationOf } from '@app/providers';
 import { RetryLaterError } from '../chat-job.options';
 import type { DeploymentGate, GatedJob } from './deployment-gate';
 import { isUpstreamRateLimit, jobFailure, tokensUsedByFailure } from './failure-policy';
-import { JOB_OPERATIONS, type RunnableOperation } from './job-operations';
+import { type JobOperation, jobOperation } from './job-operations';
 import { type PreparedCall, prepareCall } from './prepared-call';
 import { stoppedByWorker } from './running-jobs';
 import type { StreamPublisher } from './stream-publisher';
@@ -16,7 +16,7 @@ import type { StreamPublisher } from './stream-publisher';
 export interface JobRunnerParts {
   wire: Wire;
   deployments: Pick<DeploymentResolver, 'resolve'>;
-  operations: { readonly [O in Operation]?: (provider: string) => OperationOf[O] };
+  operations: { of<O extends Operation>(operation: O, provider: string): OperationOf[O] };
   gate: DeploymentGate;
   publisher: StreamPublisher;
   metrics: WorkerMetrics;
@@ -56,7 +56,7 @@ export class JobRunner {
     try {
       const result = await this.attempt(turn, served);
       outcome = result.cancelled ? 'cancelled' : 'completed';
-      return result;
+      return job.attemptsMade > 0 ? { ...result, retries: job.attemptsMade } : result;
     } catch (err) {
       // The job went back to wait for its deployment; it did not fail and spent no attempt.
       if (err instanceof DelayedError) {
@@ -102,7 +102,7 @@ export class JobRunner {
     }
     const remainingMs = payload.deadline - Date.now();
     if (remainingMs <= 0) throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
-    const deployment = this.parts.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName);
+    const deployment = this.parts.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName, payload.upstreamModel);
     served.provider = deployment.provider;
     const operation = this.operationOf(payload.operation ?? 'chat', deployment.provider);
     if (payload.stream && !operation.stream) throw new SwitchyardError('invalid_request', `${payload.operation} calls are not streamed`, { param: 'stream' });
@@ -121,7 +121,7 @@ export class JobRunner {
   private async callWithinLimits(
     turn: JobTurn,
     deployment: Deployment,
-    operation: RunnableOperation,
+    operation: JobOperation,
     prepared: PreparedCall,
     context: ChatCallContext,
   ): Promise<ChatJobResult> {
@@ -145,7 +145,8 @@ export class JobRunner {
         });
       } else {
         const answer = await operation.complete(prepared.call, context);
-        result = { v: CHAT_JOB_VERSION, ...answer, upstreamLatencyMs: Date.now() - started };
+        // The operation's own answer (a chat or a text completion, embeddings): the gateway that asked for it reads it as such.
+        result = { v: CHAT_JOB_VERSION, ...(answer as Pick<ChatJobResult, 'completion' | 'usage'>), upstreamLatencyMs: Date.now() - started };
       }
       metrics.upstreamCall(queue.name, model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;
@@ -163,15 +164,10 @@ export class JobRunner {
   }
 
   /** The job's operation with the deployment's provider; one this worker does not know came from a newer gateway. */
-  private operationOf(name: Operation, provider: string): RunnableOperation {
-    const runnable = JOB_OPERATIONS[name] as ((operation: unknown) => RunnableOperation) | undefined;
-    // Called on its object: `WireOperations` builds them with its own HTTP client.
-    const operations = this.parts.operations as Partial<Record<string, (provider: string) => unknown>>;
-    const operation = runnable && operations[name]?.(provider);
-    if (!runnable || operation === undefined) {
-      throw new SwitchyardError('internal_error', `worker-${this.parts.wire} does not serve ${String(name)} calls; upgrade the workers`);
-    }
-    return runnable(operation);
+  private operationOf(name: Operation, provider: string): JobOperation {
+    const operation = jobOperation(name, (known) => this.parts.operations.of(known, provider));
+    if (!operation) throw new SwitchyardError('internal_error', `worker-${this.parts.wire} does not serve ${String(name)} calls; upgrade the workers`);
+    return operation;
   }
 
   /**

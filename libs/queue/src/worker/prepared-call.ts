@@ -2,7 +2,7 @@ import { type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { PreparedChatCall } from '@app/providers';
 import { estimateTokens } from '../limits/token-estimate';
-import type { RunnableOperation } from './job-operations';
+import type { JobOperation } from './job-operations';
 
 /** A call in its provider's form, and the tokens it counts against its deployment's `tpm` before it is sent. */
 export interface PreparedCall {
@@ -17,14 +17,13 @@ export interface PreparedCall {
  * `SwitchyardError` is a mapper that did not expect this shape: `onUnexpected` logs it.
  */
 export function prepareCall(
-  // Without `estimate`: a chat request's.
-  operation: Pick<RunnableOperation, 'prepare'> & Partial<Pick<RunnableOperation, 'estimate'>>,
+  operation: Pick<JobOperation, 'prepare'>,
   deployment: Deployment,
   payload: ChatJobPayload,
   onUnexpected: (err: unknown) => void,
 ): PreparedCall {
   try {
-    return { call: operation.prepare(deployment, payload.request, payload.stream), estimate: (operation.estimate ?? estimateTokens)(payload.request) };
+    return { call: operation.prepare(deployment, payload.request, payload.stream), estimate: estimateTokens(payload.request) };
   } catch (err) {
     if (err instanceof SwitchyardError) throw err;
     onUnexpected(err);

@@ -10,6 +10,7 @@ import { readJobCounts } from '../queue-job-counts';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
 import type { JobTurn } from './job-runner';
+import { traceJobTurn } from './job-trace';
 import { RunningJobs } from './running-jobs';
 
 export interface QueueConsumerOptions {
@@ -128,7 +129,7 @@ export class QueueConsumer {
   private async take(lane: Lane, job: Job<ChatJobPayload, ChatJobResult>, token: string | undefined): Promise<ChatJobResult> {
     const cancel = this.running.begin(lane.spec.queue, job.data.callId);
     try {
-      return await this.options.runner.run({ job, token, queue: lane.queue, cancel });
+      return await traceJobTurn(job, lane.queue.name, () => this.options.runner.run({ job, token, queue: lane.queue, cancel }));
     } finally {
       this.running.end(lane.spec.queue, job.data.callId);
     }

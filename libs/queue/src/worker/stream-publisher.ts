@@ -2,10 +2,10 @@ import { UnrecoverableError } from 'bullmq';
 import type IORedis from 'ioredis';
 import {
   CHAT_JOB_VERSION,
-  type ChatCompletionChunk,
   type ChatJobPayload,
   type ChatJobResult,
   type CompletionUsage,
+  type OperationChunk,
   SwitchyardError,
   encodeWireError,
   internalFailure,
@@ -20,7 +20,7 @@ import { stoppedByWorker } from './running-jobs';
 export interface StreamToPublish {
   job: { id?: string; data: Pick<ChatJobPayload, 'callId' | 'request'> };
   queue: string;
-  chunks: () => AsyncIterable<ChatCompletionChunk>;
+  chunks: () => AsyncIterable<OperationChunk>;
   /** Aborted by the client's cancel, the deadline or a stopping worker. */
   cancelled: AbortSignal;
   /** Seconds from the start of the call to its first chunk. */

@@ -1,5 +1,5 @@
 import { type Operation, SwitchyardError, type Wire } from '@app/contracts';
-import { type ChatOperation, type EmbeddingsOperation, type OperationOf, UpstreamHttpClient, providerNamed } from '@app/providers';
+import { type OperationOf, UpstreamHttpClient, providerNamed } from '@app/providers';
 
 /**
  * The operations a worker of one wire runs, from the provider registry: each provider's
@@ -11,30 +11,21 @@ export class WireOperations {
 
   constructor(readonly wire: Wire) {}
 
-  /** The chat operation of a deployment's provider; a provider of another wire is not served here. */
-  chat(providerName: string): ChatOperation {
-    return this.operation('chat', providerName);
-  }
-
-  /** The embeddings operation of a deployment's provider. */
-  embeddings(providerName: string): EmbeddingsOperation {
-    return this.operation('embeddings', providerName);
+  /** The named operation (chat, completions, embeddings) of a deployment's provider; refused for a provider of another wire, or one that does not serve it. */
+  of<O extends Operation>(operation: O, providerName: string): OperationOf[O] {
+    const key = `${operation}:${providerName}`;
+    const known = this.built.get(key) as OperationOf[O] | undefined;
+    if (known) return known;
+    const provider = providerNamed(providerName);
+    const build = provider?.wire === this.wire ? provider.operations[operation] : undefined;
+    if (!provider || !build) throw new SwitchyardError('service_unavailable', `worker-${this.wire} does not serve ${operation} for provider ${providerName}`);
+    const built = build(this.http, provider);
+    this.built.set(key, built);
+    return built;
   }
 
   /** After the last call has finished. */
   close(): Promise<void> {
     return this.http.close();
-  }
-
-  private operation<O extends Operation>(name: O, providerName: string): OperationOf[O] {
-    const key = `${name}:${providerName}`;
-    const known = this.built.get(key) as OperationOf[O] | undefined;
-    if (known) return known;
-    const provider = providerNamed(providerName);
-    const build = provider?.wire === this.wire ? provider.operations[name] : undefined;
-    if (!provider || !build) throw new SwitchyardError('service_unavailable', `worker-${this.wire} does not serve ${name} for provider ${providerName}`);
-    const operation = build(this.http, provider);
-    this.built.set(key, operation);
-    return operation;
   }
 }

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, type EnvSource, WorkerConfig, readProcessEnv } from '@app/config';
 import type { Wire } from '@app/contracts';
-import { type AppLogger, createLogger, exitAfterStopSignal } from '@app/observability';
+import { type AppLogger, TracingConfigError, createLogger, exitAfterStopSignal, startTracing } from '@app/observability';
 
 export interface WorkerDefaults {
   healthPort: number;
@@ -30,12 +30,17 @@ export async function createWorkerApp(
  */
 export async function runWorker(wire: Wire, defaults: WorkerDefaults, moduleFor: (config: WorkerConfig) => DynamicModule): Promise<void> {
   try {
+    const tracing = startTracing(`switchyard-worker-${wire}`);
     const { app, config, logger } = await createWorkerApp(wire, defaults, readProcessEnv(), moduleFor);
     await app.listen(config.env.HEALTH_PORT, config.env.HOST);
     logger.log(`health and metrics on http://${config.env.HOST}:${config.env.HEALTH_PORT} (/health/readiness, /metrics)`, `worker-${wire}`);
-    exitAfterStopSignal(() => app.close(), { logger, graceMs: config.env.SHUTDOWN_GRACE * 1000 });
+    const shutDown = async () => {
+      await app.close();
+      await tracing?.shutdown();
+    };
+    exitAfterStopSignal(shutDown, { logger, graceMs: config.env.SHUTDOWN_GRACE * 1000 });
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof TracingConfigError) {
       process.stderr.write(`worker-${wire}: ${err.message}\n`);
       process.exit(1);
     }

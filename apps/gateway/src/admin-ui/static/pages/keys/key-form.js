@@ -1,4 +1,4 @@
-// "Create New Key": name, models (none checked = all), expiry and budget.
+// "Create New Key": name, models (none checked = all), expiry, budget and its reset period, tags.
 import { api } from '../../core/api-client.js';
 import { h, labelWithNote } from '../../core/dom.js';
 
@@ -30,7 +30,15 @@ export function keyForm(onCreated) {
         labelWithNote('key-budget', 'Max budget in USD', '(empty = none)'),
         h('input', { id: 'key-budget', name: 'max_budget', type: 'number', min: 0, step: 0.01 }),
       ),
+      h(
+        'div',
+        {},
+        labelWithNote('key-budget-duration', 'Budget resets every', '(e.g. 1d, 1mo; empty = never)'),
+        h('input', { id: 'key-budget-duration', name: 'budget_duration', placeholder: '1mo', pattern: '\\d+(s|m|h|d|w|mo)' }),
+      ),
     ),
+    labelWithNote('key-tags', 'Tags', '(comma separated; added to every call of the key in the spend log)'),
+    h('input', { id: 'key-tags', name: 'tags', placeholder: 'team-search, prod' }),
     h('button', { type: 'submit' }, 'Create Key'),
     error,
   );
@@ -40,6 +48,12 @@ export function keyForm(onCreated) {
     const body = { key_alias: form.key_alias.value.trim(), models: [...choices.querySelectorAll('input:checked')].map((input) => input.value) };
     if (form.duration.value.trim()) body.duration = form.duration.value.trim();
     if (form.max_budget.value !== '') body.max_budget = Number(form.max_budget.value);
+    if (form.budget_duration.value.trim()) body.budget_duration = form.budget_duration.value.trim();
+    const tags = form.tags.value
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean);
+    if (tags.length) body.tags = tags;
     error.textContent = '';
     try {
       const created = await api('/key/generate', { body });

@@ -6,7 +6,7 @@ import { modelsCanChange } from '../../core/session.js';
 import { say } from '../../core/status-line.js';
 import { modelForm } from './model-form.js';
 
-const HEADINGS = ['Model name', 'Provider', 'Upstream model', 'API base', 'Source', 'ID', 'Actions'];
+const HEADINGS = ['Model name', 'Mode', 'Provider', 'Upstream model', 'Access groups', 'API base', 'Source', 'ID', 'Actions'];
 let form;
 /** The gateway's provider list, asked for once. */
 let providers = null;
@@ -14,8 +14,10 @@ let providers = null;
 function modelRow(m, canChange) {
   const row = h('tr');
   cell(row, m.model_name);
+  cell(row, typeof m.model_info.mode === 'string' ? m.model_info.mode : 'chat');
   cell(row, m.model_info.provider);
   cell(row, m.model_info.upstream_model);
+  cell(row, Array.isArray(m.model_info.access_groups) ? m.model_info.access_groups.join(', ') : '');
   cell(row, m.litellm_params.api_base);
   cell(row, m.model_info.db_model ? 'database' : 'config.yaml');
   cell(row, m.model_info.id);

@@ -1,0 +1,3 @@
+export * from './start-tracing';
+export * from './tracer';
+export * from './gen-ai-attributes';
