@@ -287,7 +287,8 @@ describe('embeddings', () => {
   });
 
   it('falls back to the next embedding model when its deployment fails', async () => {
-    ollama.failNext(1, 503);
+    // A 500 (Ollama's 503 is its queue being full: the call waits for the same deployment instead).
+    ollama.failNext(1, 500);
     const res = await embeddings({ model: 'flaky-embed', input: ['a', 'b'] });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-model-id')).toBe('openai-embed');
