@@ -312,4 +312,3 @@ export function matrixReport({ cells, addedByGateway: added, peakMemoryMb: memor
     'fake-upstreams and bench run under ts-node, which accounts for about 55 MB of their peak.',
   ].join('\n\n');
 }
-

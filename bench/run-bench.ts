@@ -102,7 +102,11 @@ function targetsReport({ rows, cells }: TargetsResult): string {
 function redisReport({ cases, idlePerSecond }: RedisResult): string {
   const summaryHead = ['case', 'calls', 'executed/call', 'sent/call gateway', 'sent/call worker', 'bytes in/call', 'bytes out/call'];
   const sent = (c: (typeof cases)[number], kind: 'gateway' | 'worker') =>
-    fmt(kind === 'gateway' ? (c.sentTotalPerCall.gateway ?? c.sentTotalPerCall['bare-gateway']) : (c.sentTotalPerCall['worker-openai'] ?? c.sentTotalPerCall['bare-worker']));
+    fmt(
+      kind === 'gateway'
+        ? (c.sentTotalPerCall.gateway ?? c.sentTotalPerCall['bare-gateway'])
+        : (c.sentTotalPerCall['worker-openai'] ?? c.sentTotalPerCall['bare-worker']),
+    );
   const summary = cases.map((c) => [
     c.label,
     String(c.calls),
@@ -127,10 +131,16 @@ function redisReport({ cases, idlePerSecond }: RedisResult): string {
       }),
     ];
   });
-  const idle = Object.entries(idlePerSecond).map(([kind, counts]) => `${kind}: ${Object.entries(counts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+  const idle = Object.entries(idlePerSecond).map(
+    ([kind, counts]) =>
+      `${kind}: ${Object.entries(counts)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}`,
+  );
   return [
     'Redis per call (the bench Redis serves nothing else; warm-up calls included in the count; idle polling included):',
-    table([summaryHead, ...summary], [false, true, true, true, true, true, true]),
+    table([summaryHead, ...summary], [false, true, true, true, true, true, true, true, true]),
+    'executed: INFO commandstats, commands inside Lua scripts included; sent and round trips: MONITOR (a MULTI…EXEC block is one round trip).',
     'Commands per call by sender (MONITOR; each sent command is one request, pipelined or not) and inside Lua scripts:',
     table([['command', ...cases.map((c) => c.label)], ...byCommand], [false, ...cases.map(() => true)]),
     `With no load, commands/s: ${idle.join('; ') || 'none'}`,
@@ -138,7 +148,20 @@ function redisReport({ cases, idlePerSecond }: RedisResult): string {
 }
 
 function scalingReport(rows: ScalingRow[]): string {
-  const head = ['worker-openai processes', 'slots', 'req/s', 'ceiling req/s', 'p50 ms', 'errors', 'ratio to one', 'target', 'verdict'];
+  const head = [
+    'worker-openai processes',
+    'slots',
+    'req/s',
+    'ceiling req/s',
+    'p50 ms',
+    'errors',
+    'cpu ms/call gw',
+    'workers',
+    'redis',
+    'ratio to one',
+    'target',
+    'verdict',
+  ];
   const body = rows.map((r) => [
     String(r.workers),
     String(r.slots),
@@ -146,19 +169,23 @@ function scalingReport(rows: ScalingRow[]): string {
     String(r.ceilingRps),
     fmt(r.p50Ms),
     String(r.errors),
+    fmt(r.cpuMsPerCall.gateway, 3),
+    fmt(r.cpuMsPerCall.workers, 3),
+    fmt(r.cpuMsPerCall.redis, 3),
     `${fmt(r.ratio)}×`,
     r.target,
     r.pass === null ? '' : r.pass ? 'PASS' : 'MISS',
   ]);
   return [
     `Worker scaling: upstream answers after ${SCALING_DELAY_MS} ms; WORKER_CONCURRENCY=${SCALING_WORKER_CONCURRENCY} per process; 64 connections to one gateway.`,
-    table([head, ...body], [true, true, true, true, true, true, true, false, false]),
+    table([head, ...body], [true, true, true, true, true, true, true, true, true, true, false, false]),
   ].join('\n\n');
 }
 
 function errorsOf(results: Results): Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> {
   const out: Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> = [];
-  for (const c of results.matrix?.cells ?? []) out.push({ where: `matrix ${c.provider} ${c.mode} c=${c.concurrency} ${c.path}`, errors: c.errors, truncated: c.truncated, samples: c.errorSamples });
+  for (const c of results.matrix?.cells ?? [])
+    out.push({ where: `matrix ${c.provider} ${c.mode} c=${c.concurrency} ${c.path}`, errors: c.errors, truncated: c.truncated, samples: c.errorSamples });
   for (const [label, c] of Object.entries({ ...(results.targets?.cells ?? {}), ...(results.load32 ?? {}) })) {
     out.push({ where: label, errors: c.errors, truncated: c.truncated, samples: c.errorSamples });
   }
@@ -281,7 +308,8 @@ async function main(): Promise<void> {
     for (const f of failures) console.log(`  ${f.where}: ${f.errors} errors${f.truncated ? ', truncated' : ''}; e.g. ${f.samples.join(' | ') || 'n/a'}`);
     process.exitCode = 1;
   }
-  if (cpuProfileDir) console.log(`CPU profiles: ${relative(ROOT, cpuProfileDir)}/ (npx ts-node bench/cpu-profile-summary.ts ${relative(ROOT, cpuProfileDir)}/*.cpuprofile)`);
+  if (cpuProfileDir)
+    console.log(`CPU profiles: ${relative(ROOT, cpuProfileDir)}/ (npx ts-node bench/cpu-profile-summary.ts ${relative(ROOT, cpuProfileDir)}/*.cpuprofile)`);
   console.log(`results: ${relative(ROOT, file)} (also bench/results/latest.json)`);
   console.log(`command: ${command}`);
 }

@@ -168,6 +168,8 @@ export interface RedisCase {
   /** MONITOR, a second pass: commands each kind of process sent (one request each, whether pipelined or not). */
   sentPerCall: Record<string, Record<string, number>>;
   sentTotalPerCall: Record<string, number>;
+  /** MONITOR: requests each kind of process made: as `sent`, with a MULTI…EXEC block counted once (other pipelines, if any, per command: an upper bound). */
+  roundTripsPerCall: Record<string, number>;
   /** MONITOR: commands run inside Lua scripts (`EVALSHA`), by name. */
   inScriptsPerCall: Record<string, number>;
   errors: number;
@@ -194,7 +196,7 @@ function infoNumber(info: string, field: string): number {
 /** Local port of each TCP connection to the Redis port → the pid that holds it (`ss -tnp`; our own children only). */
 function connectionOwners(redisPort: number): Map<number, number> {
   const owners = new Map<number, number>();
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${redisPort} )`], { encoding: 'utf8' });
   } catch {
@@ -213,11 +215,14 @@ const kindOf = (name: string) => name.replace(/-\d+$/, '');
 async function monitorPass(
   stack: BenchStack,
   run: () => Promise<unknown>,
-): Promise<{ sent: Record<string, Record<string, number>>; inScripts: Record<string, number>; ms: number }> {
+): Promise<{ sent: Record<string, Record<string, number>>; trips: Record<string, number>; inScripts: Record<string, number>; ms: number }> {
   const monitorClient = stack.redisClient();
   const monitor = await monitorClient.monitor();
   const bySource = new Map<string, Map<string, number>>();
   const inScripts: Record<string, number> = {};
+  // MONITOR shows MULTI, the queued commands, then EXEC: one request of the client.
+  const tripsBySource = new Map<string, number>();
+  const inMulti = new Set<string>();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
     const command = String(args[0] ?? '').toLowerCase();
     if (NOT_COUNTED.has(command)) return;
@@ -225,6 +230,9 @@ async function monitorPass(
       inScripts[command] = (inScripts[command] ?? 0) + 1;
       return;
     }
+    if (command === 'multi') inMulti.add(source);
+    if (command === 'exec' || command === 'discard') inMulti.delete(source);
+    else if (command === 'multi' || !inMulti.has(source)) tripsBySource.set(source, (tripsBySource.get(source) ?? 0) + 1);
     const counts = bySource.get(source) ?? new Map<string, number>();
     counts.set(command, (counts.get(command) ?? 0) + 1);
     bySource.set(source, counts);
@@ -238,13 +246,15 @@ async function monitorPass(
   const names = new Map(Object.entries(watchedProcesses(stack)).map(([name, pid]) => [pid, name]));
   const owners = connectionOwners(stack.redis.port);
   const sent: Record<string, Record<string, number>> = {};
+  const trips: Record<string, number> = {};
   for (const [source, counts] of bySource) {
     const pid = owners.get(Number(source.split(':').pop()));
     const kind = pid !== undefined && names.has(pid) ? kindOf(names.get(pid)!) : 'other';
     sent[kind] ??= {};
     for (const [command, n] of counts) sent[kind][command] = (sent[kind][command] ?? 0) + n;
+    trips[kind] = (trips[kind] ?? 0) + (tripsBySource.get(source) ?? 0);
   }
-  return { sent, inScripts, ms };
+  return { sent, trips, inScripts, ms };
 }
 
 function perCall(counts: Record<string, number>, calls: number): Record<string, number> {
@@ -288,12 +298,13 @@ async function redisCase(stack: BenchStack, settings: SectionSettings, label: st
     executedTotalPerCall: total(perCall(executed, n)),
     sentPerCall,
     sentTotalPerCall: Object.fromEntries(Object.entries(sentPerCall).map(([kind, counts]) => [kind, total(counts)])),
+    roundTripsPerCall: perCall(second.trips, n),
     inScriptsPerCall: perCall(second.inScripts, n),
     errors: first.errors,
   };
   console.log(
     `  ${label.padEnd(34)} ${n} calls: ${result.executedTotalPerCall} commands executed/call, sent/call ${JSON.stringify(result.sentTotalPerCall)}, ` +
-      `${result.netInputBytesPerCall} B in, ${result.netOutputBytesPerCall} B out${first.errors ? `, ${first.errors} ERRORS` : ''}`,
+      `round trips/call ${JSON.stringify(result.roundTripsPerCall)}, ${result.netInputBytesPerCall} B in, ${result.netOutputBytesPerCall} B out${first.errors ? `, ${first.errors} ERRORS` : ''}`,
   );
   return result;
 }
@@ -309,8 +320,22 @@ export async function runRedisCost(stack: BenchStack, settings: SectionSettings)
   cases.push(await redisCase(stack, settings, 'switchyard stream5, 1 gateway', [gatewayTarget(stack, 'stream5')]));
   const extra = [await stack.startGateway(), await stack.startGateway()];
   const urls = stack.gateways.map((g) => g.url);
-  cases.push(await redisCase(stack, settings, 'switchyard json, 3 gateways', urls.map((u) => gatewayTarget(stack, 'json', u))));
-  cases.push(await redisCase(stack, settings, 'switchyard stream5, 3 gateways', urls.map((u) => gatewayTarget(stack, 'stream5', u))));
+  cases.push(
+    await redisCase(
+      stack,
+      settings,
+      'switchyard json, 3 gateways',
+      urls.map((u) => gatewayTarget(stack, 'json', u)),
+    ),
+  );
+  cases.push(
+    await redisCase(
+      stack,
+      settings,
+      'switchyard stream5, 3 gateways',
+      urls.map((u) => gatewayTarget(stack, 'stream5', u)),
+    ),
+  );
   for (const g of extra) await stack.stop(g.child);
   return { cases, idlePerSecond };
 }
@@ -326,6 +351,8 @@ export interface ScalingRow {
   ceilingRps: number;
   p50Ms: number;
   errors: number;
+  /** CPU ms per call: the gateway, all worker-openai processes together, Redis. */
+  cpuMsPerCall: { gateway: number | null; workers: number | null; redis: number | null };
   /** rps / rps with one worker. */
   ratio: number;
   target: string;
@@ -351,9 +378,15 @@ export async function runScaling(stack: BenchStack, settings: SectionSettings): 
       }
       const slots = workers * SCALING_WORKER_CONCURRENCY;
       const rounds = settings.quick ? 10 : 25;
-      const cell = await measureCell(gatewayTarget(stack, 'json'), cellOptions(settings, SCALING_CONNECTIONS, slots * rounds, slots * 2), watchedProcesses(stack));
+      const cell = await measureCell(
+        gatewayTarget(stack, 'json'),
+        cellOptions(settings, SCALING_CONNECTIONS, slots * rounds, slots * 2),
+        watchedProcesses(stack),
+      );
       logCell(`${workers} worker(s), ${slots} slots, 200 ms`, cell);
       const ratio = rows.length ? Math.round((cell.rps / rows[0].rps) * 100) / 100 : 1;
+      const cpu = cell.cpuMsPerRequest;
+      const workerCpu = Object.entries(cpu).filter(([name]) => name.startsWith('worker-openai'));
       rows.push({
         workers,
         slots,
@@ -361,6 +394,11 @@ export async function runScaling(stack: BenchStack, settings: SectionSettings): 
         ceilingRps: Math.round(slots / (SCALING_DELAY_MS / 1000)),
         p50Ms: cell.p50Ms,
         errors: cell.errors,
+        cpuMsPerCall: {
+          gateway: cpu.gateway,
+          workers: workerCpu.some(([, v]) => v === null) ? null : Math.round(workerCpu.reduce((sum, [, v]) => sum + v!, 0) * 1000) / 1000,
+          redis: cpu.redis ?? null,
+        },
         ratio,
         target,
         pass: least === null ? null : ratio >= least,

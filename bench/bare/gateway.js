@@ -1,13 +1,16 @@
 /**
  * The bench's baseline, not product code: the least a gateway in front of a BullMQ queue can do.
  * A `node:http` server that adds each request body as a job and waits for its result on ONE
- * shared `QueueEvents` listener, then answers the worker's result as JSON. No auth, no limits, no
+ * shared `QueueEvents` listener (one `completed` and one `failed` handler and a map of waiters by
+ * job id, not `job.waitUntilFinished`, which fails on jobs removed on completion before it
+ * looks), then answers the worker's result as JSON. No auth, no limits, no
  * ledger, no metrics. Plain JavaScript so that it runs without ts-node (whose memory would skew
  * the peak RSS it is compared with).
  *
  * env: REDIS_URL, QUEUE_PREFIX, BARE_QUEUE (queue name), PORT.
  * stdout: one JSON line `{"url": "http://127.0.0.1:<port>"}` once it listens and its listener is ready.
  */
+const { randomUUID } = require('node:crypto');
 const http = require('node:http');
 const { Queue, QueueEvents } = require('bullmq');
 const IORedis = require('ioredis');
@@ -20,6 +23,27 @@ const TIMEOUT_MS = 30_000;
 
 const queue = new Queue(name, { connection: new IORedis(redisUrl, { maxRetriesPerRequest: null }), prefix });
 const events = new QueueEvents(name, { connection: new IORedis(redisUrl, { maxRetriesPerRequest: null }), prefix });
+
+/** job id → { resolve, reject, timer } */
+const waiters = new Map();
+events.on('completed', ({ jobId, returnvalue }) => settle(jobId, (w) => w.resolve(returnvalue)));
+events.on('failed', ({ jobId, failedReason }) => settle(jobId, (w) => w.reject(new Error(failedReason))));
+
+function settle(jobId, how) {
+  const waiter = waiters.get(jobId);
+  if (!waiter) return;
+  waiters.delete(jobId);
+  clearTimeout(waiter.timer);
+  how(waiter);
+}
+
+/** Registers the waiter before the job exists, so its completion cannot be missed. */
+function waitFor(jobId) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => settle(jobId, (w) => w.reject(new Error(`job ${jobId} not finished within ${TIMEOUT_MS} ms`))), TIMEOUT_MS);
+    waiters.set(jobId, { resolve, reject, timer });
+  });
+}
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -36,10 +60,13 @@ async function handle(req, res) {
     return res.end('{"status":"ok"}');
   }
   const body = JSON.parse(await readBody(req));
-  const job = await queue.add('chat', { body }, JOB_OPTIONS);
-  const result = await job.waitUntilFinished(events, TIMEOUT_MS);
+  const jobId = randomUUID();
+  const finished = waitFor(jobId);
+  await queue.add('chat', { body }, { ...JOB_OPTIONS, jobId });
+  // The completed event carries the worker's result as the JSON text BullMQ stored.
+  const result = await finished;
   res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(result));
+  res.end(typeof result === 'string' ? result : JSON.stringify(result));
 }
 
 const server = http.createServer((req, res) => {
