@@ -115,6 +115,8 @@ function redisReport({ cases, idlePerSecond }: RedisResult): string {
     sent(c, 'worker'),
     String(c.netInputBytesPerCall),
     String(c.netOutputBytesPerCall),
+    fmt(c.postgresPerCall.transactions),
+    fmt(c.postgresPerCall.rowsInserted + c.postgresPerCall.rowsUpdated),
   ]);
   const keys = new Set<string>();
   for (const c of cases) {
@@ -139,8 +141,8 @@ function redisReport({ cases, idlePerSecond }: RedisResult): string {
   );
   return [
     'Redis per call (the bench Redis serves nothing else; warm-up calls included in the count; idle polling included):',
-    table([summaryHead, ...summary], [false, true, true, true, true, true, true, true, true]),
-    'executed: INFO commandstats, commands inside Lua scripts included; sent and round trips: MONITOR (a MULTI…EXEC block is one round trip).',
+    table([summaryHead, ...summary], [false, ...Array<boolean>(10).fill(true)]),
+    "executed: INFO commandstats, commands inside Lua scripts included; sent and round trips: MONITOR (a MULTI…EXEC block is one round trip); pg: pg_stat_database of the bench database (the bench's own reads of it included).",
     'Commands per call by sender (MONITOR; each sent command is one request, pipelined or not) and inside Lua scripts:',
     table([['command', ...cases.map((c) => c.label)], ...byCommand], [false, ...cases.map(() => true)]),
     `With no load, commands/s: ${idle.join('; ') || 'none'}`,

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type IORedis from 'ioredis';
+import { Client } from 'pg';
 import type { CellOptions, Target } from './load';
 import { type MeasuredCell, measureCell } from './measure';
 import { type BenchStack, UPSTREAM_KEY } from './stack';
@@ -162,6 +163,8 @@ export interface RedisCase {
   /** INFO stats deltas per call (a pass without MONITOR). */
   netInputBytesPerCall: number;
   netOutputBytesPerCall: number;
+  /** pg_stat_database of the bench database, per call (same pass): transactions, rows written. */
+  postgresPerCall: { transactions: number; rowsInserted: number; rowsUpdated: number; rowsFetched: number };
   /** INFO commandstats deltas per call: every command Redis executed, those run inside Lua scripts included. */
   executedPerCall: Record<string, number>;
   executedTotalPerCall: number;
@@ -187,6 +190,35 @@ function parseCommandStats(info: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1].toLowerCase()] = Number(m[2]);
   return out;
+}
+
+interface PgCounters {
+  transactions: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  rowsFetched: number;
+}
+
+/** The bench database's counters; Postgres publishes them with a delay of up to a second, so wait first. */
+async function postgresCounters(stack: BenchStack): Promise<PgCounters> {
+  await new Promise((r) => setTimeout(r, 1500));
+  const client = new Client({ connectionString: stack.database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<Record<string, string>>(
+      'SELECT xact_commit + xact_rollback AS transactions, tup_inserted, tup_updated, tup_fetched FROM pg_stat_database WHERE datname = $1',
+      [stack.database.name],
+    );
+    const row = rows[0] ?? {};
+    return {
+      transactions: Number(row.transactions),
+      rowsInserted: Number(row.tup_inserted),
+      rowsUpdated: Number(row.tup_updated),
+      rowsFetched: Number(row.tup_fetched),
+    };
+  } finally {
+    await client.end();
+  }
 }
 
 function infoNumber(info: string, field: string): number {
@@ -275,10 +307,13 @@ async function redisCase(stack: BenchStack, settings: SectionSettings, label: st
   const run = () => measureCell(targets, options, watched);
   // Pass 1: byte and command counters, nothing else attached to Redis.
   await Promise.all(targets.map((t) => measureCell(t, { ...options, requests: 50 }, watched)));
+  const pgBefore = await postgresCounters(stack);
   const [statsBefore, cmdBefore] = [await redis.info('stats'), await redis.info('commandstats')];
   const first = await run();
   const [statsAfter, cmdAfter] = [await redis.info('stats'), await redis.info('commandstats')];
+  const pgAfter = await postgresCounters(stack);
   const n = first.sent;
+  const pgPerCall = (field: keyof PgCounters) => Math.round(((pgAfter[field] - pgBefore[field]) / n) * 100) / 100;
   const before = parseCommandStats(cmdBefore);
   const executed = Object.fromEntries(
     Object.entries(parseCommandStats(cmdAfter))
@@ -294,6 +329,12 @@ async function redisCase(stack: BenchStack, settings: SectionSettings, label: st
     calls: n,
     netInputBytesPerCall: Math.round((infoNumber(statsAfter, 'total_net_input_bytes') - infoNumber(statsBefore, 'total_net_input_bytes')) / n),
     netOutputBytesPerCall: Math.round((infoNumber(statsAfter, 'total_net_output_bytes') - infoNumber(statsBefore, 'total_net_output_bytes')) / n),
+    postgresPerCall: {
+      transactions: pgPerCall('transactions'),
+      rowsInserted: pgPerCall('rowsInserted'),
+      rowsUpdated: pgPerCall('rowsUpdated'),
+      rowsFetched: pgPerCall('rowsFetched'),
+    },
     executedPerCall: perCall(executed, n),
     executedTotalPerCall: total(perCall(executed, n)),
     sentPerCall,
@@ -304,7 +345,8 @@ async function redisCase(stack: BenchStack, settings: SectionSettings, label: st
   };
   console.log(
     `  ${label.padEnd(34)} ${n} calls: ${result.executedTotalPerCall} commands executed/call, sent/call ${JSON.stringify(result.sentTotalPerCall)}, ` +
-      `round trips/call ${JSON.stringify(result.roundTripsPerCall)}, ${result.netInputBytesPerCall} B in, ${result.netOutputBytesPerCall} B out${first.errors ? `, ${first.errors} ERRORS` : ''}`,
+      `round trips/call ${JSON.stringify(result.roundTripsPerCall)}, ${result.netInputBytesPerCall} B in, ${result.netOutputBytesPerCall} B out, ` +
+      `Postgres ${JSON.stringify(result.postgresPerCall)}${first.errors ? `, ${first.errors} ERRORS` : ''}`,
   );
   return result;
 }

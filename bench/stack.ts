@@ -69,6 +69,8 @@ export class BenchStack {
     readonly redisPid: number | null,
     readonly fakes: Child,
     readonly fakeUrls: FakeUrls,
+    /** The throwaway database the gateways use: its pg_stat_database row counts what a call costs Postgres. */
+    readonly database: { url: string; name: string },
     private readonly appEnv: Record<string, string>,
     private readonly dir: string,
   ) {}
@@ -103,7 +105,8 @@ export class BenchStack {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };
-    return new BenchStack(cleanup, options, redis, await redisServerPid(redis.url), fakes, fakeUrls, appEnv, dir);
+    const db = { url: database.url, name: database.name };
+    return new BenchStack(cleanup, options, redis, await redisServerPid(redis.url), fakes, fakeUrls, db, appEnv, dir);
   }
 
   /** A child's name, unique in the run (`gateway`, `gateway-2`, …): its CPU profile's file name. */
