@@ -100,19 +100,32 @@ function targetsReport({ rows, cells }: TargetsResult): string {
 }
 
 function redisReport({ cases, idlePerSecond }: RedisResult): string {
-  const summaryHead = ['case', 'calls', 'executed/call', 'sent/call gateway', 'sent/call worker', 'bytes in/call', 'bytes out/call'];
-  const sent = (c: (typeof cases)[number], kind: 'gateway' | 'worker') =>
-    fmt(
-      kind === 'gateway'
-        ? (c.sentTotalPerCall.gateway ?? c.sentTotalPerCall['bare-gateway'])
-        : (c.sentTotalPerCall['worker-openai'] ?? c.sentTotalPerCall['bare-worker']),
-    );
+  const summaryHead = [
+    'case',
+    'calls',
+    'executed/call',
+    'sent/call gateway',
+    'worker',
+    'round trips/call gateway',
+    'worker',
+    'bytes in/call',
+    'bytes out/call',
+    'pg xact/call',
+    'pg rows written/call',
+  ];
+  // The bare case's senders are bare-*; the idle apps' few commands in that case are left out here.
+  const of = (c: (typeof cases)[number], counts: Record<string, number>, kind: 'gateway' | 'worker') => {
+    const bare = c.label.startsWith('bare');
+    return fmt(kind === 'gateway' ? counts[bare ? 'bare-gateway' : 'gateway'] : counts[bare ? 'bare-worker' : 'worker-openai']);
+  };
   const summary = cases.map((c) => [
     c.label,
     String(c.calls),
     fmt(c.executedTotalPerCall),
-    sent(c, 'gateway'),
-    sent(c, 'worker'),
+    of(c, c.sentTotalPerCall, 'gateway'),
+    of(c, c.sentTotalPerCall, 'worker'),
+    of(c, c.roundTripsPerCall, 'gateway'),
+    of(c, c.roundTripsPerCall, 'worker'),
     String(c.netInputBytesPerCall),
     String(c.netOutputBytesPerCall),
     fmt(c.postgresPerCall.transactions),
@@ -143,7 +156,7 @@ function redisReport({ cases, idlePerSecond }: RedisResult): string {
     'Redis per call (the bench Redis serves nothing else; warm-up calls included in the count; idle polling included):',
     table([summaryHead, ...summary], [false, ...Array<boolean>(10).fill(true)]),
     "executed: INFO commandstats, commands inside Lua scripts included; sent and round trips: MONITOR (a MULTI…EXEC block is one round trip); pg: pg_stat_database of the bench database (the bench's own reads of it included).",
-    'Commands per call by sender (MONITOR; each sent command is one request, pipelined or not) and inside Lua scripts:',
+    'Commands per call by sender (MONITOR) and inside Lua scripts:',
     table([['command', ...cases.map((c) => c.label)], ...byCommand], [false, ...cases.map(() => true)]),
     `With no load, commands/s: ${idle.join('; ') || 'none'}`,
   ].join('\n\n');
