@@ -197,6 +197,26 @@ function scalingReport(rows: ScalingRow[]): string {
   ].join('\n\n');
 }
 
+function load32Report(cells: Record<string, MeasuredCell>): string {
+  const head = ['cell', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu ms/req gw', 'worker', 'redis', 'peak RSS gw MB', 'worker MB'];
+  const body = Object.entries(cells).map(([label, c]) => {
+    const [gw, wk] = label.startsWith('bare') ? ['bare-gateway', 'bare-worker'] : ['gateway', 'worker-openai'];
+    return [
+      label,
+      String(c.rps),
+      fmt(c.p50Ms),
+      fmt(c.p99Ms),
+      String(c.errors),
+      fmt(c.cpuMsPerRequest[gw], 3),
+      fmt(c.cpuMsPerRequest[wk], 3),
+      fmt(c.cpuMsPerRequest.redis, 3),
+      fmt(c.peakRssMb[gw], 1),
+      fmt(c.peakRssMb[wk], 1),
+    ];
+  });
+  return ['32 connections, non-streamed:', table([head, ...body], [false, ...Array<boolean>(9).fill(true)])].join('\n\n');
+}
+
 function errorsOf(results: Results): Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> {
   const out: Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> = [];
   for (const c of results.matrix?.cells ?? [])
@@ -315,6 +335,7 @@ async function main(): Promise<void> {
   if (results.matrix) parts.push(matrixReport(results.matrix));
   if (results.targets) parts.push(targetsReport(results.targets));
   if (results.redis) parts.push(redisReport(results.redis));
+  if (results.load32) parts.push(load32Report(results.load32));
   if (results.scaling) parts.push(scalingReport(results.scaling));
   console.log(`\n${parts.join('\n\n')}\n`);
   console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (1, 5, 15 min; ${cpus().length} CPUs)`);
