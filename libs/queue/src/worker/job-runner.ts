@@ -17,6 +17,7 @@ import { RetryLaterError } from '../chat-job.options';
 import type { DeploymentGate, GatedJob } from './deployment-gate';
 import { isUpstreamRateLimit, jobFailure, tokensUsedByFailure } from './failure-policy';
 import { type PreparedCall, prepareCall } from './prepared-call';
+import { truncatedPrompt } from './prompt-truncation';
 import { stoppedByWorker } from './running-jobs';
 import type { StreamPublisher } from './stream-publisher';
 
@@ -171,6 +172,7 @@ export class JobRunner {
       }
       metrics.upstreamCall(queue.name, model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;
+      this.noticeTruncation(job.data, queue.name, deployment, result);
       return result;
     } catch (err) {
       usedTokens = tokensUsedByFailure(err);
@@ -182,6 +184,16 @@ export class JobRunner {
       // Before the job completes, so the next call already sees the slot free and the usage counted.
       await this.parts.gate.leave(slot, usedTokens, queue);
     }
+  }
+
+  /** Warns (and counts) when the upstream read far less of the prompt than was sent: it cut it to its context. */
+  private noticeTruncation(payload: ChatJobPayload, queue: string, deployment: Deployment, result: ChatJobResult): void {
+    const truncated = truncatedPrompt(payload.request, result.usage);
+    if (!truncated) return;
+    this.parts.metrics.promptTruncated(queue, payload.modelName);
+    this.logger.warn(
+      `job ${payload.callId}: ${deployment.provider} read about ${truncated.read} of an estimated ${truncated.estimated} prompt tokens of model "${payload.modelName}": it cut the prompt to its context window; raise num_ctx on the deployment, or send less`,
+    );
   }
 
   /**
