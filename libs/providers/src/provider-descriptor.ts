@@ -66,6 +66,11 @@ export interface ProviderDescriptor extends ProviderUpstream {
     readonly keyRequiredAtDefault?: string;
   };
   readonly operations: ProviderOperations;
+  /**
+   * Loads a deployment's model so the first call does not wait for it (a deployment's `warm_up:
+   * true`, at worker start). Absent: nothing to warm up.
+   */
+  warmUp?(http: UpstreamHttpClient, provider: ProviderUpstream, target: UpstreamTarget, timeoutMs: number): Promise<void>;
   /** What its upstream cannot do, where the request alone tells. */
   readonly capabilities: ProviderCapabilities;
   /** List prices and maximum output tokens of models it knows; none for local servers. */

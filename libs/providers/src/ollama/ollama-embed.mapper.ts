@@ -4,21 +4,21 @@ import { embeddingAt, shortenedEmbedding } from '../embeddings-operation';
 import { isRecord } from '../is-record';
 import type { UpstreamTarget } from '../upstream-target';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
+import { withOllamaSettings } from './ollama-settings';
 import type { OllamaEmbedRequest, OllamaEmbedResponse } from './ollama-wire';
 
 /**
  * The client's OpenAI-shaped request as one Ollama `/api/embed` body carrying every input, with
- * the deployment's `truncate`, `keep_alive` and `options` (its `litellm_params`). Throws
+ * the deployment's `truncate`, `keep_alive` and model options (`withOllamaSettings`). Throws
  * `invalid_request` for token-id input, which Ollama cannot embed.
  */
 export function toOllamaEmbedRequest(request: EmbeddingRequest, target: Pick<UpstreamTarget, 'upstreamModel' | 'extraParams'>): OllamaEmbedRequest {
   const refusal = embeddingsCapabilityRefusal('ollama', OLLAMA_CAPABILITIES, request);
   if (refusal) throw refusal;
-  const body: OllamaEmbedRequest = { model: target.upstreamModel, input: embeddingInputs(request.input) as string[] };
-  const { truncate, keep_alive: keepAlive, options } = target.extraParams ?? {};
+  // `keep_alive` and model options as for chat and generate; `truncate` is /api/embed's own.
+  const body = withOllamaSettings<OllamaEmbedRequest>({ model: target.upstreamModel, input: embeddingInputs(request.input) as string[] }, target);
+  const { truncate } = target.extraParams ?? {};
   if (typeof truncate === 'boolean') body.truncate = truncate;
-  if (typeof keepAlive === 'string' || typeof keepAlive === 'number') body.keep_alive = keepAlive;
-  if (isRecord(options)) body.options = options;
   if (request.dimensions !== undefined) body.dimensions = request.dimensions;
   return body;
 }

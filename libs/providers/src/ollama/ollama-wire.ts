@@ -28,6 +28,9 @@ export interface OllamaOptions {
   seed?: number;
   frequency_penalty?: number;
   presence_penalty?: number;
+  /** Context size; other model options a deployment sets (`num_gpu`, …) pass as written. */
+  num_ctx?: number;
+  [option: string]: unknown;
 }
 
 export interface OllamaChatRequest {
@@ -39,6 +42,8 @@ export interface OllamaChatRequest {
   format?: unknown;
   options?: OllamaOptions;
   tools?: OllamaTool[];
+  /** How long the model stays loaded after the call (`"5m"`, seconds, `-1`: for ever). */
+  keep_alive?: string | number;
 }
 
 export interface OllamaChatResponse {
@@ -82,6 +87,7 @@ export interface OllamaGenerateRequest {
   /** Always sent, as for `/api/chat`. */
   stream: boolean;
   options?: OllamaOptions;
+  keep_alive?: string | number;
 }
 
 /** One answer of `/api/generate`, or one NDJSON line of its stream (the last has `done: true` and the counts). */

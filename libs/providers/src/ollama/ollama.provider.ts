@@ -6,6 +6,7 @@ import { OllamaEmbedAdapter } from './ollama-embed.adapter';
 import { OllamaGenerateAdapter } from './ollama-generate.adapter';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
 import { refineOllamaError } from './ollama-errors';
+import { warmUpOllama } from './ollama-warm-up';
 import { isRecord } from '../is-record';
 
 /** The model names of an `/api/tags` answer (`{models: [{name: "llama3:latest"}, …]}`). */
@@ -26,6 +27,7 @@ export const OLLAMA_PROVIDER: ProviderDescriptor = {
   defaultApiBase: () => OLLAMA_BASE,
   upstream: STANDARD_UPSTREAM,
   refineError: refineOllamaError,
+  warmUp: warmUpOllama,
   credentials: {},
   operations: {
     chat: (http, provider) => new OllamaChatAdapter(http, provider),

@@ -9,6 +9,7 @@ import type { DeploymentGate, GatedJob } from './deployment-gate';
 import { isUpstreamRateLimit, jobFailure, tokensUsedByFailure } from './failure-policy';
 import { type JobOperation, jobOperation } from './job-operations';
 import { type PreparedCall, prepareCall } from './prepared-call';
+import { truncatedPrompt } from './prompt-truncation';
 import { stoppedByWorker } from './running-jobs';
 import type { StreamPublisher } from './stream-publisher';
 
@@ -150,6 +151,7 @@ export class JobRunner {
       }
       metrics.upstreamCall(queue.name, model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;
+      this.noticeTruncation(job.data, queue.name, deployment, result);
       return result;
     } catch (err) {
       usedTokens = tokensUsedByFailure(err);
@@ -168,6 +170,16 @@ export class JobRunner {
     const operation = jobOperation(name, (known) => this.parts.operations.of(known, provider));
     if (!operation) throw new SwitchyardError('internal_error', `worker-${this.parts.wire} does not serve ${String(name)} calls; upgrade the workers`);
     return operation;
+  }
+
+  /** Warns (and counts) when the upstream read far less of the prompt than was sent: it cut it to its context. */
+  private noticeTruncation(payload: ChatJobPayload, queue: string, deployment: Deployment, result: ChatJobResult): void {
+    const truncated = truncatedPrompt(payload.request, result.usage);
+    if (!truncated) return;
+    this.parts.metrics.promptTruncated(queue, payload.modelName);
+    this.logger.warn(
+      `job ${payload.callId}: ${deployment.provider} read about ${truncated.read} of an estimated ${truncated.estimated} prompt tokens of model "${payload.modelName}": it cut the prompt to its context window; raise num_ctx on the deployment, or send less`,
+    );
   }
 
   /**
