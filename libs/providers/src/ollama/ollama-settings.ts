@@ -49,7 +49,10 @@ export function ollamaSettings(target: Pick<UpstreamTarget, 'extraParams'>): Oll
  * `temperature`, `max_tokens`, …) override, except `num_ctx`, which stays the deployment's:
  * a different context size between calls makes Ollama reload the model.
  */
-export function withOllamaSettings<T extends { options?: object; keep_alive?: string | number }>(body: T, target: Pick<UpstreamTarget, 'extraParams'>): T {
+export function withOllamaSettings<T extends { model: string; options?: object; keep_alive?: string | number }>(
+  body: T,
+  target: Pick<UpstreamTarget, 'extraParams'>,
+): T {
   const { keep_alive, options } = ollamaSettings(target);
   const merged = { ...options, ...body.options };
   if (options.num_ctx !== undefined) (merged as Record<string, unknown>).num_ctx = options.num_ctx;
