@@ -192,11 +192,12 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
     expect(fakes.ollama.total).toBe(2);
   });
 
-  it('gives up after num_retries and answers 503 when the upstream stays unavailable', async () => {
-    fakes.ollama.failNext(10, 503);
+  // A 5xx, not Ollama's 503: that is its queue being full, and the call waits for it instead.
+  it('gives up after num_retries and answers 502 when the upstream keeps failing', async () => {
+    fakes.ollama.failNext(10, 500);
     const res = await call(stack.url, '/v1/chat/completions', { body: HELLO });
-    expect(res.status).toBe(503);
-    expect(res.json.error.code).toBe('upstream_unavailable');
+    expect(res.status).toBe(502);
+    expect(res.json.error.code).toBe('upstream_error');
     expect(fakes.ollama.total).toBe(3);
   });
 

@@ -19,6 +19,8 @@ import { CallPlanner } from './calls/call-planner.service';
 import { configuredQueues } from './calls/queue-target';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { EmbeddingsService } from './embeddings/embeddings.service';
 import { CompletionsController } from './completions/completions.controller';
 import { CompletionsService } from './completions/completions.service';
 import { KeyLimits } from './limits/key-limits.service';
@@ -86,6 +88,7 @@ export class GatewayModule {
       ],
       controllers: [
         ChatController,
+        EmbeddingsController,
         CompletionsController,
         ResponsesController,
         MessagesController,
@@ -136,6 +139,7 @@ export class GatewayModule {
         CallPlanner,
         AttemptLoop,
         ChatService,
+        EmbeddingsService,
         CompletionsService,
         ResponseStore,
         ResponsesService,

@@ -1,6 +1,7 @@
 import type { Operation, SwitchyardError, Wire } from '@app/contracts';
 import type { ProviderCapabilities } from './capabilities';
 import type { ChatOperation } from './chat-operation';
+import type { EmbeddingsOperation } from './embeddings-operation';
 import type { CompletionsOperation } from './completions-operation';
 import type { UpstreamHttpClient } from './http/upstream-http.client';
 import type { KnownModels } from './known-models';
@@ -34,6 +35,7 @@ export type ProviderOperations = { readonly [O in Operation]?: OperationFactory<
 export interface OperationOf {
   chat: ChatOperation;
   completions: CompletionsOperation;
+  embeddings: EmbeddingsOperation;
 }
 
 /**

@@ -12,6 +12,7 @@ export * from './worker/stream-publisher';
 export * from './worker/failure-policy';
 export * from './worker/running-jobs';
 export * from './worker/wire-operations';
+export * from './worker/job-operations';
 export * from './worker/worker.module';
 export * from './worker/worker-bootstrap';
 export * from './stream/stream-keys';

@@ -57,6 +57,26 @@ export interface OllamaChatResponse {
   [field: string]: unknown;
 }
 
+/** Ollama's `/api/embed`: every input in one call. */
+export interface OllamaEmbedRequest {
+  model: string;
+  input: string[];
+  /** Cut inputs longer than the model's context (Ollama's default) instead of failing. */
+  truncate?: boolean;
+  /** How long the model stays loaded after the call: `5m`, seconds, `-1`. */
+  keep_alive?: string | number;
+  options?: Record<string, unknown>;
+  dimensions?: number;
+}
+
+export interface OllamaEmbedResponse {
+  model?: string;
+  /** One vector per input, in input order. */
+  embeddings: number[][];
+  prompt_eval_count?: number;
+  [field: string]: unknown;
+}
+
 export interface OllamaGenerateRequest {
   model: string;
   prompt: string;

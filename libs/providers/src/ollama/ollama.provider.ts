@@ -2,6 +2,7 @@ import { STANDARD_UPSTREAM } from '../upstream-target';
 import { NO_KNOWN_MODELS } from '../known-models';
 import type { ProviderDescriptor } from '../provider-descriptor';
 import { OllamaChatAdapter } from './ollama-chat.adapter';
+import { OllamaEmbedAdapter } from './ollama-embed.adapter';
 import { OllamaGenerateAdapter } from './ollama-generate.adapter';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
 import { refineOllamaError } from './ollama-errors';
@@ -31,6 +32,7 @@ export const OLLAMA_PROVIDER: ProviderDescriptor = {
   operations: {
     chat: (http, provider) => new OllamaChatAdapter(http, provider),
     completions: (http, provider) => new OllamaGenerateAdapter(http, provider),
+    embeddings: (http, provider) => new OllamaEmbedAdapter(http, provider),
   },
   capabilities: OLLAMA_CAPABILITIES,
   models: NO_KNOWN_MODELS,

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, CompletionRequest, CompletionUsage } from '@app/contracts';
+import type { CompletionUsage, OperationRequest } from '@app/contracts';
 import { estimatePromptTokens } from '../limits/token-estimate';
 
 /** Below this many estimated prompt tokens the estimate is too rough to judge by. */
@@ -11,10 +11,7 @@ export const TRUNCATION_RATIO = 0.5;
  * cut the prompt to its context window without saying so (Ollama keeps the end of a prompt longer
  * than `num_ctx`). Undefined when the call looks whole, or the upstream reported nothing.
  */
-export function truncatedPrompt(
-  request: ChatCompletionRequest | CompletionRequest,
-  usage: CompletionUsage | null | undefined,
-): { estimated: number; read: number } | undefined {
+export function truncatedPrompt(request: OperationRequest, usage: CompletionUsage | null | undefined): { estimated: number; read: number } | undefined {
   const read = usage?.prompt_tokens;
   if (typeof read !== 'number' || read <= 0) return undefined;
   const estimated = estimatePromptTokens(request);

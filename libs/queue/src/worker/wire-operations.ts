@@ -11,7 +11,7 @@ export class WireOperations {
 
   constructor(readonly wire: Wire) {}
 
-  /** The named operation (chat, completions, …) of a deployment's provider; refused for a provider of another wire, or one that does not serve it. */
+  /** The named operation (chat, completions, embeddings) of a deployment's provider; refused for a provider of another wire, or one that does not serve it. */
   of<O extends Operation>(operation: O, providerName: string): OperationOf[O] {
     const key = `${operation}:${providerName}`;
     const known = this.built.get(key) as OperationOf[O] | undefined;
