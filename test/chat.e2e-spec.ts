@@ -192,12 +192,12 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
     expect(fakes.ollama.total).toBe(2);
   });
 
-  // A 5xx, not Ollama's 503: that is its queue being full, and the call waits for it instead.
-  it('gives up after num_retries and answers 502 when the upstream keeps failing', async () => {
-    fakes.ollama.failNext(10, 500);
+  it('gives up after num_retries and answers 503 when the upstream stays unavailable', async () => {
+    // A plain 503: Ollama's "server busy" 503 is its queue being full, and the call waits for it instead (test/ollama-operations).
+    fakes.ollama.failNext(10, 503);
     const res = await call(stack.url, '/v1/chat/completions', { body: HELLO });
-    expect(res.status).toBe(502);
-    expect(res.json.error.code).toBe('upstream_error');
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('upstream_unavailable');
     expect(fakes.ollama.total).toBe(3);
   });
 
