@@ -22,6 +22,7 @@ import { ChatService } from './chat/chat.service';
 import { CompletionsController } from './completions/completions.controller';
 import { CompletionsService } from './completions/completions.service';
 import { KeyLimits } from './limits/key-limits.service';
+import { LiveStatusController } from './live/live-status.controller';
 import { ResponseStore } from './responses/response-store.service';
 import { ResponsesController } from './responses/responses.controller';
 import { ResponsesService } from './responses/responses.service';
@@ -98,6 +99,7 @@ export class GatewayModule {
         MetricsController,
         AdminUiController,
         SpendController,
+        LiveStatusController,
       ],
       providers: [
         { provide: GatewayConfig, useValue: config },

@@ -1,0 +1,60 @@
+// Queues: per backend queue, the jobs waiting, in flight and delayed, how long the latest jobs
+// waited for a worker, and the workers consuming it with their concurrency. Refreshed every few
+// seconds while the page is shown.
+import { api } from '../core/api-client.js';
+import { $, cell, emptyRow, h, table } from '../core/dom.js';
+import { say } from '../core/status-line.js';
+
+export const QUEUES_REFRESH_MS = 3_000;
+const HEADINGS = ['Queue', 'Waiting', 'In flight', 'Delayed', 'Wait p50', 'Wait p90', 'Wait p99', 'Workers', 'Concurrency'];
+let timer = null;
+
+function ms(value) {
+  if (value === null || value === undefined) return null;
+  return value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
+}
+
+function queueRow(q) {
+  const row = h('tr');
+  cell(row, h('code', {}, q.queue));
+  cell(row, q.waiting);
+  cell(row, q.active);
+  cell(row, q.delayed);
+  cell(row, ms(q.wait_ms.p50));
+  cell(row, ms(q.wait_ms.p90));
+  cell(row, ms(q.wait_ms.p99));
+  cell(row, q.workers.length ? q.workers.map((w) => `${w.name} (${w.concurrency ?? '?'})`).join(', ') : 'none');
+  cell(row, q.total_concurrency);
+  return row;
+}
+
+async function refresh() {
+  const { data, time } = await api('/queue/status');
+  $('#queues-table tbody').replaceChildren(...(data.length ? data.map(queueRow) : [emptyRow(HEADINGS.length, 'No queue open yet.')]));
+  $('#queues-updated').textContent = `Updated ${time.slice(11, 19)} UTC; refreshes every ${QUEUES_REFRESH_MS / 1000} s.`;
+}
+
+export const queuesPage = {
+  path: 'queues',
+  title: 'Queues',
+  mount(section) {
+    section.append(
+      table('queues-table', HEADINGS),
+      h('p', { id: 'queues-updated', class: 'muted' }),
+      h(
+        'p',
+        { class: 'muted' },
+        'Waits are the time from a call entering the queue to a worker taking it, over the latest 200 calls. Concurrency is what the workers consuming the queue run at once.',
+      ),
+    );
+  },
+  async show() {
+    clearInterval(timer);
+    await refresh();
+    const section = $('#page-queues');
+    timer = setInterval(() => {
+      if (section.hidden) return clearInterval(timer);
+      refresh().catch((err) => say(err.message));
+    }, QUEUES_REFRESH_MS);
+  },
+};
