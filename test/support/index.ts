@@ -29,3 +29,4 @@ export * from './shapes/chat-completion.shape';
 export * from './shapes/openai-list-and-error.shape';
 export * from './shapes/completion.shape';
 export * from './shapes/model-group-info.shape';
+export * from './shapes/admin-live.shape';
