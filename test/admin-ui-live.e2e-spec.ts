@@ -2,7 +2,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { FakeOpenAIServer, MASTER_KEY, type Stack, call, eventually, fakeEnv, generateKey, launchChromium, sdk, startFakes, startStack, tutorialConfig } from '@test/support';
+import {
+  FakeOpenAIServer,
+  MASTER_KEY,
+  type Stack,
+  call,
+  eventually,
+  fakeEnv,
+  generateKey,
+  launchChromium,
+  sdk,
+  startFakes,
+  startStack,
+  tutorialConfig,
+} from '@test/support';
 
 const SCREENSHOTS = resolve(__dirname, '../reports/screenshots');
 const MINI = 'openai/gpt-4o-mini';
@@ -50,7 +63,10 @@ describe('admin UI usage charts, queues and live model state, in headless Chromi
   /** The series a chart on the page shows, by label, sorted (Chart.js is the page's `window.Chart`). */
   const seriesOf = (canvasId: string) =>
     page.evaluate(
-      (id) => (globalThis as unknown as ChartGlobal).Chart.getChart(id)?.data.datasets.map((d) => d.label).sort() ?? [],
+      (id) =>
+        (globalThis as unknown as ChartGlobal).Chart.getChart(id)
+          ?.data.datasets.map((d) => d.label)
+          .sort() ?? [],
       canvasId,
     );
 
@@ -106,10 +122,20 @@ router_settings:
     // Per hour, per model: still bars (the calls are in this hour).
     await page.getByLabel('Over').selectOption('hour');
     await page.getByLabel('Per').selectOption('model');
-    await expect(eventually(() => seriesOf('usage-calls-chart'), (labels) => labels.includes(MINI))).resolves.toEqual([OSS, MINI]);
+    await expect(
+      eventually(
+        () => seriesOf('usage-calls-chart'),
+        (labels) => labels.includes(MINI),
+      ),
+    ).resolves.toEqual([OSS, MINI]);
     expect(await chartPixels('usage-calls-chart', '09-usage-calls-per-hour-per-model')).toBeGreaterThan(500);
     await page.getByLabel('Per').selectOption('tag');
-    await expect(eventually(() => seriesOf('usage-calls-chart'), (labels) => labels[0] === 'chart-tag')).resolves.toEqual(['chart-tag']);
+    await expect(
+      eventually(
+        () => seriesOf('usage-calls-chart'),
+        (labels) => labels[0] === 'chart-tag',
+      ),
+    ).resolves.toEqual(['chart-tag']);
     expect(await chartPixels('usage-calls-chart', '09-usage-calls-per-hour-per-tag')).toBeGreaterThan(500);
 
     const vendor = requested.map((url) => new URL(url)).find((url) => url.pathname === '/ui/vendor/chart.umd.min.js');

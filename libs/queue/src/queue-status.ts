@@ -53,9 +53,10 @@ export interface QueueStatus {
   delayed: number;
   /** Over the latest {@link QUEUE_WAIT_SAMPLES} jobs taken (ms from enqueue to a worker taking it). */
   wait_ms: { samples: number; p50: number | null; p90: number | null; p99: number | null };
-  workers: Array<{ name: string; concurrency: number | null }>;
+  /** Null when Redis does not tell (CLIENT LIST refused, as on some managed Redis). */
+  workers: Array<{ name: string; concurrency: number | null }> | null;
   /** The sum of the workers' concurrency: how many calls the queue can have in flight. */
-  total_concurrency: number;
+  total_concurrency: number | null;
 }
 
 /** One queue's live status: depth by state, waits, and the workers consuming it. */
@@ -63,10 +64,11 @@ export async function readQueueStatus(queue: Queue, redis: IORedis, prefix: stri
   const [counts, waits, clients] = await Promise.all([
     readJobCounts(queue),
     redis.lrange(queueWaitsKey(prefix, queue.name), 0, QUEUE_WAIT_SAMPLES - 1),
-    queue.getWorkers(),
+    queue.getWorkers().catch(() => null),
   ]);
   const sorted = waits.map(Number).sort((a, b) => a - b);
-  const workers = clients.map((c) => parseWorkerName(String(c.rawname ?? c.name ?? '')));
+  const known = clients !== null && clients.every((c) => typeof c.rawname === 'string');
+  const workers = known ? clients.map((c) => parseWorkerName(c.rawname)) : null;
   return {
     queue: queue.name,
     waiting: counts.waiting,
@@ -74,6 +76,6 @@ export async function readQueueStatus(queue: Queue, redis: IORedis, prefix: stri
     delayed: counts.delayed,
     wait_ms: { samples: sorted.length, p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99) },
     workers,
-    total_concurrency: workers.reduce((sum, w) => sum + (w.concurrency ?? 0), 0),
+    total_concurrency: workers ? workers.reduce((sum, w) => sum + (w.concurrency ?? 0), 0) : null,
   };
 }

@@ -52,10 +52,10 @@ export const QUEUE_STATUS_SHAPE = {
             properties: { samples: { type: 'integer', minimum: 0 }, p50: numberOrNull, p90: numberOrNull, p99: numberOrNull },
           },
           workers: {
-            type: 'array',
+            type: ['array', 'null'],
             items: { type: 'object', required: ['name', 'concurrency'], properties: { name: { type: 'string' }, concurrency: { type: ['integer', 'null'] } } },
           },
-          total_concurrency: { type: 'integer', minimum: 0 },
+          total_concurrency: { type: ['integer', 'null'], minimum: 0 },
         },
       },
     },

@@ -35,7 +35,8 @@ export class LiveStatusController {
 
   @Get('queue/status')
   @ApiOperation({
-    summary: 'Per backend queue: jobs waiting, active (calls in flight) and delayed, wait percentiles of the latest jobs, and the workers consuming it with their concurrency',
+    summary:
+      'Per backend queue: jobs waiting, active (calls in flight) and delayed, wait percentiles of the latest jobs, and the workers consuming it with their concurrency',
   })
   async queueStatus() {
     const data = await orRedisUnavailable(this.dispatcher.queueStatus());
@@ -44,7 +45,8 @@ export class LiveStatusController {
 
   @Get('model/status')
   @ApiOperation({
-    summary: 'Per deployment: serving, cooling_down (this gateway) or paused (after an upstream 429), calls in flight, and recent latency and error rate as this gateway saw them',
+    summary:
+      'Per deployment: serving, cooling_down (this gateway) or paused (after an upstream 429), calls in flight, and recent latency and error rate as this gateway saw them',
   })
   async modelStatus() {
     const now = Date.now();

@@ -45,7 +45,11 @@ export const spendActivityQuerySchema = z
     const start = q.start_date ?? new Date(end.getTime() - (q.granularity === 'hour' ? 48 : 30 * 24) * BUCKET_MS.hour);
     if (start > end) ctx.addIssue({ code: 'custom', path: ['start_date'], message: 'must not be after end_date' });
     else if (end.getTime() - start.getTime() > ACTIVITY_MAX_BUCKETS[q.granularity] * BUCKET_MS[q.granularity]) {
-      ctx.addIssue({ code: 'custom', path: ['start_date'], message: `must be at most ${ACTIVITY_MAX_BUCKETS[q.granularity]} ${q.granularity}s before end_date` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['start_date'],
+        message: `must be at most ${ACTIVITY_MAX_BUCKETS[q.granularity]} ${q.granularity}s before end_date`,
+      });
     }
     return { ...q, start_date: start, end_date: end };
   });

@@ -8,14 +8,19 @@ const charts = new Map();
 
 /** A chart's box: a heading and a canvas (with `id`) in a card whose height the chart fills. */
 export function chartBox(id, title) {
-  return h('figure', { class: 'card chart' }, h('figcaption', {}, title), h('div', { class: 'chart-box' }, h('canvas', { id, role: 'img', 'aria-label': title })));
+  return h(
+    'figure',
+    { class: 'card chart' },
+    h('figcaption', {}, title),
+    h('div', { class: 'chart-box' }, h('canvas', { id, role: 'img', 'aria-label': title })),
+  );
 }
 
 /**
  * Draws stacked bars on the canvas `id`: `labels` along x, one dataset per series
- * (`{ label, values }`), `format(value)` for the y axis and tooltips.
+ * (`{ label, values }`), `format(value)` for the y axis and tooltips; counts get whole-number ticks.
  */
-export function stackedBars(id, labels, series, format = String) {
+export function stackedBars(id, labels, series, format = String, { counts = false } = {}) {
   charts.get(id)?.destroy();
   const canvas = document.getElementById(id);
   const chart = new window.Chart(canvas, {
@@ -28,7 +33,10 @@ export function stackedBars(id, labels, series, format = String) {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { callback: (value) => format(value) } } },
+      scales: {
+        x: { stacked: true },
+        y: { stacked: true, beginAtZero: true, ticks: { callback: (value) => format(value), precision: counts ? 0 : undefined } },
+      },
       plugins: {
         legend: { position: 'bottom' },
         tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${format(item.raw)}` } },

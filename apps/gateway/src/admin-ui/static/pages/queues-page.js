@@ -23,7 +23,8 @@ function queueRow(q) {
   cell(row, ms(q.wait_ms.p50));
   cell(row, ms(q.wait_ms.p90));
   cell(row, ms(q.wait_ms.p99));
-  cell(row, q.workers.length ? q.workers.map((w) => `${w.name} (${w.concurrency ?? '?'})`).join(', ') : 'none');
+  const workers = q.workers === null ? 'unknown' : q.workers.map((w) => `${w.name} (${w.concurrency ?? '?'})`).join(', ') || 'none';
+  cell(row, workers);
   cell(row, q.total_concurrency);
   return row;
 }

@@ -41,8 +41,8 @@ async function renderCharts() {
   const labels = buckets.map((b) => bucketLabel(b, granularity));
   const of = (field) => [...series.values()].map((s) => ({ label: s.label, values: buckets.map((_, i) => s[field][i] ?? 0) }));
   stackedBars('usage-spend-chart', labels, of('spend'), (v) => `$${money(v)}`);
-  stackedBars('usage-calls-chart', labels, of('requests'));
-  stackedBars('usage-tokens-chart', labels, of('total_tokens'));
+  stackedBars('usage-calls-chart', labels, of('requests'), String, { counts: true });
+  stackedBars('usage-tokens-chart', labels, of('total_tokens'), String, { counts: true });
   $('#usage-charts-empty').hidden = activity.data.length > 0;
 }
 

@@ -8,7 +8,21 @@ import { modelsCanChange } from '../../core/session.js';
 import { say } from '../../core/status-line.js';
 import { modelForm } from './model-form.js';
 
-const HEADINGS = ['Model name', 'State', 'Latency p50 / p95', 'Errors', 'In flight', 'Mode', 'Provider', 'Upstream model', 'Access groups', 'API base', 'Source', 'ID', 'Actions'];
+const HEADINGS = [
+  'Model name',
+  'State',
+  'Latency p50 / p95',
+  'Errors',
+  'In flight',
+  'Mode',
+  'Provider',
+  'Upstream model',
+  'Access groups',
+  'API base',
+  'Source',
+  'ID',
+  'Actions',
+];
 export const MODELS_REFRESH_MS = 5_000;
 const STATE_LABELS = { serving: 'serving', cooling_down: 'cooling down', paused: 'paused after upstream 429' };
 let form;
@@ -43,7 +57,11 @@ async function refreshLive() {
     const row = document.querySelector(`#models-table tr[data-model-id="${CSS.escape(s.model_id)}"]`);
     if (!row) continue;
     const until = s.paused_until ?? s.cooling_down_until;
-    const badge = h('span', { class: `badge ${s.state}`, title: until ? `until ${until.replace('T', ' ').slice(0, 19)} UTC` : null }, STATE_LABELS[s.state] ?? s.state);
+    const badge = h(
+      'span',
+      { class: `badge ${s.state}`, title: until ? `until ${until.replace('T', ' ').slice(0, 19)} UTC` : null },
+      STATE_LABELS[s.state] ?? s.state,
+    );
     row.querySelector('[data-live=state]').replaceChildren(badge);
     const { p50, p95 } = s.recent.latency_ms;
     row.querySelector('[data-live=latency]').textContent = p50 === null ? '—' : `${p50} / ${p95} ms`;
