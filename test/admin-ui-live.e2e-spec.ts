@@ -38,7 +38,7 @@ function seriesPixels(png: Buffer): number {
 }
 
 interface ChartGlobal {
-  Chart: { getChart(id: string): { data: { datasets: Array<{ label: string }> } } | undefined };
+  Chart: { getChart(id: string): { data: { datasets: Array<{ label: string; data: unknown[] }> } } | undefined };
 }
 
 jest.setTimeout(90_000);
@@ -120,8 +120,8 @@ router_settings:
     }
     await shot('08-usage-charts');
     // Per hour, per model: still bars (the calls are in this hour).
-    await page.getByLabel('Over').selectOption('hour');
-    await page.getByLabel('Per').selectOption('model');
+    await page.getByLabel('Over', { exact: true }).selectOption('hour');
+    await page.getByLabel('Per', { exact: true }).selectOption('model');
     await expect(
       eventually(
         () => seriesOf('usage-calls-chart'),
@@ -129,7 +129,7 @@ router_settings:
       ),
     ).resolves.toEqual([OSS, MINI]);
     expect(await chartPixels('usage-calls-chart', '09-usage-calls-per-hour-per-model')).toBeGreaterThan(500);
-    await page.getByLabel('Per').selectOption('tag');
+    await page.getByLabel('Per', { exact: true }).selectOption('tag');
     await expect(
       eventually(
         () => seriesOf('usage-calls-chart'),
@@ -164,6 +164,19 @@ router_settings:
     expect(cells[4]).toMatch(/^\d+ ms$|^\d+\.\d s$/);
     expect(cells.slice(7)).toEqual(['worker-openai (32)', '32']);
     await expect(page.locator('#queues-table tbody tr', { hasText: 'chat-ollama' }).locator('td').last().textContent()).resolves.toBe('4');
+    // Four calls held upstream: the page shows them in flight, in the table and on the depth chart.
+    const release = fakes.openai.hold();
+    const held = Array.from({ length: 4 }, () => sdk(stack.url).chat.completions.create({ model: MINI, messages: [{ role: 'user', content: 'hi' }] }));
+    await row.locator('td').nth(2).getByText('4', { exact: true }).waitFor({ timeout: 15_000 });
+    const depth = await page.evaluate(
+      () => (globalThis as unknown as ChartGlobal).Chart.getChart('queues-depth-chart')?.data.datasets.find((d) => d.label === 'chat-openai')?.data ?? [],
+    );
+    expect(Math.max(...depth.map(Number))).toBe(4);
+    await shot('10-queues-busy');
+    expect(await chartPixels('queues-depth-chart', '10-queues-depth-chart')).toBeGreaterThan(100);
+    release();
+    await Promise.all(held);
+    await row.locator('td').nth(2).getByText('0', { exact: true }).waitFor({ timeout: 15_000 });
     const updated = await page.locator('#queues-updated').textContent();
     await page.locator('#queues-updated').filter({ hasNotText: updated! }).waitFor({ timeout: 15_000 });
     await shot('10-queues');
@@ -179,7 +192,7 @@ router_settings:
     const cells = await row(mini).locator('td').allTextContents();
     expect(cells.slice(0, 2)).toEqual([MINI, 'serving']);
     expect(cells[2]).toMatch(/^\d+ \/ \d+ ms$/);
-    expect(cells[3]).toBe('0% of 3');
+    expect(cells[3]).toBe('0% of 7'); // the three calls before, and the four held on the queues page
 
     // While the page is open: the upstream fails once, the gateway cools the deployment down, and the page shows it.
     flaky.failNext(1, 500, 'upstream broke');

@@ -46,3 +46,33 @@ export function stackedBars(id, labels, series, format = String, { counts = fals
   charts.set(id, chart);
   return chart;
 }
+
+/** Draws lines on the canvas `id`: `labels` along x, one line per series (`{ label, values }`), whole-number y ticks. */
+export function countLines(id, labels, series) {
+  const existing = charts.get(id);
+  if (existing) {
+    // Updated in place, so a chart refreshed every few seconds does not flicker.
+    existing.data.labels = labels;
+    existing.data.datasets = series.map((s, i) => lineDataset(s, i));
+    existing.update('none');
+    return existing;
+  }
+  const chart = new window.Chart(document.getElementById(id), {
+    type: 'line',
+    data: { labels, datasets: series.map((s, i) => lineDataset(s, i)) },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: { legend: { position: 'bottom' } },
+    },
+  });
+  charts.set(id, chart);
+  return chart;
+}
+
+function lineDataset(s, i) {
+  const color = COLORS[i % COLORS.length];
+  return { label: s.label, data: s.values, borderColor: color, backgroundColor: color, borderWidth: 3, pointRadius: 2 };
+}
