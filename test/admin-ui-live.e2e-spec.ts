@@ -46,6 +46,7 @@ jest.setTimeout(90_000);
 describe('admin UI usage charts, queues and live model state, in headless Chromium', () => {
   let fakes: Awaited<ReturnType<typeof startFakes>>;
   const flaky = new FakeOpenAIServer({ models: ['gpt-4o-mini'] });
+  const limited = new FakeOpenAIServer({ models: ['gpt-4o-mini'] });
   let stack: Stack;
   let browser: Browser;
   let page: Page;
@@ -73,10 +74,13 @@ describe('admin UI usage charts, queues and live model state, in headless Chromi
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     fakes = await startFakes();
-    await flaky.start();
+    await Promise.all([flaky.start(), limited.start()]);
     const extra = `  - model_name: flaky
     litellm_params: {model: openai/gpt-4o-mini, api_base: "${flaky.url}", api_key: sk-flaky, num_retries: 0}
     model_info: {id: flaky-1}
+  - model_name: limited
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "${limited.url}", api_key: sk-limited, num_retries: 0}
+    model_info: {id: limited-1}
 router_settings:
   allowed_fails: 1
   cooldown_time: 120
@@ -107,7 +111,7 @@ router_settings:
     await browser?.close();
     await stack?.close();
     await fakes?.stop();
-    await flaky.stop();
+    await Promise.all([flaky.stop(), limited.stop()]);
   });
 
   it('charts spend, calls and tokens per day and per hour, per key, model and tag, with Chart.js served by the gateway itself', async () => {
@@ -182,7 +186,7 @@ router_settings:
     await shot('10-queues');
   });
 
-  it("shows each deployment's live state, recent latency and error rate: a failing one is shown cooling down", async () => {
+  it("shows each deployment's live state, recent latency and error rate: a failing one cooling down, one whose upstream answered 429 paused", async () => {
     await page.getByRole('link', { name: 'Models' }).click();
     await page.getByRole('heading', { name: 'Models' }).waitFor();
     const row = (id: string) => page.locator(`#models-table tbody tr[data-model-id="${id}"]`);
@@ -199,6 +203,12 @@ router_settings:
     expect((await call(stack.url, '/v1/chat/completions', { body: { model: 'flaky', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(502);
     await row('flaky-1').getByText('cooling down').waitFor({ timeout: 15_000 });
     await expect(row('flaky-1').locator('td').nth(3).textContent()).resolves.toBe('100% of 1');
+    // An upstream 429 pauses its deployment on every worker: shown as such, with the pause's end.
+    limited.failNext(1, 429, 'Rate limit reached', { 'retry-after': '3600' });
+    expect((await call(stack.url, '/v1/chat/completions', { body: { model: 'limited', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(429);
+    const paused = row('limited-1').getByText('paused after upstream 429');
+    await paused.waitFor({ timeout: 15_000 });
+    await expect(paused.getAttribute('title')).resolves.toMatch(/^until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await shot('11-models-live');
 
     const foreign = requested.filter((url) => new URL(url).origin !== stack.url && !url.startsWith('data:'));
