@@ -38,3 +38,4 @@ export * from './shapes/openai-list-and-error.shape';
 export * from './shapes/completion.shape';
 export * from './shapes/model-group-info.shape';
 export * from './shapes/create-embedding-response.shape';
+export * from './shapes/admin-live.shape';

@@ -24,6 +24,7 @@ import { EmbeddingsService } from './embeddings/embeddings.service';
 import { CompletionsController } from './completions/completions.controller';
 import { CompletionsService } from './completions/completions.service';
 import { KeyLimits } from './limits/key-limits.service';
+import { LiveStatusController } from './live/live-status.controller';
 import { ResponseStore } from './responses/response-store.service';
 import { ResponsesController } from './responses/responses.controller';
 import { ResponsesService } from './responses/responses.service';
@@ -101,6 +102,7 @@ export class GatewayModule {
         MetricsController,
         AdminUiController,
         SpendController,
+        LiveStatusController,
       ],
       providers: [
         { provide: GatewayConfig, useValue: config },

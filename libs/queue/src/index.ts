@@ -21,4 +21,5 @@ export * from './stream/stream-reader';
 export * from './limits/deployment-limiter';
 export * from './limits/token-estimate';
 export * from './queue-job-counts';
+export * from './queue-status';
 export * from './queue-events.trimmer';
