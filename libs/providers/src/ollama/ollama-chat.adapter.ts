@@ -8,6 +8,7 @@ import type { ProviderUpstream } from '../provider-descriptor';
 import { STANDARD_UPSTREAM, type UpstreamTarget, targetSecrets } from '../upstream-target';
 import { fromOllamaChatResponse, isOllamaChatResponse, toOllamaChatRequest, toOllamaChatStreamRequest } from './ollama-chat.mapper';
 import { withOllamaSettings } from './ollama-settings';
+import { readNdjson } from './ollama-ndjson';
 import { createOllamaStreamMapper } from './ollama-stream.mapper';
 
 const CHAT_PATH = '/api/chat';
@@ -43,24 +44,7 @@ export class OllamaChatAdapter implements ChatOperation {
       secrets: targetSecrets(target),
       provider: this.provider.name,
     });
-    try {
-      // After the final line the rest of the body is still read, so the connection can be reused.
-      for await (const line of lines) {
-        if (line.trim() === '' || chunks.done) continue;
-        yield* chunks.push(this.parseLine(line));
-      }
-      yield* chunks.end();
-    } finally {
-      lines.close();
-    }
-  }
-
-  private parseLine(line: string): unknown {
-    try {
-      return JSON.parse(line);
-    } catch {
-      throw malformedAnswerError(this.provider.name, 'an Ollama chat stream line');
-    }
+    yield* readNdjson(lines, chunks, this.provider.name, 'an Ollama chat stream line');
   }
 }
 

@@ -8,6 +8,7 @@ import type { UpstreamHttpClient } from '../http/upstream-http.client';
 import type { ProviderUpstream } from '../provider-descriptor';
 import { withOllamaSettings } from './ollama-settings';
 import { STANDARD_UPSTREAM, type UpstreamTarget, targetSecrets } from '../upstream-target';
+import { readNdjson } from './ollama-ndjson';
 import { createOllamaGenerateStreamMapper } from './ollama-generate-stream.mapper';
 import { fromOllamaGenerateResponse, isOllamaGenerateResponse, toOllamaGenerateRequest, toOllamaGenerateStreamRequest } from './ollama-generate.mapper';
 
@@ -44,24 +45,7 @@ export class OllamaGenerateAdapter implements CompletionsOperation {
       secrets: targetSecrets(target),
       provider: this.provider.name,
     });
-    try {
-      // After the final line the rest of the body is still read, so the connection can be reused.
-      for await (const line of lines) {
-        if (line.trim() === '' || chunks.done) continue;
-        yield* chunks.push(this.parseLine(line));
-      }
-      yield* chunks.end();
-    } finally {
-      lines.close();
-    }
-  }
-
-  private parseLine(line: string): unknown {
-    try {
-      return JSON.parse(line);
-    } catch {
-      throw malformedAnswerError(this.provider.name, 'an Ollama generate stream line');
-    }
+    yield* readNdjson(lines, chunks, this.provider.name, 'an Ollama generate stream line');
   }
 }
 
