@@ -36,6 +36,14 @@ export const RETENTION = {
   callStreamSeconds: 60,
   /** Events a call's stream holds at most. */
   callStreamMaxEvents: 10_000,
+  /**
+   * Seconds a gateway's inbox (`<prefix>:inbox:<gatewayId>`) outlives the last write to it. Each
+   * write sets it in the same round trip; its gateway deletes what it reads at once, so this
+   * bounds what is left in the inbox of a gateway that died.
+   */
+  inboxSeconds: 60,
+  /** Entries an inbox holds at most (approximately): far more than a gateway's reader ever lags behind. */
+  inboxMaxEntries: 100_000,
   /** Seconds a cancel marker (`…:cancelled:<id>`, no content) waits for a worker that takes the job after the notice. */
   cancelMarkerSeconds: 600,
   /**
