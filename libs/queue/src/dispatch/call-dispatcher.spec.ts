@@ -57,7 +57,11 @@ describe('CallDispatcher', () => {
   let behaviour: (job: ChatJobPayload) => Promise<ChatJobResult>;
 
   const startWorker = async () => {
-    worker = new Worker<ChatJobPayload, ChatJobResult>(QUEUE, (job) => replying(redis, QUEUE, behaviour)(job.data), { connection: redis, prefix, concurrency: 4 });
+    worker = new Worker<ChatJobPayload, ChatJobResult>(QUEUE, (job) => replying(redis, QUEUE, behaviour)(job.data), {
+      connection: redis,
+      prefix,
+      concurrency: 4,
+    });
     await worker.waitUntilReady();
   };
 
@@ -153,11 +157,10 @@ describe('CallDispatcher', () => {
   });
 
   it('opens a queue it was not started with on first use (a backend named by a stored model)', async () => {
-    const other = new Worker<ChatJobPayload, ChatJobResult>(
-      'chat-later',
-      (job) => replying(redis, 'chat-later', async () => result(5))(job.data),
-      { connection: redis, prefix },
-    );
+    const other = new Worker<ChatJobPayload, ChatJobResult>('chat-later', (job) => replying(redis, 'chat-later', async () => result(5))(job.data), {
+      connection: redis,
+      prefix,
+    });
     await other.waitUntilReady();
     try {
       await expect(dispatcher.dispatch(target({ queue: 'chat-later' }), payload())).resolves.toEqual(result(5));

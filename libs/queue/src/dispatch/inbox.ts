@@ -1,14 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type IORedis from 'ioredis';
-import {
-  type ChatJobResult,
-  type ChatStreamEvent,
-  type InboxEntry,
-  type InboxEntryKind,
-  SwitchyardError,
-  decodeWireError,
-  internalFailure,
-} from '@app/contracts';
+import { type ChatJobResult, type ChatStreamEvent, type InboxEntry, SwitchyardError, decodeWireError, internalFailure } from '@app/contracts';
 import type { ResultWaiters } from './result-waiters';
 
 // Bounded, so closing waits at most this long for the pending read.
@@ -113,7 +105,7 @@ function parseEntry(fields: string[]): InboxEntry | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]] = fields[i + 1];
   const { q, c, t, d } = entry;
   if (q === undefined || c === undefined || d === undefined || (t !== 'e' && t !== 'r' && t !== 'f')) return undefined;
-  return { queue: q, callId: c, kind: t as InboxEntryKind, data: d };
+  return { queue: q, callId: c, kind: t, data: d };
 }
 
 /** A job's failure as its worker encoded it, else (not a worker-encoded error) a plain 502. */

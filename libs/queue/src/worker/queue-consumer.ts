@@ -147,7 +147,12 @@ export class QueueConsumer {
    * gateway has: no answer text waits in the queue's event stream. Should the write fail (Redis
    * away), the gateway ends the call at its deadline.
    */
-  private async reply<T extends ChatJobResult | undefined>(job: Job<ChatJobPayload, ChatJobResult>, queue: string, send: (inbox: InboxWriter) => Promise<void>, result: T): Promise<T> {
+  private async reply<T extends ChatJobResult | undefined>(
+    job: Job<ChatJobPayload, ChatJobResult>,
+    queue: string,
+    send: (inbox: InboxWriter) => Promise<void>,
+    result: T,
+  ): Promise<T> {
     const { replyTo, callId } = job.data;
     if (!replyTo) return result;
     try {
