@@ -29,6 +29,7 @@ export class Inbox {
   ) {}
 
   start(): void {
+    this.blocking.on('reconnecting', () => (this.readerClientId = undefined));
     this.loop = this.run();
   }
 
@@ -79,10 +80,13 @@ export class Inbox {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        // Sent together with the read (no extra round trip); a reconnect gives the connection a new id.
-        const clientId = this.blocking.client('ID').then((id) => {
-          this.readerClientId = id;
-        });
+        // Sent together with the first read (no extra round trip), and again after a failure: a reconnect gives the connection a new id.
+        const clientId =
+          this.readerClientId === undefined
+            ? this.blocking.client('ID').then((id) => {
+                this.readerClientId = id;
+              })
+            : undefined;
         const read = this.blocking.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, this.lastId);
         const [, reply] = (await Promise.all([clientId, read])) as [void, [string, [string, string[]][]][] | null];
         const entries = reply?.[0]?.[1] ?? [];
@@ -92,6 +96,7 @@ export class Inbox {
         this.deliver(entries.map(([, fields]) => parseEntry(fields)).filter((e): e is InboxEntry => e !== undefined));
       } catch (err) {
         if (!this.running) break;
+        this.readerClientId = undefined;
         // Redis unreachable: the calls waiting here fail by their own deadlines; retry calmly.
         this.logger.warn(`inbox read failed: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 250));
