@@ -57,21 +57,26 @@ export class Inbox {
       events = [];
     };
     for (const entry of entries) {
-      const call = `${entry.queue}:${entry.callId}`;
-      if (entry.kind === 'e') {
-        if (call !== eventsOf) flushEvents();
-        eventsOf = call;
-        if (this.subscribers.has(call)) events.push(JSON.parse(entry.data) as ChatStreamEvent);
-        continue;
-      }
-      flushEvents();
-      eventsOf = undefined;
-      if (entry.kind === 'r') {
-        const result = JSON.parse(entry.data) as ChatJobResult;
-        this.waiters.settle(entry.queue, entry.callId, (w) => w.resolve(result));
-      } else {
-        const error = failureToError(entry.data);
-        this.waiters.settle(entry.queue, entry.callId, (w) => w.reject(error));
+      try {
+        const call = `${entry.queue}:${entry.callId}`;
+        if (entry.kind === 'e') {
+          if (call !== eventsOf) flushEvents();
+          eventsOf = call;
+          if (this.subscribers.has(call)) events.push(JSON.parse(entry.data) as ChatStreamEvent);
+          continue;
+        }
+        flushEvents();
+        eventsOf = undefined;
+        if (entry.kind === 'r') {
+          const result = JSON.parse(entry.data) as ChatJobResult;
+          this.waiters.settle(entry.queue, entry.callId, (w) => w.resolve(result));
+        } else {
+          const error = failureToError(entry.data);
+          this.waiters.settle(entry.queue, entry.callId, (w) => w.reject(error));
+        }
+      } catch (err) {
+        // Not what a worker writes: that call ends at its deadline; the others are unaffected.
+        this.logger.warn(`inbox entry of ${entry.callId} could not be read: ${(err as Error).message}`);
       }
     }
     flushEvents();
