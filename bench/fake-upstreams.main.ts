@@ -6,20 +6,25 @@
  * stdout: one JSON line `{"openai": <base incl. /v1>, "ollama": <origin>}` once both listen.
  * IPC (when started with an IPC channel): `"take"` answers the request counters of both fakes
  * and resets them, which also empties their `received` lists so memory stays bounded.
- * FAKE_CHUNK_DELAY_MS: the pause between the pieces of a streamed answer (default 0), kept across resets.
+ * `{"delays": {"delayMs": n, "chunkDelayMs": n}}` sets the pause before every answer and between the
+ * pieces of a streamed one, kept across resets, and answers `"ok"`.
+ * FAKE_CHUNK_DELAY_MS: the first pause between the pieces of a streamed answer (default 0).
  */
 import { FakeOllamaServer, FakeOpenAIServer, type FakeUpstream } from '@test/support';
 
 const openai = new FakeOpenAIServer({ models: ['gpt-4o-mini'] });
 const ollama = new FakeOllamaServer({ models: ['llama3.2'] });
-const chunkDelayMs = Number(process.env.FAKE_CHUNK_DELAY_MS ?? 0);
-for (const fake of [openai, ollama]) fake.chunkDelayMs = chunkDelayMs;
+const delays = { delayMs: 0, chunkDelayMs: Number(process.env.FAKE_CHUNK_DELAY_MS ?? 0) };
+const applyDelays = () => {
+  for (const fake of [openai, ollama]) Object.assign(fake, delays);
+};
+applyDelays();
 
 function take(fake: FakeUpstream) {
   // No maxInFlight: this fake answers each request within one turn of its event loop, so it reads 1.
   const counters = { calls: fake.total, connections: fake.connections };
   fake.reset();
-  fake.chunkDelayMs = chunkDelayMs;
+  Object.assign(fake, delays);
   return counters;
 }
 
@@ -38,6 +43,11 @@ async function main(): Promise<void> {
   if (process.send) {
     process.on('message', (message) => {
       if (message === 'take') process.send?.({ openai: take(openai), ollama: take(ollama) });
+      else if (typeof message === 'object' && message !== null && 'delays' in message) {
+        Object.assign(delays, (message as { delays: Partial<typeof delays> }).delays);
+        applyDelays();
+        process.send?.('ok');
+      }
     });
     // The parent went away (even by SIGKILL): do not outlive it.
     process.on('disconnect', () => void stop());

@@ -1,434 +1,232 @@
 /**
- * `npm run bench`: the same chat call, straight to a fake upstream and through gateway → BullMQ →
- * worker → the same fake, at several concurrencies, for OpenAI and Ollama; first non-streaming,
- * then streamed (time to the first content chunk and to the end). Every app is a real child process built from dist/, against a throwaway Postgres database and
- * Redis prefix that are removed at the end. Not part of the test suite.
+ * `npm run bench`: every app a real child process built from dist/, against a throwaway Postgres
+ * database and a Redis server of the bench's own, all removed at the end. Not part of the test suite.
+ *
+ * Sections, in this order (`--only=a,b` runs a subset):
+ *   matrix   the same call straight to the fakes and through the gateway, OpenAI and Ollama, c=1/8/32, JSON and streamed
+ *   targets  the issue-13 figures against the bare BullMQ loop of bench/bare/, each with its target and PASS/MISS
+ *   redis    Redis commands and bytes per call (INFO deltas, then MONITOR by sender), 1 and 3 gateways
+ *   scaling  a 200 ms upstream behind 1, 2 and 4 worker-openai processes
+ *   load32   (only when named) 32 connections, non-streamed, gateway then bare loop: the load to profile
+ * Options: `--cpu-prof` (every app child writes reports/cpu-<time>/<name>.cpuprofile when it stops;
+ * summarise with bench/cpu-profile-summary.ts), `BENCH_QUICK=1` (fewer requests per cell).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { constants, cpus, tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import IORedis from 'ioredis';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { constants, cpus, loadavg } from 'node:os';
+import { join, relative } from 'node:path';
+import { Cleanup } from '@test/support';
+import { type MatrixResult, STREAM_CHUNK_DELAY_MS, matrixReport, matrixSettings, runMatrix, table } from './matrix';
+import type { MeasuredCell } from './measure';
 import {
-  type Child,
-  Cleanup,
-  TEST_REDIS_URL,
-  cpuTimeMs,
-  createTestDatabase,
-  deleteRedisPrefix,
-  freePort,
-  peakMemoryMb,
-  processName,
-  spawnNode,
-  waitForHealthy,
-} from '@test/support';
-import { type CellStats, type Target, runCell } from './load';
+  type RedisResult,
+  SCALING_DELAY_MS,
+  SCALING_WORKER_CONCURRENCY,
+  type ScalingRow,
+  type SectionSettings,
+  type TargetsResult,
+  runLoad32,
+  runRedisCost,
+  runScaling,
+  runTargets,
+} from './sections';
+import { BenchStack, ROOT } from './stack';
 
-const ROOT = resolve(__dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench/results');
-const CONCURRENCIES = [1, 8, 32];
-const WARMUP = 200;
-// Enough samples for a stable p99 at each concurrency while the whole run stays near 2–3 minutes on 2 cores.
-const REQUESTS: Record<number, number> = { 1: 10000, 8: 20000, 32: 20000 };
-const MAX_CELL_MS = 60_000;
-const REQUEST_TIMEOUT_MS = 30_000;
-const MASTER_KEY = 'sk-bench-master';
-const UPSTREAM_KEY = 'sk-bench';
-const MESSAGES = [{ role: 'user', content: 'hello bench' }];
-const EXPECT = 'echo: hello bench';
-// Streams: fewer requests (each lasts the pieces' gaps), a longer answer so that its first
-// content and its end are apart as with a real model: 14 content pieces, 1 ms apart at the fake.
-const STREAM_CONCURRENCIES = [1, 8, 32];
-const STREAM_WARMUP = 50;
-const STREAM_REQUESTS: Record<number, number> = { 1: 300, 8: 2000, 32: 3000 };
-const STREAM_CHUNK_DELAY_MS = 1;
-const STREAM_MESSAGES = [{ role: 'user', content: 'hello bench, please send these words back to me one at a time' }];
-const STREAM_EXPECT = 'echo: hello bench, please send these words back to me one at a time';
+const SECTIONS = ['matrix', 'targets', 'redis', 'scaling', 'load32'] as const;
+type Section = (typeof SECTIONS)[number];
+const DEFAULT_SECTIONS: Section[] = ['matrix', 'targets', 'redis', 'scaling'];
 
-type ProviderName = 'openai' | 'ollama';
-type PathName = 'direct' | 'gateway';
-type Mode = 'json' | 'stream';
-interface FakeUrls {
-  openai: string;
-  ollama: string;
-}
-interface UpstreamCounters {
-  calls: number;
-  /** TCP connections the fake accepted: the keep-alive pool of whoever called it. */
-  connections: number;
+interface Args {
+  sections: Section[];
+  cpuProf: boolean;
+  quick: boolean;
 }
 
-interface ProviderCase {
-  name: ProviderName;
-  worker: string;
-  /** model_name clients send to the gateway. */
-  model: string;
-  /** What the worker sends upstream for that model: the "direct" call. */
-  direct(fakes: FakeUrls): Target;
-  /** The same for a streamed call: the worker asks the upstream for a stream in its own format. */
-  directStream(fakes: FakeUrls): Target;
-}
-
-const PROVIDERS: ProviderCase[] = [
-  {
-    name: 'openai',
-    worker: 'worker-openai',
-    model: 'openai/gpt-4o-mini',
-    direct: (fakes) => ({
-      url: `${fakes.openai}/chat/completions`,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${UPSTREAM_KEY}` },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES }),
-      expect: EXPECT,
-    }),
-    // As worker-openai sends it: usage always asked for.
-    directStream: (fakes) => ({
-      url: `${fakes.openai}/chat/completions`,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${UPSTREAM_KEY}` },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } }),
-      expect: STREAM_EXPECT,
-      format: 'openai-sse',
-    }),
-  },
-  {
-    name: 'ollama',
-    worker: 'worker-ollama',
-    model: 'ollama/llama3.2',
-    // Ollama's native call, as worker-ollama makes it (non-streaming).
-    direct: (fakes) => ({
-      url: `${fakes.ollama}/api/chat`,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'llama3.2', messages: MESSAGES, stream: false }),
-      expect: EXPECT,
-    }),
-    directStream: (fakes) => ({
-      url: `${fakes.ollama}/api/chat`,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'llama3.2', messages: STREAM_MESSAGES, stream: true }),
-      expect: STREAM_EXPECT,
-      format: 'ollama-ndjson',
-    }),
-  },
-];
-
-function configYaml(fakes: FakeUrls): string {
-  return `model_list:
-  - model_name: openai/gpt-4o-mini
-    litellm_params:
-      model: gpt-4o-mini
-      api_key: ${UPSTREAM_KEY}
-      api_base: "${fakes.openai}"
-  - model_name: ollama/llama3.2
-    litellm_params:
-      model: ollama/llama3.2
-      api_base: "${fakes.ollama}"
-`;
-}
-
-interface Cell extends CellStats {
-  provider: ProviderName;
-  /** `stream`: `stream: true`; p50Ms/p99Ms are then the time to the stream's end, firstContent the time to its first content chunk. */
-  mode: Mode;
-  path: PathName;
-  concurrency: number;
-  /** Requests the fake upstream received during the cell, warm-up included: one per call expected. */
-  upstream: UpstreamCounters;
-  /** CPU time each process spent during the cell (warm-up included), per request sent. */
-  cpuMsPerRequest: Record<string, number | null>;
-}
-
-interface Added {
-  provider: ProviderName;
-  mode: Mode;
-  concurrency: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Streams: milliseconds the gateway adds to the time to first content. */
-  firstContent: { p50Ms: number; p99Ms: number } | null;
-}
-
-interface Measured {
-  cells: Cell[];
-  peakMemoryMb: Record<string, number | null>;
-  /** Set to a child's name by BENCH_CPU_PROF; where its .cpuprofile went. */
-  cpuProfileDir?: string;
-}
-
-/** Asks the fake process for its counters (and resets them) over IPC. */
-function takeUpstreamCounters(fakes: Child): Promise<Record<ProviderName, UpstreamCounters>> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error('fake-upstreams did not answer "take"')), 5_000);
-    fakes.process.once('message', (message) => {
-      clearTimeout(timer);
-      resolvePromise(message as Record<ProviderName, UpstreamCounters>);
-    });
-    fakes.process.send('take');
-  });
-}
-
-async function measure(cleanup: Cleanup, signal: AbortSignal): Promise<Measured> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  cleanup.add('remove temp dir', async () => rmSync(dir, { recursive: true, force: true }));
-  const database = await createTestDatabase();
-  cleanup.add(`drop database ${database.name}`, () => database.drop());
-  const prefix = `sy-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
-  cleanup.add(`delete Redis keys ${prefix}:*`, () => deleteRedisPrefix(prefix));
-
-  const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  const fakes = spawnNode('fake-upstreams', join(ROOT, 'bench/fake-upstreams.main.ts'), {
-    nodeArgs: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
-    env: { ...baseEnv, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), FAKE_CHUNK_DELAY_MS: String(STREAM_CHUNK_DELAY_MS) },
-    cwd: ROOT,
-    ipc: true,
-  });
-  cleanup.add('stop fake-upstreams', () => fakes.stop());
-  const fakeUrls = (await fakes.firstJsonLine()) as FakeUrls;
-
-  const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, configYaml(fakeUrls));
-  // Like the runtime image (NODE_ENV=production); cwd is the temp dir so no .env file is read.
-  const appEnv = {
-    ...baseEnv,
-    NODE_ENV: 'production',
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    CONFIG_FILE: configFile,
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  };
-  // BENCH_CPU_PROF=gateway (or a worker's name): that child writes a V8 CPU profile when it exits.
-  const profiled = process.env.BENCH_CPU_PROF;
-  const cpuProfileDir = profiled ? join(RESULTS_DIR, 'profiles') : undefined;
-  const nodeArgsFor = (name: string) => (name === profiled ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []);
-
-  const healthUrls = new Map<Child, string>();
-  const workers = new Map<ProviderName, Child>();
-  for (const provider of PROVIDERS) {
-    const healthPort = await freePort();
-    const worker = spawnNode(provider.worker, join(ROOT, `dist/apps/${provider.worker}/src/main.js`), {
-      nodeArgs: nodeArgsFor(provider.worker),
-      env: { ...appEnv, HEALTH_PORT: String(healthPort) },
-      cwd: dir,
-    });
-    cleanup.add(`stop ${provider.worker}`, () => worker.stop());
-    workers.set(provider.name, worker);
-    healthUrls.set(worker, `http://127.0.0.1:${healthPort}/health/readiness`);
+function parseArgs(argv: string[]): Args {
+  let sections = DEFAULT_SECTIONS;
+  let cpuProf = false;
+  for (const arg of argv) {
+    if (arg === '--cpu-prof') cpuProf = true;
+    else if (arg.startsWith('--only=')) {
+      const wanted = arg.slice('--only='.length).split(',').filter(Boolean);
+      const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+      sections = SECTIONS.filter((s) => wanted.includes(s));
+    } else throw new Error(`unknown argument ${arg}; use --only=${SECTIONS.join(',')} and/or --cpu-prof`);
   }
-  const port = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${port}`;
-  const gateway = spawnNode('gateway', join(ROOT, 'dist/apps/gateway/src/main.js'), {
-    nodeArgs: nodeArgsFor('gateway'),
-    env: { ...appEnv, PORT: String(port), MASTER_KEY },
-    cwd: dir,
-  });
-  // Added last, so stopped first: no new jobs while the workers drain.
-  cleanup.add('stop gateway', () => gateway.stop());
-  healthUrls.set(gateway, `${gatewayUrl}/health/readiness`);
-  await Promise.all([...healthUrls].map(([child, url]) => waitForHealthy(child, url)));
-
-  // A virtual key, not the master key: the measured path includes the key lookup (and its cache).
-  const keyRes = await fetch(`${gatewayUrl}/key/generate`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-    body: '{}',
-  });
-  if (keyRes.status !== 200) throw new Error(`POST /key/generate answered ${keyRes.status}: ${await keyRes.text()}`);
-  const { key } = (await keyRes.json()) as { key: string };
-
-  const watched: Record<string, number> = {
-    gateway: gateway.pid,
-    'worker-openai': workers.get('openai')!.pid,
-    'worker-ollama': workers.get('ollama')!.pid,
-    'fake-upstreams': fakes.pid,
-    bench: process.pid,
-  };
-  const redisPid = await localRedisPid();
-  if (redisPid) watched.redis = redisPid;
-  const cpuSnapshot = () => Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, cpuTimeMs(pid)]));
-
-  console.log(`all up: gateway ${gatewayUrl}, fakes ${fakeUrls.openai} and ${fakeUrls.ollama}\n`);
-  const cells: Cell[] = [];
-  const gatewayTarget = (model: string, mode: Mode): Target => ({
-    url: `${gatewayUrl}/v1/chat/completions`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify(
-      mode === 'json' ? { model, messages: MESSAGES } : { model, messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } },
-    ),
-    expect: mode === 'json' ? EXPECT : STREAM_EXPECT,
-    format: mode === 'json' ? 'json' : 'openai-sse',
-  });
-  const plans = [
-    { mode: 'json' as const, concurrencies: CONCURRENCIES, warmup: WARMUP, requests: REQUESTS },
-    { mode: 'stream' as const, concurrencies: STREAM_CONCURRENCIES, warmup: STREAM_WARMUP, requests: STREAM_REQUESTS },
-  ];
-  for (const [provider, plan] of PROVIDERS.flatMap((p) => plans.map((plan) => [p, plan] as const))) {
-    const { mode } = plan;
-    const targets: Record<PathName, Target> = {
-      direct: mode === 'json' ? provider.direct(fakeUrls) : provider.directStream(fakeUrls),
-      gateway: gatewayTarget(provider.model, mode),
-    };
-    for (const concurrency of plan.concurrencies) {
-      // Direct and gateway back to back, so both see the same machine state.
-      for (const path of ['direct', 'gateway'] as const) {
-        await takeUpstreamCounters(fakes);
-        const cpuBefore = cpuSnapshot();
-        const stats = await runCell(targets[path], {
-          concurrency,
-          warmup: plan.warmup,
-          requests: plan.requests[concurrency],
-          maxDurationMs: MAX_CELL_MS,
-          timeoutMs: REQUEST_TIMEOUT_MS,
-          signal,
-        });
-        const cpuAfter = cpuSnapshot();
-        const upstream = (await takeUpstreamCounters(fakes))[provider.name];
-        const cpuMsPerRequest = Object.fromEntries(
-          Object.keys(watched).map((name) => {
-            const [before, after] = [cpuBefore[name], cpuAfter[name]];
-            return [name, before === null || after === null ? null : Math.round(((after - before) / stats.sent) * 1000) / 1000];
-          }),
-        );
-        cells.push({ provider: provider.name, mode, path, concurrency, ...stats, upstream, cpuMsPerRequest });
-        const first = stats.firstContent ? `first content p50 ${stats.firstContent.p50Ms} ms, p99 ${stats.firstContent.p99Ms} ms; end ` : '';
-        console.log(
-          `  ${provider.name.padEnd(6)} ${mode.padEnd(6)} c=${String(concurrency).padEnd(3)} ${path.padEnd(7)} ` +
-            `${stats.rps} req/s, ${first}p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms` +
-            `${stats.errors ? `, ${stats.errors} ERRORS` : ''}${stats.truncated ? ', TRUNCATED' : ''}`,
-        );
-      }
-    }
-  }
-
-  // VmHWM is the peak over each process's whole life, so read it just before stopping them.
-  const peak: Record<string, number | null> = {
-    gateway: peakMemoryMb(gateway.pid),
-    'worker-openai': peakMemoryMb(workers.get('openai')!.pid),
-    'worker-ollama': peakMemoryMb(workers.get('ollama')!.pid),
-    'fake-upstreams': peakMemoryMb(fakes.pid),
-    'bench (load generator)': peakMemoryMb(process.pid),
-  };
-  return { cells, peakMemoryMb: peak, cpuProfileDir };
+  return { sections, cpuProf, quick: ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '') };
 }
 
-/** The Redis server's pid when it runs on this machine (its CPU time is part of every gateway call). */
-async function localRedisPid(): Promise<number | null> {
-  const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    const pid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
-    return pid && processName(pid)?.startsWith('redis') ? pid : null;
-  } catch {
-    return null;
-  } finally {
-    redis.disconnect();
-  }
+interface Results {
+  matrix?: MatrixResult;
+  targets?: TargetsResult;
+  redis?: RedisResult;
+  scaling?: ScalingRow[];
+  load32?: Record<string, MeasuredCell>;
 }
 
-function addedByGateway(cells: Cell[]): Added[] {
-  const round = (ms: number) => Math.round(ms * 100) / 100;
-  return cells.flatMap((gateway) => {
-    if (gateway.path !== 'gateway') return [];
-    const direct = cells.find(
-      (x) => x.path === 'direct' && x.provider === gateway.provider && x.mode === gateway.mode && x.concurrency === gateway.concurrency,
-    );
-    if (!direct) return [];
-    const firstContent =
-      gateway.firstContent && direct.firstContent
-        ? { p50Ms: round(gateway.firstContent.p50Ms - direct.firstContent.p50Ms), p99Ms: round(gateway.firstContent.p99Ms - direct.firstContent.p99Ms) }
-        : null;
+const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+
+function targetsReport({ rows, cells }: TargetsResult): string {
+  const head = ['figure', 'switchyard', 'baseline', 'baseline is', 'ratio', 'target', 'verdict'];
+  const body = rows.map((r) => [r.figure, fmt(r.switchyard), fmt(r.baseline), r.baselineIs, `${fmt(r.ratio)}×`, r.target, r.pass ? 'PASS' : 'MISS']);
+  const cellHead = ['cell', 'req/s', 'p50 ms', 'p99 ms', 'ttft p50', 'ttft p99', 'errors', 'cpu ms/req gw', 'worker', 'redis', 'peak RSS gw MB', 'worker MB'];
+  const cellRows = Object.entries(cells).map(([label, c]) => {
+    const bare = label.startsWith('bare');
+    const direct = label.startsWith('direct');
+    const [gw, wk] = bare ? ['bare-gateway', 'bare-worker'] : ['gateway', 'worker-openai'];
     return [
-      {
-        provider: gateway.provider,
-        mode: gateway.mode,
-        concurrency: gateway.concurrency,
-        p50Ms: round(gateway.p50Ms - direct.p50Ms),
-        p99Ms: round(gateway.p99Ms - direct.p99Ms),
-        firstContent,
-      },
+      label,
+      String(c.rps),
+      fmt(c.p50Ms),
+      fmt(c.p99Ms),
+      c.firstContent ? fmt(c.firstContent.p50Ms) : '',
+      c.firstContent ? fmt(c.firstContent.p99Ms) : '',
+      String(c.errors) + (c.truncated ? ' (truncated)' : ''),
+      direct ? '' : fmt(c.cpuMsPerRequest[gw], 3),
+      direct ? '' : fmt(c.cpuMsPerRequest[wk], 3),
+      direct ? '' : fmt(c.cpuMsPerRequest.redis, 3),
+      direct ? '' : fmt(c.peakRssMb[gw], 1),
+      direct ? '' : fmt(c.peakRssMb[wk], 1),
     ];
   });
-}
-
-function table(rows: string[][], rightAligned: boolean[]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-function report(cells: Cell[], added: Added[], memory: Record<string, number | null>): string {
-  const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
-  const signed = (n: number) => (n >= 0 ? `+${fmt(n)}` : fmt(n));
-  const rows = [
-    [
-      'provider',
-      'mode',
-      'conc',
-      'path',
-      'req/s',
-      'ttft p50',
-      'ttft p99',
-      'p50 ms',
-      'p99 ms',
-      'errors',
-      'upstream calls',
-      'added ttft p50',
-      'added ttft p99',
-      'added p50 ms',
-      'added p99 ms',
-    ],
-  ];
-  for (const cell of cells) {
-    const plus =
-      cell.path === 'gateway' ? added.find((a) => a.provider === cell.provider && a.mode === cell.mode && a.concurrency === cell.concurrency) : undefined;
-    rows.push([
-      cell.provider,
-      cell.mode,
-      String(cell.concurrency),
-      cell.path,
-      String(cell.rps),
-      cell.firstContent ? fmt(cell.firstContent.p50Ms) : '',
-      cell.firstContent ? fmt(cell.firstContent.p99Ms) : '',
-      fmt(cell.p50Ms),
-      fmt(cell.p99Ms),
-      String(cell.errors) + (cell.truncated ? ' (truncated)' : ''),
-      String(cell.upstream.calls),
-      plus?.firstContent ? signed(plus.firstContent.p50Ms) : '',
-      plus?.firstContent ? signed(plus.firstContent.p99Ms) : '',
-      plus ? signed(plus.p50Ms) : '',
-      plus ? signed(plus.p99Ms) : '',
-    ]);
-  }
-  const cpu = (cell: Cell, name: string) => (cell.cpuMsPerRequest[name] == null ? 'n/a' : cell.cpuMsPerRequest[name]!.toFixed(3));
-  const cpuRows = [['provider', 'mode', 'conc', 'path', 'gateway', 'worker', 'redis', 'fake', 'bench']];
-  for (const cell of cells) {
-    const worker = PROVIDERS.find((p) => p.name === cell.provider)!.worker;
-    cpuRows.push([
-      cell.provider,
-      cell.mode,
-      String(cell.concurrency),
-      cell.path,
-      cpu(cell, 'gateway'),
-      cpu(cell, worker),
-      cpu(cell, 'redis'),
-      cpu(cell, 'fake-upstreams'),
-      cpu(cell, 'bench'),
-    ]);
-  }
-  const memoryRows = [['process', 'peak RSS (VmHWM) MB'], ...Object.entries(memory).map(([name, mb]) => [name, mb === null ? 'n/a' : mb.toFixed(1)])];
   return [
-    table(rows, [false, false, true, false, true, true, true, true, true, true, true, true, true, true, true]),
-    'ms. mode stream: `stream: true`; ttft = time to the first content chunk, p50/p99 = time to the end of the answer. added = gateway minus direct.',
-    `CPU ms per request (10 ms clock ticks over the cell, warm-up included):\n${table(cpuRows, [false, false, true, false, true, true, true, true, true])}`,
-    table(memoryRows, [false, true]),
-    'fake-upstreams and bench run under ts-node, which accounts for about 55 MB of their peak.',
+    'Targets (issue 13), against the bare BullMQ loop (bench/bare/): added = p50 minus the same call straight to the fake at c=1.',
+    table([head, ...body], [false, true, true, false, true, false, false]),
+    table([cellHead, ...cellRows], [false, ...Array<boolean>(11).fill(true)]),
+    'stream5: `stream: true`, five content chunks 1 ms apart at the fake; ttft = time to the first content chunk. CPU: 10 ms clock ticks, warm-up included.',
   ].join('\n\n');
+}
+
+function redisReport({ cases, idlePerSecond }: RedisResult): string {
+  const summaryHead = [
+    'case',
+    'calls',
+    'executed/call',
+    'sent/call gateway',
+    'worker',
+    'round trips/call gateway',
+    'worker',
+    'bytes in/call',
+    'bytes out/call',
+    'pg xact/call',
+    'pg rows written/call',
+  ];
+  // The bare case's senders are bare-*; the idle apps' few commands in that case are left out here.
+  const of = (c: (typeof cases)[number], counts: Record<string, number>, kind: 'gateway' | 'worker') => {
+    const bare = c.label.startsWith('bare');
+    return fmt(kind === 'gateway' ? counts[bare ? 'bare-gateway' : 'gateway'] : counts[bare ? 'bare-worker' : 'worker-openai']);
+  };
+  const summary = cases.map((c) => [
+    c.label,
+    String(c.calls),
+    fmt(c.executedTotalPerCall),
+    of(c, c.sentTotalPerCall, 'gateway'),
+    of(c, c.sentTotalPerCall, 'worker'),
+    of(c, c.roundTripsPerCall, 'gateway'),
+    of(c, c.roundTripsPerCall, 'worker'),
+    String(c.netInputBytesPerCall),
+    String(c.netOutputBytesPerCall),
+    fmt(c.postgresPerCall.transactions),
+    fmt(c.postgresPerCall.rowsInserted + c.postgresPerCall.rowsUpdated),
+  ]);
+  const keys = new Set<string>();
+  for (const c of cases) {
+    for (const [kind, counts] of Object.entries(c.sentPerCall)) for (const command of Object.keys(counts)) keys.add(`sent by ${kind}: ${command}`);
+    for (const command of Object.keys(c.inScriptsPerCall)) keys.add(`inside scripts: ${command}`);
+  }
+  const byCommand = [...keys].sort().map((key) => {
+    const [where, command] = key.split(': ');
+    return [
+      key,
+      ...cases.map((c) => {
+        const n = where === 'inside scripts' ? c.inScriptsPerCall[command] : c.sentPerCall[where.replace('sent by ', '')]?.[command];
+        return n === undefined ? '' : fmt(n);
+      }),
+    ];
+  });
+  const idle = Object.entries(idlePerSecond).map(
+    ([kind, counts]) =>
+      `${kind}: ${Object.entries(counts)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}`,
+  );
+  return [
+    'Redis per call (the bench Redis serves nothing else; warm-up calls included in the count; idle polling included):',
+    table([summaryHead, ...summary], [false, ...Array<boolean>(10).fill(true)]),
+    "executed: INFO commandstats, commands inside Lua scripts included; sent and round trips: MONITOR (a MULTI…EXEC block is one round trip); pg: pg_stat_database of the bench database (the bench's own reads of it included).",
+    'Commands per call by sender (MONITOR) and inside Lua scripts:',
+    table([['command', ...cases.map((c) => c.label)], ...byCommand], [false, ...cases.map(() => true)]),
+    `With no load, commands/s: ${idle.join('; ') || 'none'}`,
+  ].join('\n\n');
+}
+
+function scalingReport(rows: ScalingRow[]): string {
+  const head = [
+    'worker-openai processes',
+    'slots',
+    'req/s',
+    'ceiling req/s',
+    'p50 ms',
+    'errors',
+    'cpu ms/call gw',
+    'workers',
+    'redis',
+    'ratio to one',
+    'target',
+    'verdict',
+  ];
+  const body = rows.map((r) => [
+    String(r.workers),
+    String(r.slots),
+    String(r.rps),
+    String(r.ceilingRps),
+    fmt(r.p50Ms),
+    String(r.errors),
+    fmt(r.cpuMsPerCall.gateway, 3),
+    fmt(r.cpuMsPerCall.workers, 3),
+    fmt(r.cpuMsPerCall.redis, 3),
+    `${fmt(r.ratio)}×`,
+    r.target,
+    r.pass === null ? '' : r.pass ? 'PASS' : 'MISS',
+  ]);
+  return [
+    `Worker scaling: upstream answers after ${SCALING_DELAY_MS} ms; WORKER_CONCURRENCY=${SCALING_WORKER_CONCURRENCY} per process; 64 connections to one gateway.`,
+    table([head, ...body], [true, true, true, true, true, true, true, true, true, true, false, false]),
+  ].join('\n\n');
+}
+
+function load32Report(cells: Record<string, MeasuredCell>): string {
+  const head = ['cell', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu ms/req gw', 'worker', 'redis', 'peak RSS gw MB', 'worker MB'];
+  const body = Object.entries(cells).map(([label, c]) => {
+    const [gw, wk] = label.startsWith('bare') ? ['bare-gateway', 'bare-worker'] : ['gateway', 'worker-openai'];
+    return [
+      label,
+      String(c.rps),
+      fmt(c.p50Ms),
+      fmt(c.p99Ms),
+      String(c.errors),
+      fmt(c.cpuMsPerRequest[gw], 3),
+      fmt(c.cpuMsPerRequest[wk], 3),
+      fmt(c.cpuMsPerRequest.redis, 3),
+      fmt(c.peakRssMb[gw], 1),
+      fmt(c.peakRssMb[wk], 1),
+    ];
+  });
+  return ['32 connections, non-streamed:', table([head, ...body], [false, ...Array<boolean>(9).fill(true)])].join('\n\n');
+}
+
+function errorsOf(results: Results): Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> {
+  const out: Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> = [];
+  for (const c of results.matrix?.cells ?? [])
+    out.push({ where: `matrix ${c.provider} ${c.mode} c=${c.concurrency} ${c.path}`, errors: c.errors, truncated: c.truncated, samples: c.errorSamples });
+  for (const [label, c] of Object.entries({ ...(results.targets?.cells ?? {}), ...(results.load32 ?? {}) })) {
+    out.push({ where: label, errors: c.errors, truncated: c.truncated, samples: c.errorSamples });
+  }
+  for (const c of results.redis?.cases ?? []) out.push({ where: `redis ${c.label}`, errors: c.errors, truncated: false, samples: [] });
+  for (const r of results.scaling ?? []) out.push({ where: `scaling ${r.workers} workers`, errors: r.errors, truncated: false, samples: [] });
+  return out.filter((x) => x.errors || x.truncated);
 }
 
 function gitState(): { commit: string | null; dirty: boolean | null } {
@@ -442,13 +240,17 @@ function gitState(): { commit: string | null; dirty: boolean | null } {
 }
 
 function commandLine(): string {
-  const inner = `ts-node --transpile-only -P tsconfig.json -r tsconfig-paths/register ${relative(ROOT, process.argv[1] ?? 'bench/run-bench.ts')}`;
-  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench   (= ${process.env.npm_lifecycle_script ?? inner})` : `npx ${inner}`;
+  const args = process.argv.slice(2).join(' ');
+  const quick = process.env.BENCH_QUICK ? `BENCH_QUICK=${process.env.BENCH_QUICK} ` : '';
+  return `${quick}npm run bench${args ? ` -- ${args}` : ''}`;
 }
 
 async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const command = commandLine();
+  const loadBefore = loadavg().map((n) => Math.round(n * 100) / 100);
   const cleanup = new Cleanup();
   const interrupted = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -459,71 +261,91 @@ async function main(): Promise<void> {
       void cleanup.run().finally(() => process.exit(128 + constants.signals[signal]));
     });
   }
+  const cpuProfileDir = args.cpuProf ? join(ROOT, 'reports', `cpu-${stamp}`) : undefined;
+  if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
   console.log(
-    `switchyard bench: warm-up ${WARMUP}, then ${CONCURRENCIES.map((c) => `${REQUESTS[c]} requests at c=${c}`).join(', ')}; ` +
-      `streamed: warm-up ${STREAM_WARMUP}, then ${STREAM_CONCURRENCIES.map((c) => `${STREAM_REQUESTS[c]} at c=${c}`).join(', ')}; ${cpus().length} CPUs`,
+    `switchyard bench: ${args.sections.join(', ')}${args.quick ? ' (BENCH_QUICK)' : ''}${cpuProfileDir ? ', CPU profiles' : ''}; ` +
+      `${cpus().length} CPUs, load average ${loadBefore.join(' ')}`,
   );
 
-  let measured: Measured;
+  const settings: SectionSettings = { quick: args.quick, signal: interrupted.signal, chunkDelayMs: STREAM_CHUNK_DELAY_MS };
+  const results: Results = {};
+  const has = (s: Section) => args.sections.includes(s);
   try {
-    measured = await measure(cleanup, interrupted.signal);
+    const stack = await BenchStack.start(cleanup, { cpuProfileDir, chunkDelayMs: STREAM_CHUNK_DELAY_MS });
+    await stack.startWorker('worker-openai');
+    await stack.startGateway();
+    if (has('targets') || has('redis') || has('load32')) await stack.startBare();
+    console.log(`all up: gateway ${stack.gateways[0].url}, bench Redis ${stack.redis.url}`);
+    if (has('matrix')) {
+      console.log('\n[matrix]');
+      results.matrix = await runMatrix(stack, interrupted.signal, args.quick);
+    }
+    if (has('targets')) {
+      console.log('\n[targets]');
+      results.targets = await runTargets(stack, settings);
+    }
+    if (has('load32')) {
+      console.log('\n[load32]');
+      results.load32 = await runLoad32(stack, settings);
+    }
+    if (has('redis')) {
+      console.log('\n[redis]');
+      results.redis = await runRedisCost(stack, settings);
+    }
+    if (has('scaling')) {
+      console.log('\n[scaling]');
+      results.scaling = await runScaling(stack, settings);
+    }
   } finally {
-    console.log('\nstopping processes, dropping the database and the Redis keys');
+    console.log('\nstopping processes, dropping the database, stopping the bench Redis');
     await cleanup.run();
   }
 
-  const added = addedByGateway(measured.cells);
-  const errors = measured.cells.reduce((sum, c) => sum + c.errors, 0);
-  const truncated = measured.cells.filter((c) => c.truncated).length;
+  const failures = errorsOf(results);
+  const loadAfter = loadavg().map((n) => Math.round(n * 100) / 100);
   const result = {
     command,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     git: gitState(),
     host: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, platform: `${process.platform} ${process.arch}` },
+    loadAverage: { before: loadBefore, after: loadAfter },
+    sections: args.sections,
+    quick: args.quick,
     settings: {
-      concurrencies: CONCURRENCIES,
-      warmupPerCell: WARMUP,
-      requestsPerCell: REQUESTS,
-      maxCellMs: MAX_CELL_MS,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      request: { messages: MESSAGES, stream: false },
-      streaming: {
-        concurrencies: STREAM_CONCURRENCIES,
-        warmupPerCell: STREAM_WARMUP,
-        requestsPerCell: STREAM_REQUESTS,
-        request: { messages: STREAM_MESSAGES, stream: true, stream_options: { include_usage: true } },
-        fakeChunkDelayMs: STREAM_CHUNK_DELAY_MS,
-        firstContent: 'time from sending the request to the first chunk with non-empty content',
-      },
+      matrix: matrixSettings(args.quick),
       auth: 'virtual key from POST /key/generate',
-      workerConcurrency: 'app defaults (WORKER_CONCURRENCY not set)',
+      workerConcurrency: 'app defaults (WORKER_CONCURRENCY not set), except the scaling section',
       logLevel: 'warn',
     },
-    ok: errors === 0 && truncated === 0,
-    errors,
-    cells: measured.cells,
-    addedByGateway: added,
-    peakMemoryMb: measured.peakMemoryMb,
-    cpuProfileDir: measured.cpuProfileDir ?? null,
+    ok: failures.length === 0,
+    failures,
+    ...results,
+    cpuProfileDir: cpuProfileDir ? relative(ROOT, cpuProfileDir) : null,
   };
 
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const file = join(RESULTS_DIR, `bench-${stamp}.json`);
   const json = `${JSON.stringify(result, null, 2)}\n`;
   writeFileSync(file, json);
   writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
 
-  console.log(`\n${report(measured.cells, added, measured.peakMemoryMb)}\n`);
-  if (!result.ok) {
-    console.log(`!!! THIS RUN HAD ${errors} FAILED REQUESTS${truncated ? ` AND ${truncated} TRUNCATED CELLS` : ''}: its numbers are not trustworthy !!!`);
-    for (const cell of measured.cells.filter((c) => c.errors || c.truncated)) {
-      console.log(`  ${cell.provider} ${cell.mode} c=${cell.concurrency} ${cell.path}: ${cell.errors} errors; e.g. ${cell.errorSamples.join(' | ') || 'n/a'}`);
-    }
+  const parts: string[] = [];
+  if (results.matrix) parts.push(matrixReport(results.matrix));
+  if (results.targets) parts.push(targetsReport(results.targets));
+  if (results.redis) parts.push(redisReport(results.redis));
+  if (results.load32) parts.push(load32Report(results.load32));
+  if (results.scaling) parts.push(scalingReport(results.scaling));
+  console.log(`\n${parts.join('\n\n')}\n`);
+  console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (1, 5, 15 min; ${cpus().length} CPUs)`);
+  if (failures.length) {
+    console.log(`!!! THIS RUN HAD FAILED REQUESTS OR TRUNCATED CELLS: its numbers are not trustworthy !!!`);
+    for (const f of failures) console.log(`  ${f.where}: ${f.errors} errors${f.truncated ? ', truncated' : ''}; e.g. ${f.samples.join(' | ') || 'n/a'}`);
     process.exitCode = 1;
   }
-  if (measured.cpuProfileDir) console.log(`CPU profile of ${process.env.BENCH_CPU_PROF}: ${relative(ROOT, measured.cpuProfileDir)}/`);
+  if (cpuProfileDir)
+    console.log(`CPU profiles: ${relative(ROOT, cpuProfileDir)}/ (npx ts-node bench/cpu-profile-summary.ts ${relative(ROOT, cpuProfileDir)}/*.cpuprofile)`);
   console.log(`results: ${relative(ROOT, file)} (also bench/results/latest.json)`);
   console.log(`command: ${command}`);
 }

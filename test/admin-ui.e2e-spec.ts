@@ -192,7 +192,7 @@ describe('admin UI at /ui, in headless Chromium', () => {
     expect(cells.slice(0, 2)).toEqual(['tutorial-app', `sk-...${created.slice(-4)}`]);
     expect(Number(cells[2])).toBeGreaterThanOrEqual(2);
     expect(Number(cells[3])).toBeGreaterThan(0);
-    expect(cells[4]).toBe('0.0000');
+    expect(cells[4]).toBe('0.00');
     await page.locator('#usage-models-table tbody tr', { hasText: OLLAMA }).waitFor();
     expect((await tagRow.locator('td').allTextContents()).slice(0, 2)).toEqual(['ui-tag', '1']);
     await page.locator('#usage-tags-table tbody tr', { hasText: 'ui-key-tag' }).waitFor();

@@ -193,6 +193,7 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
   });
 
   it('gives up after num_retries and answers 503 when the upstream stays unavailable', async () => {
+    // A plain 503: Ollama's "server busy" 503 is its queue being full, and the call waits for it instead (test/ollama-operations).
     fakes.ollama.failNext(10, 503);
     const res = await call(stack.url, '/v1/chat/completions', { body: HELLO });
     expect(res.status).toBe(503);

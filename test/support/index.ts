@@ -17,7 +17,15 @@ export * from './throwaway-postgres';
 export * from './throwaway-redis';
 export { FakeOllamaServer, type FakeOllamaOptions } from './fakes/fake-ollama.server';
 export { FakeOpenAIServer, type FakeOpenAIOptions } from './fakes/fake-openai.server';
-export { FakeUpstream, type FakeAnswer, type ReceivedRequest, type ScheduledFailure, type ScheduledStreamBreak } from './fakes/fake-upstream';
+export {
+  FAKE_EMBEDDING_DIMENSIONS,
+  FakeUpstream,
+  type FakeAnswer,
+  type ReceivedRequest,
+  type ScheduledFailure,
+  type ScheduledStreamBreak,
+  fakeEmbedding,
+} from './fakes/fake-upstream';
 export * from './shapes/expect-shape';
 export * from './shapes/response.shape';
 export * from './shapes/response-stream-event.shape';
@@ -29,3 +37,5 @@ export * from './shapes/chat-completion.shape';
 export * from './shapes/openai-list-and-error.shape';
 export * from './shapes/completion.shape';
 export * from './shapes/model-group-info.shape';
+export * from './shapes/create-embedding-response.shape';
+export * from './shapes/admin-live.shape';

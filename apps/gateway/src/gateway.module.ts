@@ -19,9 +19,12 @@ import { CallPlanner } from './calls/call-planner.service';
 import { configuredQueues } from './calls/queue-target';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { EmbeddingsService } from './embeddings/embeddings.service';
 import { CompletionsController } from './completions/completions.controller';
 import { CompletionsService } from './completions/completions.service';
 import { KeyLimits } from './limits/key-limits.service';
+import { LiveStatusController } from './live/live-status.controller';
 import { ResponseStore } from './responses/response-store.service';
 import { ResponsesController } from './responses/responses.controller';
 import { ResponsesService } from './responses/responses.service';
@@ -86,6 +89,7 @@ export class GatewayModule {
       ],
       controllers: [
         ChatController,
+        EmbeddingsController,
         CompletionsController,
         ResponsesController,
         MessagesController,
@@ -98,6 +102,7 @@ export class GatewayModule {
         MetricsController,
         AdminUiController,
         SpendController,
+        LiveStatusController,
       ],
       providers: [
         { provide: GatewayConfig, useValue: config },
@@ -136,6 +141,7 @@ export class GatewayModule {
         CallPlanner,
         AttemptLoop,
         ChatService,
+        EmbeddingsService,
         CompletionsService,
         ResponseStore,
         ResponsesService,

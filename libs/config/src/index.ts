@@ -6,6 +6,7 @@ export * from './deployment';
 export * from './model-config.loader';
 export * from './queue-plan';
 export * from './deployment-prices';
+export * from './deployment-mode';
 export * from './provider-list';
 export * from './model-registry';
 export * from './switchyard-config';

@@ -14,7 +14,7 @@ describe('listProviders', () => {
           needsApiBase: false,
           defaultApiBase: 'https://api.openai.com/v1',
           apiBaseHint: expect.stringContaining('https://api.openai.com/v1'),
-          operations: ['chat', 'completions'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
         {
           name: 'hosted_vllm',
@@ -24,7 +24,7 @@ describe('listProviders', () => {
           needsApiBase: true,
           defaultApiBase: null,
           apiBaseHint: expect.any(String),
-          operations: ['chat', 'completions'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
         {
           name: 'lm_studio',
@@ -34,7 +34,7 @@ describe('listProviders', () => {
           needsApiBase: true,
           defaultApiBase: null,
           apiBaseHint: expect.any(String),
-          operations: ['chat', 'completions'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
         {
           name: 'ollama',
@@ -44,7 +44,7 @@ describe('listProviders', () => {
           needsApiBase: false,
           defaultApiBase: 'http://localhost:11434',
           apiBaseHint: expect.any(String),
-          operations: ['chat', 'completions'],
+          operations: ['chat', 'completions', 'embeddings'],
         },
       ]),
     );

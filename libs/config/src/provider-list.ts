@@ -1,5 +1,12 @@
-import { type ChatCompletionRequest, type CompletionRequest, type Operation, SwitchyardError, type Wire } from '@app/contracts';
-import { PROVIDERS, capabilityRefusal, completionCapabilityRefusal, providerNamed, withoutUnsupportedParams } from '@app/providers';
+import { type ChatCompletionRequest, type CompletionRequest, type EmbeddingRequest, type Operation, SwitchyardError, type Wire } from '@app/contracts';
+import {
+  PROVIDERS,
+  capabilityRefusal,
+  completionCapabilityRefusal,
+  embeddingsCapabilityRefusal,
+  providerNamed,
+  withoutUnsupportedParams,
+} from '@app/providers';
 import type { Deployment } from './deployment';
 import type { EnvSource } from './env.schema';
 
@@ -71,4 +78,15 @@ export function completionDeploymentRefusal(d: Pick<Deployment, 'provider'>, req
   if (!provider) return undefined;
   if (!provider.operations.completions) return new SwitchyardError('invalid_request', `${provider.name} does not serve completions`, { param: 'model' });
   return completionCapabilityRefusal(provider.name, provider.capabilities, request);
+}
+
+/** {@link deploymentRefusal} for an embeddings request (Ollama: text only), after its dropped parameters are gone. */
+export function embeddingsDeploymentRefusal(
+  d: Pick<Deployment, 'provider' | 'dropParams' | 'additionalDropParams'>,
+  request: EmbeddingRequest,
+): SwitchyardError | undefined {
+  const provider = providerNamed(d.provider);
+  if (!provider) return undefined;
+  if (!provider.operations.embeddings) return new SwitchyardError('invalid_request', `${provider.name} does not serve embeddings`, { param: 'model' });
+  return embeddingsCapabilityRefusal(provider.name, provider.capabilities, deploymentRequest(d, request));
 }

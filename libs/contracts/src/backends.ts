@@ -6,7 +6,7 @@ export type Wire = 'openai' | 'ollama';
 export const WIRES: readonly Wire[] = ['openai', 'ollama'];
 
 /** What a call asks of its upstream. Providers list the ones they serve; a job names its own (chat when it names none). */
-export type Operation = 'chat' | 'completions';
+export type Operation = 'chat' | 'completions' | 'embeddings';
 
 /**
  * A backend is an upstream with its own capacity, and one BullMQ queue. Its name is part of

@@ -1,5 +1,6 @@
 import type { Operation } from './backends';
 import type { CompletionRequest } from './completion-wire';
+import type { EmbeddingRequest } from './embeddings-wire';
 import type { ChatCompletion, ChatCompletionRequest, CompletionUsage } from './openai-wire';
 import type { WireError } from './switchyard-error';
 
@@ -23,6 +24,9 @@ export interface DeploymentSpec {
   model_info: Record<string, unknown>;
 }
 
+/** The client's body of each operation: chat, a legacy completion (`prompt`), embeddings (`input`). */
+export type OperationRequest = ChatCompletionRequest | CompletionRequest | EmbeddingRequest;
+
 /** What the gateway puts on a provider queue. Never carries a provider secret in plaintext. */
 export interface ChatJobPayload {
   v: typeof CHAT_JOB_VERSION;
@@ -34,7 +38,7 @@ export interface ChatJobPayload {
   deployment?: DeploymentSpec;
   /** The `model_name` the client asked for; answers carry it back as `model`. */
   modelName: string;
-  /** Which operation of the deployment's provider serves the job; absent (gateways before it existed): `chat`. */
+  /** Which operation of the deployment's provider serves the job; absent (gateways before it existed): `chat`. Also the job's name on the queue. */
   operation?: Operation;
   /**
    * For a deployment whose `model_name` is a wildcard (`openai/*`): the upstream model this call
@@ -42,7 +46,7 @@ export interface ChatJobPayload {
    */
   upstreamModel?: string;
   /** The client's OpenAI-shaped body for the operation, `model` still the client's value; parameters the deployment drops are gone. */
-  request: ChatCompletionRequest | CompletionRequest;
+  request: OperationRequest;
   stream: boolean;
   /** Epoch milliseconds after which the job must not be sent upstream. */
   deadline: number;
@@ -75,7 +79,9 @@ export interface InboxEntry {
 /**
  * The job's return value. A streamed call's answer went through its stream; only usage comes back
  * here. A job with `replyTo` sends its whole result to that inbox; its BullMQ return value then
- * leaves the answer (`completion`) out, so no answer text waits in the queue's event stream. `TAnswer` is the operation's answer: a chat completion, or a text completion for `completions`.
+ * leaves the answer (`completion`) out, so no answer text waits in the queue's event stream.
+ * `TAnswer` is the operation's answer: a chat completion, a text completion for `completions`,
+ * the embeddings list for `embeddings`.
  */
 export interface ChatJobResult<TAnswer = ChatCompletion> {
   v: typeof CHAT_JOB_VERSION;

@@ -1,5 +1,6 @@
 export * from './backends';
 export * from './openai-wire';
+export * from './embeddings-wire';
 export * from './completion-wire';
 export * from './switchyard-error';
 export * from './dependency-error';

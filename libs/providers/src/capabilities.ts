@@ -1,9 +1,11 @@
-import { type CompletionRequest, SwitchyardError } from '@app/contracts';
+import { type CompletionRequest, type EmbeddingRequest, SwitchyardError, hasTokenInput } from '@app/contracts';
 
 /** What a provider's upstream cannot do, where that can be told from the request alone. */
 export interface ProviderCapabilities {
   /** Most choices (`n`) one call may ask for; unset: no limit. */
   readonly maxChoices?: number;
+  /** Whether it embeds input given as token ids; unset: it does. */
+  readonly tokenInput?: boolean;
   /** What its legacy completions cannot take; unset: all OpenAI's `/v1/completions` takes. */
   readonly completions?: CompletionCapabilities;
   /** The OpenAI chat parameters it honours (`/model_group/info`); unset: all of {@link OPENAI_CHAT_PARAMS}. */
@@ -107,6 +109,18 @@ export function completionCapabilityRefusal(provider: string, capabilities: Prov
     const value = request[field];
     if (value === undefined || value === null || value === false || (field === 'best_of' && value === 1)) continue;
     return new SwitchyardError('invalid_request', `${provider} cannot honour ${field} in a completion; leave it out`, { param: field });
+  }
+  return undefined;
+}
+
+/** {@link capabilityRefusal} for an embeddings request. */
+export function embeddingsCapabilityRefusal(provider: string, capabilities: ProviderCapabilities, request: EmbeddingRequest): SwitchyardError | undefined {
+  if (capabilities.tokenInput === false && hasTokenInput(request.input)) {
+    return new SwitchyardError(
+      'invalid_request',
+      `${provider} embeds text only: input must be a string or an array of strings, not token ids (send the text, or use a deployment that takes token ids)`,
+      { param: 'input' },
+    );
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import type { Operation, SwitchyardError, Wire } from '@app/contracts';
 import type { ProviderCapabilities } from './capabilities';
 import type { ChatOperation } from './chat-operation';
+import type { EmbeddingsOperation } from './embeddings-operation';
 import type { CompletionsOperation } from './completions-operation';
 import type { UpstreamHttpClient } from './http/upstream-http.client';
 import type { KnownModels } from './known-models';
@@ -34,6 +35,7 @@ export type ProviderOperations = { readonly [O in Operation]?: OperationFactory<
 export interface OperationOf {
   chat: ChatOperation;
   completions: CompletionsOperation;
+  embeddings: EmbeddingsOperation;
 }
 
 /**
@@ -64,6 +66,11 @@ export interface ProviderDescriptor extends ProviderUpstream {
     readonly keyRequiredAtDefault?: string;
   };
   readonly operations: ProviderOperations;
+  /**
+   * Loads a deployment's model so the first call does not wait for it (a deployment's `warm_up:
+   * true`, at worker start). Absent: nothing to warm up.
+   */
+  warmUp?(http: UpstreamHttpClient, provider: ProviderUpstream, target: UpstreamTarget, timeoutMs: number): Promise<void>;
   /** What its upstream cannot do, where the request alone tells. */
   readonly capabilities: ProviderCapabilities;
   /** List prices and maximum output tokens of models it knows; none for local servers. */

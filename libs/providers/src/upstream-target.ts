@@ -12,6 +12,8 @@ export interface UpstreamTarget {
   apiKey?: string;
   /** Sent on every call, names in lower case; may set `authorization`. */
   headers: Readonly<Record<string, string>>;
+  /** The deployment's other `litellm_params` (Ollama's `keep_alive`, …): an operation sends only the ones it names. */
+  extraParams?: Readonly<Record<string, unknown>>;
 }
 
 /** How a provider reaches its upstream: the URL of an operation, and the headers of every call. */

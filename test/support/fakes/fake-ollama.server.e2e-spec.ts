@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { FakeOllamaServer } from './fake-ollama.server';
+import { fakeEmbedding } from './fake-upstream';
 
 describe('FakeOllamaServer wire format', () => {
   const fake = new FakeOllamaServer({ models: ['llama3.2', 'qwen3:8b'] });
@@ -17,6 +18,22 @@ describe('FakeOllamaServer wire format', () => {
   afterAll(async () => {
     await agent.close();
     await fake.stop();
+  });
+
+  it('answers /api/embed with one predictable vector per text, honouring dimensions, and records the call', async () => {
+    const response = await call('POST', '/api/embed', { model: 'qwen3:8b', input: ['two words', 'three more words'], dimensions: 4, keep_alive: '1m' });
+    expect(response.status).toBe(200);
+    expect(response.json()).toEqual({
+      model: 'qwen3:8b',
+      embeddings: [fakeEmbedding('two words', 4), fakeEmbedding('three more words', 4)],
+      total_duration: expect.any(Number),
+      load_duration: expect.any(Number),
+      prompt_eval_count: 5,
+    });
+    expect(fake.received[0]).toMatchObject({ path: '/api/embed', body: { keep_alive: '1m' } });
+    expect((await call('POST', '/api/embed', { model: 'qwen3:8b', input: 'one' })).json().embeddings).toEqual([fakeEmbedding('one')]);
+    expect((await call('POST', '/api/embed', { model: 'qwen3:8b', input: [[1, 2]] })).status).toBe(400);
+    expect((await call('POST', '/api/embed', { model: 'absent', input: 'x' })).status).toBe(404);
   });
 
   it('answers stream:false with one Ollama chat object', async () => {

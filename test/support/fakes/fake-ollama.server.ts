@@ -1,12 +1,22 @@
 import type { ServerResponse } from 'node:http';
-import { type FakeAnswer, FakeUpstream, type ReceivedRequest, completionAnswersFor, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+import {
+  type FakeAnswer,
+  FakeUpstream,
+  type ReceivedRequest,
+  completionAnswersFor,
+  fakeEmbedding,
+  fakeEmbeddingTokens,
+  isRecord,
+  sendJson,
+  splitIntoPieces,
+} from './fake-upstream';
 
 export interface FakeOllamaOptions {
   /** Models the fake has "pulled"; chat with any other answers 404 like Ollama. */
   models?: string[];
 }
 
-/** Ollama's native API: `/api/chat` and `/api/generate` (JSON or NDJSON stream, the default), `/api/tags`, `/api/version`. */
+/** Ollama's native API: `/api/chat` and `/api/generate` (JSON or NDJSON stream, the default), `/api/embed` ({@link fakeEmbedding}), `/api/tags`, `/api/version`. */
 export class FakeOllamaServer extends FakeUpstream {
   constructor(options: FakeOllamaOptions = {}) {
     super('', options.models ?? ['llama3.2']);
@@ -15,6 +25,7 @@ export class FakeOllamaServer extends FakeUpstream {
   protected async route(request: ReceivedRequest, res: ServerResponse): Promise<void> {
     const route = `${request.method} ${request.path}`;
     if (route === 'POST /api/chat') return this.chat(request, res);
+    if (route === 'POST /api/embed') return this.embed(request, res);
     if (route === 'POST /api/generate') return this.generate(request, res);
     if (route === 'GET /api/tags') {
       const models = this.models.map((name) => ({
@@ -38,6 +49,27 @@ export class FakeOllamaServer extends FakeUpstream {
   /** Ollama's mid-stream failure: an NDJSON line holding only an error string. */
   protected streamErrorPiece(message: string): string {
     return `${JSON.stringify({ error: message })}\n`;
+  }
+
+  /** Ollama's `/api/embed`: one {@link fakeEmbedding} per text of `input` (a string or strings), `dimensions` honoured. */
+  private async embed(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const body = request.body as Record<string, unknown>;
+    const model = this.modelOf(body, res);
+    if (model === undefined) return;
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    if (!Array.isArray(inputs) || !inputs.every((input) => typeof input === 'string')) {
+      return sendJson(res, 400, this.errorBody(400, 'invalid input type'));
+    }
+    if (!(await this.beginChat(res))) return;
+    const dimensions = typeof body.dimensions === 'number' ? body.dimensions : undefined;
+    const tokens = inputs.reduce((sum, input) => sum + fakeEmbeddingTokens(input), 0);
+    sendJson(res, 200, {
+      model,
+      embeddings: inputs.map((input) => fakeEmbedding(input, dimensions)),
+      total_duration: 1_000_000 + tokens * 1_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: tokens,
+    });
   }
 
   /** The model a request names, once it is one the fake has; undefined when the error is already sent. */

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { Agent, request } from 'undici';
 import { openaiChunks, parseSse } from '../stream-readers';
 import { FakeOpenAIServer } from './fake-openai.server';
+import { fakeEmbedding } from './fake-upstream';
 
 describe('FakeOpenAIServer wire format', () => {
   const fake = new FakeOpenAIServer({ models: ['gpt-4o-mini', 'gpt-4o'] });
@@ -158,10 +159,28 @@ describe('FakeOpenAIServer wire format', () => {
     expect(fake.maxArrivalsWithin(250)).toBe(2);
   });
 
+  it('answers embeddings in OpenAI shape: one predictable vector per input, floats or base64, shortened to dimensions', async () => {
+    const floats = await call('POST', '/v1/embeddings', { model: 'text-embedding-3-small', input: ['two words', [1, 2, 3]] });
+    expect(floats.status).toBe(200);
+    expect(floats.json()).toEqual({
+      object: 'list',
+      data: [
+        { object: 'embedding', index: 0, embedding: fakeEmbedding('two words') },
+        { object: 'embedding', index: 1, embedding: fakeEmbedding([1, 2, 3]) },
+      ],
+      model: 'text-embedding-3-small',
+      usage: { prompt_tokens: 5, total_tokens: 5 },
+    });
+    const base64 = await call('POST', '/embeddings', { model: 'm', input: 'one', encoding_format: 'base64', dimensions: 3 });
+    const bytes = Buffer.from(base64.json().data[0].embedding as string, 'base64');
+    expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4))).toEqual(fakeEmbedding('one', 3));
+    expect((await call('POST', '/v1/embeddings', { model: 'm', input: [] })).status).toBe(400);
+  });
+
   it('answers unknown paths and bad bodies with OpenAI errors', async () => {
-    const unknown = await call('POST', '/v1/embeddings', {});
+    const unknown = await call('POST', '/v1/images/generations', {});
     expect(unknown.status).toBe(404);
-    expect(unknown.json().error.message).toBe('Invalid URL (POST /v1/embeddings)');
+    expect(unknown.json().error.message).toBe('Invalid URL (POST /v1/images/generations)');
     const bad = await call('POST', '/v1/chat/completions', { model: 'gpt-4o-mini' });
     expect(bad.status).toBe(400);
     expect(bad.json().error).toMatchObject({ type: 'invalid_request_error', param: 'messages' });

@@ -1,5 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import { type FakeAnswer, FakeUpstream, type ReceivedRequest, completionAnswersFor, isRecord, sendJson, splitIntoPieces } from './fake-upstream';
+import {
+  type FakeAnswer,
+  FakeUpstream,
+  type ReceivedRequest,
+  completionAnswersFor,
+  fakeEmbedding,
+  fakeEmbeddingTokens,
+  isRecord,
+  sendJson,
+  splitIntoPieces,
+} from './fake-upstream';
 
 export interface FakeOpenAIOptions {
   /** Listed by `GET /v1/models`; chat accepts any model. */
@@ -12,7 +22,7 @@ interface CompletionHead {
   model: string;
 }
 
-/** OpenAI's chat completions and legacy completions (JSON or SSE) and model list, under `/v1` or at the root. */
+/** OpenAI's chat completions and legacy completions (JSON or SSE), embeddings ({@link fakeEmbedding}) and model list, under `/v1` or at the root. */
 export class FakeOpenAIServer extends FakeUpstream {
   /** When set, chat requests need `Authorization: Bearer <requireApiKey>`. */
   requireApiKey?: string;
@@ -30,6 +40,7 @@ export class FakeOpenAIServer extends FakeUpstream {
   protected async route(request: ReceivedRequest, res: ServerResponse): Promise<void> {
     const path = request.path.replace(/^\/v1(?=\/)/, '');
     if (request.method === 'POST' && path === '/chat/completions') return this.chat(request, res);
+    if (request.method === 'POST' && path === '/embeddings') return this.embeddings(request, res);
     if (request.method === 'POST' && path === '/completions') return this.completions(request, res);
     if (request.method === 'GET' && path === '/models') {
       const data = this.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'switchyard-fake' }));
@@ -84,6 +95,26 @@ export class FakeOpenAIServer extends FakeUpstream {
       usage,
       system_fingerprint: 'fp_fake',
     });
+  }
+
+  /** OpenAI's embeddings: one {@link fakeEmbedding} per input, as floats or base64 as asked, shortened to `dimensions`. */
+  private async embeddings(request: ReceivedRequest, res: ServerResponse): Promise<void> {
+    const denied = this.checkApiKey(request.headers.authorization);
+    if (denied) return sendJson(res, 401, denied);
+    const body = request.body;
+    const inputs = isRecord(body) ? embeddingInputs(body.input) : undefined;
+    if (!isRecord(body) || typeof body.model !== 'string' || !inputs) {
+      const error = { message: "'model' and 'input' are required properties", type: 'invalid_request_error', param: 'input', code: null };
+      return sendJson(res, 400, { error });
+    }
+    if (!(await this.beginChat(res))) return;
+    const dimensions = typeof body.dimensions === 'number' ? body.dimensions : undefined;
+    const data = inputs.map((input, index) => {
+      const vector = fakeEmbedding(input, dimensions);
+      return { object: 'embedding', index, embedding: body.encoding_format === 'base64' ? float32Base64(vector) : vector };
+    });
+    const tokens = inputs.reduce((sum, input) => sum + fakeEmbeddingTokens(input), 0);
+    sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
   }
 
   /**
@@ -192,4 +223,18 @@ function finishReason(answer: FakeAnswer): string {
 /** Like OpenAI: a few characters of each end, the middle starred out. */
 function maskKey(key: string): string {
   return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
+}
+
+/** OpenAI's `input` one by one (a string or token ids each); undefined when it is none of its forms. */
+function embeddingInputs(input: unknown): Array<string | number[]> | undefined {
+  if (typeof input === 'string') return [input];
+  if (!Array.isArray(input) || input.length === 0) return undefined;
+  if (input.every((item) => typeof item === 'number')) return [input as number[]];
+  if (input.every((item) => typeof item === 'string' || (Array.isArray(item) && item.every((t) => typeof t === 'number'))))
+    return input as Array<string | number[]>;
+  return undefined;
+}
+
+function float32Base64(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }

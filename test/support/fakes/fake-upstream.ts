@@ -367,3 +367,23 @@ function parseBody(text: string): unknown {
     return text;
   }
 }
+
+/** Length of the fakes' embeddings unless `dimensions` asks for fewer. */
+export const FAKE_EMBEDDING_DIMENSIONS = 8;
+
+/**
+ * The fakes' embedding of one input (a text or token ids), derived only from it so tests can
+ * predict it: multiples of 1/256 in [-0.5, 0.5), which float32 holds exactly (base64 round trips
+ * give the same numbers), the first `dimensions` of {@link FAKE_EMBEDDING_DIMENSIONS}.
+ */
+export function fakeEmbedding(input: string | readonly number[], dimensions = FAKE_EMBEDDING_DIMENSIONS): number[] {
+  const text = typeof input === 'string' ? input : input.join(',');
+  let hash = 2166136261;
+  for (const char of text) hash = Math.imul(hash ^ char.codePointAt(0)!, 16777619) >>> 0;
+  return Array.from({ length: Math.min(dimensions, FAKE_EMBEDDING_DIMENSIONS) }, (_, i) => (((hash >>> (i * 3)) + i * 37) % 256) / 256 - 0.5);
+}
+
+/** The fakes' token count of one embedding input: its words, or its token ids. */
+export function fakeEmbeddingTokens(input: string | readonly number[]): number {
+  return typeof input === 'string' ? countWords(input) : input.length;
+}

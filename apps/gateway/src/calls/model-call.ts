@@ -18,7 +18,7 @@ export interface CallIds {
 }
 
 /**
- * What differs between the operations that share the call path (chat today): how a request is
+ * What differs between the operations that share the call path (chat, embeddings): how a request is
  * reserved against the key's limits, which deployments cannot take it, how the usage of a
  * stream cut short is estimated, and what of the request a deployment gets.
  */

@@ -1,13 +1,14 @@
-import type { ChatCompletionRequest, CompletionRequest } from '@app/contracts';
+import type { OperationRequest } from '@app/contracts';
 import { type Deployment, maxOutputTokensOf, priceOf } from '@app/config';
-import { choicesOf, estimatePromptTokens, isCompletionRequest } from '@app/queue';
+import { choicesOf, estimatePromptTokens, maxTokensOf } from '@app/queue';
 
 /**
  * What one call holds against its key's `tpm_limit` and `max_budget` from admission until it
  * ends, when its real usage replaces it: the prompt estimate (characters / 4) plus the most the
  * call may generate — `max_completion_tokens` or `max_tokens` times `n`, else the model's
- * maximum output times `n` (a legacy completion: times `n` or `best_of` for each prompt) — priced at the deployment's prices. For a call that may fall back,
- * the most of any deployment in its plan, so no fallback can cost more than was reserved.
+ * maximum output times `n` (a legacy completion: times `n` or `best_of` for each prompt; an
+ * embeddings call: nothing, its input only) — priced at the deployment's prices. For a call that
+ * may fall back, the most of any deployment in its plan, so no fallback can cost more than was reserved.
  */
 export interface CallReservation {
   /** Estimated prompt tokens. */
@@ -27,10 +28,11 @@ export interface CallReservation {
 /** Slack for floating-point sums of USD, so a call that exactly fills the room fits. */
 const USD_SLACK = 1e-9;
 
-export function reserveCall(plan: readonly Deployment[], request: ChatCompletionRequest | CompletionRequest): CallReservation {
+export function reserveCall(plan: readonly Deployment[], request: OperationRequest): CallReservation {
   const promptTokens = estimatePromptTokens(request);
   const n = choicesOf(request);
-  const requested = (isCompletionRequest(request) ? undefined : request.max_completion_tokens) ?? request.max_tokens ?? undefined;
+  // An embeddings call generates nothing: its input is all it holds.
+  const requested = n === 0 ? 0 : maxTokensOf(request);
   const options = plan.map((d) => ({ price: priceOf(d), perChoice: requested ?? maxOutputTokensOf(d) }));
   const outputTokens = Math.max(...options.map((o) => o.perChoice * n));
   const cost = Math.max(...options.map((o) => promptTokens * o.price.input + o.perChoice * n * o.price.output));
@@ -41,6 +43,7 @@ export function reserveCall(plan: readonly Deployment[], request: ChatCompletion
     tokens: promptTokens + outputTokens,
     cost,
     maxTokensWithin(room) {
+      if (n === 0) return 0;
       let most = Infinity;
       if (room.tokens !== undefined) most = Math.floor((room.tokens - promptTokens) / n);
       if (room.cost !== undefined) {

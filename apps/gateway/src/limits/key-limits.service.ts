@@ -275,6 +275,8 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
   }
 
   private describe(reservation: CallReservation): string {
+    // A call that generates nothing (embeddings).
+    if (reservation.outputTokens === 0 && reservation.fromRequest) return `input about ${reservation.promptTokens}`;
     const why = reservation.fromRequest ? 'its max_tokens' : "the model's maximum output; the call sets no max_tokens";
     return `prompt about ${reservation.promptTokens} + up to ${reservation.outputTokens} generated, ${why}`;
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SwitchyardError } from '@app/contracts';
 import { type Deployment, GatewayConfig, type RouterSettings } from '@app/config';
 import { ModelCatalog } from '../models/model-catalog.service';
+import { type DeploymentRecent, DeploymentStats } from './deployment-stats';
 import { countsAgainstDeployment } from './failure-policy';
 
 const FAILURE_WINDOW_MS = 60_000;
@@ -29,6 +30,7 @@ export class Router {
   private readonly inFlight = new Map<string, number>();
   private readonly failures = new Map<string, number[]>();
   private readonly coolingUntil = new Map<string, number>();
+  private readonly stats = new DeploymentStats();
 
   constructor(
     @Inject(GatewayConfig) config: GatewayConfig,
@@ -74,10 +76,12 @@ export class Router {
   /** Marks a call as started; the returned function ends it, with the error it failed with, if any. */
   begin(deploymentId: string): (error?: SwitchyardError) => void {
     this.inFlight.set(deploymentId, (this.inFlight.get(deploymentId) ?? 0) + 1);
+    const started = Date.now();
     let ended = false;
     return (error) => {
       if (ended) return;
       ended = true;
+      this.stats.record(deploymentId, Date.now() - started, Boolean(error && countsAgainstDeployment(error)));
       const left = (this.inFlight.get(deploymentId) ?? 1) - 1;
       if (left > 0) this.inFlight.set(deploymentId, left);
       else this.inFlight.delete(deploymentId);
@@ -88,6 +92,12 @@ export class Router {
   /** Calls this gateway has in flight per deployment (least-busy reads it). */
   busy(deploymentId: string): number {
     return this.inFlight.get(deploymentId) ?? 0;
+  }
+
+  /** What this gateway knows of a deployment now: calls in flight, cooldown end (epoch ms, 0 when serving), recent outcomes. */
+  liveState(deploymentId: string, now = Date.now()): { inFlight: number; coolingUntil: number; recent: DeploymentRecent } {
+    const until = this.coolingUntil.get(deploymentId) ?? 0;
+    return { inFlight: this.busy(deploymentId), coolingUntil: until > now ? until : 0, recent: this.stats.recent(deploymentId, now) };
   }
 
   private recordFailure(deploymentId: string, now = Date.now()): void {

@@ -7,7 +7,7 @@ import { AdminOnly } from '../auth/auth.decorators';
 import { tokenOf } from '../auth/key-material';
 import { orUnavailable } from '../http/or-unavailable';
 import { parseBody } from '../http/parse-body';
-import { spendLogsQuerySchema, spendTagsQuerySchema, topQuerySchema } from './spend-requests.schema';
+import { spendActivityQuerySchema, spendLogsQuerySchema, spendTagsQuerySchema, topQuerySchema } from './spend-requests.schema';
 
 /** What the totals per key and per model add up for each: LiteLLM's field names. */
 interface SpendTotals {
@@ -15,6 +15,23 @@ interface SpendTotals {
   total_tokens: number;
   total_spend: number;
 }
+
+/**
+ * What /spend/activity groups by: the series id (`g`), the `group` it answers, a readable label,
+ * and the join it needs. A key is one series across regenerations (its id); the master key's
+ * calls carry no key.
+ */
+const ACTIVITY_GROUPS = {
+  key: {
+    from: 'spend_logs l LEFT JOIN virtual_keys k ON k.id = l.key_id',
+    g: "coalesce(l.key_id::text, l.key_token, '')",
+    group: 'coalesce(k.token, l.key_token)',
+    label: "coalesce(k.key_alias, l.key_alias, k.key_name, CASE WHEN l.key_token IS NULL THEN 'master key' ELSE 'deleted key' END)",
+  },
+  model: { from: 'spend_logs l', g: 'l.model_group', group: 'l.model_group', label: 'l.model_group' },
+  tag: { from: 'spend_logs l CROSS JOIN LATERAL unnest(l.tags) AS t(tag)', g: 't.tag', group: 't.tag', label: 't.tag' },
+  all: { from: 'spend_logs l', g: "''", group: 'NULL::text', label: "'all'" },
+} as const;
 
 /** A spend log row as LiteLLM's /spend/logs shows it; `apiKey` is the key's current hash. */
 function logView(row: SpendLogEntity, apiKey: string | null) {
@@ -116,6 +133,47 @@ export class SpendController {
         [q.start_date ?? null, q.end_date ?? null, q.limit],
       ),
     );
+  }
+
+  @Get('spend/activity')
+  @ApiOperation({
+    summary: 'Requests, tokens and spend per hour or per day (UTC), per key, model or tag; for charts',
+    description:
+      'Buckets with no calls are left out. The `groups` series with the highest spend in the range are kept; the others add up in one series with `group` null and `label` "other". A call with several tags counts once per tag.',
+  })
+  @ApiQuery({ name: 'granularity', required: false, enum: ['hour', 'day'], description: 'Default day' })
+  @ApiQuery({ name: 'group_by', required: false, enum: ['key', 'model', 'tag'], description: 'Default: one series of every call' })
+  @ApiQuery({ name: 'start_date', required: false, description: 'Default: 48 hours (hour) or 30 days (day) before end_date' })
+  @ApiQuery({ name: 'end_date', required: false, description: 'Default: now' })
+  @ApiQuery({ name: 'groups', required: false, description: 'Series kept, 1 to 50; default 10' })
+  async spendActivity(@Query() query: unknown) {
+    const q = parseBody(spendActivityQuerySchema, query);
+    const by = ACTIVITY_GROUPS[q.group_by ?? 'all'];
+    const rows = await orUnavailable(
+      this.logs.query<Array<{ bucket: Date; group: string | null; label: string; requests: number; total_tokens: number; spend: number }>>(
+        `WITH rows AS (
+           SELECT date_trunc($3, l.start_time, 'UTC') AS bucket, ${by.g} AS g, ${by.group} AS grp, ${by.label} AS label,
+                  l.total_tokens, l.spend
+             FROM ${by.from}
+            WHERE l.start_time >= $1 AND l.start_time <= $2
+         ), top AS (
+           SELECT g FROM rows GROUP BY g ORDER BY sum(spend) DESC, count(*) DESC, g LIMIT $4
+         )
+         SELECT r.bucket, CASE WHEN t.g IS NULL THEN NULL ELSE max(r.grp) END AS "group",
+                CASE WHEN t.g IS NULL THEN 'other' ELSE max(r.label) END AS label,
+                count(*)::float8 AS requests, coalesce(sum(r.total_tokens), 0)::float8 AS total_tokens, coalesce(sum(r.spend), 0)::float8 AS spend
+           FROM rows r LEFT JOIN top t ON t.g = r.g
+          GROUP BY r.bucket, t.g ORDER BY r.bucket, spend DESC, label`,
+        [q.start_date, q.end_date, q.granularity, q.groups],
+      ),
+    );
+    return {
+      granularity: q.granularity,
+      group_by: q.group_by ?? null,
+      start_date: q.start_date.toISOString(),
+      end_date: q.end_date.toISOString(),
+      data: rows.map((r) => ({ ...r, bucket: new Date(r.bucket).toISOString() })),
+    };
   }
 
   @Get('global/spend')

@@ -21,6 +21,7 @@ export class WorkerMetrics {
   private readonly firstToken: Histogram<'provider' | 'queue' | 'model'>;
   private readonly retries: Counter<'provider' | 'queue' | 'model'>;
   private readonly rateLimited: Counter<'provider' | 'queue' | 'model'>;
+  private readonly truncated: Counter<'provider' | 'queue' | 'model'>;
 
   constructor(
     readonly registry: Registry,
@@ -74,6 +75,12 @@ export class WorkerMetrics {
       labelNames: ['provider', 'queue', 'model'],
       registers,
     });
+    this.truncated = new Counter({
+      name: 'switchyard_upstream_prompt_truncated_total',
+      help: 'Answers whose upstream counted far fewer prompt tokens than the prompt holds: it cut the prompt to its context (Ollama does so silently)',
+      labelNames: ['provider', 'queue', 'model'],
+      registers,
+    });
   }
 
   jobStarted(queue: string): void {
@@ -103,5 +110,9 @@ export class WorkerMetrics {
 
   upstreamRateLimited(queue: string, model: string): void {
     this.rateLimited.inc({ provider: this.provider, queue, model });
+  }
+
+  promptTruncated(queue: string, model: string): void {
+    this.truncated.inc({ provider: this.provider, queue, model });
   }
 }

@@ -1,12 +1,13 @@
 import type { ProviderCapabilities } from '../capabilities';
 
 /**
- * Ollama's /api/chat and /api/generate generate one answer per call; /api/generate takes one text
+ * Ollama's /api/chat and /api/generate generate one answer per call, and its /api/embed takes text only; /api/generate takes one text
  * prompt, echoes nothing back, and has no `best_of` nor legacy logprobs. `supportedParams` are the
  * OpenAI chat parameters its chat mapper carries over.
  */
 export const OLLAMA_CAPABILITIES: ProviderCapabilities = {
   maxChoices: 1,
+  tokenInput: false,
   completions: { singleTextPrompt: true, unsupported: ['echo', 'logprobs', 'best_of'] },
   supportedParams: [
     'frequency_penalty',

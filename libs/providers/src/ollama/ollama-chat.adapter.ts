@@ -7,6 +7,7 @@ import type { UpstreamHttpClient } from '../http/upstream-http.client';
 import type { ProviderUpstream } from '../provider-descriptor';
 import { STANDARD_UPSTREAM, type UpstreamTarget, targetSecrets } from '../upstream-target';
 import { fromOllamaChatResponse, isOllamaChatResponse, toOllamaChatRequest, toOllamaChatStreamRequest } from './ollama-chat.mapper';
+import { withOllamaSettings } from './ollama-settings';
 import { createOllamaStreamMapper } from './ollama-stream.mapper';
 
 const CHAT_PATH = '/api/chat';
@@ -19,7 +20,10 @@ export class OllamaChatAdapter implements ChatOperation {
   ) {}
 
   prepare(target: UpstreamTarget, request: ChatCompletionRequest, stream: boolean): PreparedChatCall {
-    const body = stream ? toOllamaChatStreamRequest(request, target.upstreamModel) : toOllamaChatRequest(request, target.upstreamModel);
+    const body = withOllamaSettings(
+      stream ? toOllamaChatStreamRequest(request, target.upstreamModel) : toOllamaChatRequest(request, target.upstreamModel),
+      target,
+    );
     return { target, body, stream };
   }
 

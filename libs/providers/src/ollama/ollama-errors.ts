@@ -2,12 +2,15 @@ import { SwitchyardError } from '@app/contracts';
 import type { UpstreamErrorAnswer } from '../http/upstream-error.mapper';
 import type { UpstreamTarget } from '../upstream-target';
 
+/** Ollama's words when its queue is full ("server busy, please try again.  maximum pending requests exceeded"). */
+const BUSY = /server busy|maximum pending requests/i;
+
 /** How long a deployment pauses after Ollama said it is busy, when it said no more. */
 export const OLLAMA_BUSY_PAUSE_MS = 1_000;
 
 /**
  * What Ollama's error answers mean beyond the generic reading:
- * - 503 is Ollama's own queue being full (`OLLAMA_MAX_QUEUE`, "server busy"): backpressure, not a
+ * - 503 "server busy" is Ollama's own queue being full (`OLLAMA_MAX_QUEUE`): backpressure, not a
  *   failure. The worker pauses the deployment briefly and the call waits and retries within its
  *   deadline, spending no attempt; should the deadline pass, the 429 is the backend's capacity
  *   (another deployment may serve the call) and never counts towards the deployment's cooldown.
@@ -15,7 +18,7 @@ export const OLLAMA_BUSY_PAUSE_MS = 1_000;
  *   it is the deployment's fault (another deployment may have the model), not the caller's.
  */
 export function refineOllamaError(mapped: SwitchyardError, answer: UpstreamErrorAnswer, target: UpstreamTarget): SwitchyardError {
-  if (answer.status === 503) {
+  if (answer.status === 503 && BUSY.test(answer.body)) {
     return new SwitchyardError('rate_limit_exceeded', `${answer.provider} upstream is busy (its queue is full); the call waited for it until its deadline`, {
       retryable: true,
       retryAfterMs: mapped.retryAfterMs ?? OLLAMA_BUSY_PAUSE_MS,
@@ -30,5 +33,6 @@ export function refineOllamaError(mapped: SwitchyardError, answer: UpstreamError
       upstreamStatus: 404,
     });
   }
+  // Any other 503 (a proxy in front, a server stopping) stays an unavailable upstream, retried as such.
   return mapped;
 }

@@ -6,6 +6,7 @@ import { callUpstream, openUpstreamStream } from '../http/upstream-call';
 import { malformedAnswerError } from '../http/upstream-error.mapper';
 import type { UpstreamHttpClient } from '../http/upstream-http.client';
 import type { ProviderUpstream } from '../provider-descriptor';
+import { withOllamaSettings } from './ollama-settings';
 import { STANDARD_UPSTREAM, type UpstreamTarget, targetSecrets } from '../upstream-target';
 import { createOllamaGenerateStreamMapper } from './ollama-generate-stream.mapper';
 import { fromOllamaGenerateResponse, isOllamaGenerateResponse, toOllamaGenerateRequest, toOllamaGenerateStreamRequest } from './ollama-generate.mapper';
@@ -20,7 +21,10 @@ export class OllamaGenerateAdapter implements CompletionsOperation {
   ) {}
 
   prepare(target: UpstreamTarget, request: CompletionRequest, stream: boolean): PreparedChatCall {
-    const body = stream ? toOllamaGenerateStreamRequest(request, target.upstreamModel) : toOllamaGenerateRequest(request, target.upstreamModel);
+    const body = withOllamaSettings(
+      stream ? toOllamaGenerateStreamRequest(request, target.upstreamModel) : toOllamaGenerateRequest(request, target.upstreamModel),
+      target,
+    );
     return { target, body, stream };
   }
 

@@ -28,6 +28,9 @@ export interface OllamaOptions {
   seed?: number;
   frequency_penalty?: number;
   presence_penalty?: number;
+  /** Context size; other model options a deployment sets (`num_gpu`, …) pass as written. */
+  num_ctx?: number;
+  [option: string]: unknown;
 }
 
 export interface OllamaChatRequest {
@@ -39,6 +42,8 @@ export interface OllamaChatRequest {
   format?: unknown;
   options?: OllamaOptions;
   tools?: OllamaTool[];
+  /** How long the model stays loaded after the call (`"5m"`, seconds, `-1`: for ever). */
+  keep_alive?: string | number;
 }
 
 export interface OllamaChatResponse {
@@ -52,6 +57,26 @@ export interface OllamaChatResponse {
   [field: string]: unknown;
 }
 
+/** Ollama's `/api/embed`: every input in one call. */
+export interface OllamaEmbedRequest {
+  model: string;
+  input: string[];
+  /** Cut inputs longer than the model's context (Ollama's default) instead of failing. */
+  truncate?: boolean;
+  /** How long the model stays loaded after the call: `5m`, seconds, `-1`. */
+  keep_alive?: string | number;
+  options?: Record<string, unknown>;
+  dimensions?: number;
+}
+
+export interface OllamaEmbedResponse {
+  model?: string;
+  /** One vector per input, in input order. */
+  embeddings: number[][];
+  prompt_eval_count?: number;
+  [field: string]: unknown;
+}
+
 export interface OllamaGenerateRequest {
   model: string;
   prompt: string;
@@ -62,6 +87,7 @@ export interface OllamaGenerateRequest {
   /** Always sent, as for `/api/chat`. */
   stream: boolean;
   options?: OllamaOptions;
+  keep_alive?: string | number;
 }
 
 /** One answer of `/api/generate`, or one NDJSON line of its stream (the last has `done: true` and the counts). */

@@ -2,9 +2,11 @@ import { STANDARD_UPSTREAM } from '../upstream-target';
 import { NO_KNOWN_MODELS } from '../known-models';
 import type { ProviderDescriptor } from '../provider-descriptor';
 import { OllamaChatAdapter } from './ollama-chat.adapter';
+import { OllamaEmbedAdapter } from './ollama-embed.adapter';
 import { OllamaGenerateAdapter } from './ollama-generate.adapter';
 import { OLLAMA_CAPABILITIES } from './ollama-capabilities';
 import { refineOllamaError } from './ollama-errors';
+import { warmUpOllama } from './ollama-warm-up';
 import { isRecord } from '../is-record';
 
 /** The model names of an `/api/tags` answer (`{models: [{name: "llama3:latest"}, …]}`). */
@@ -25,10 +27,12 @@ export const OLLAMA_PROVIDER: ProviderDescriptor = {
   defaultApiBase: () => OLLAMA_BASE,
   upstream: STANDARD_UPSTREAM,
   refineError: refineOllamaError,
+  warmUp: warmUpOllama,
   credentials: {},
   operations: {
     chat: (http, provider) => new OllamaChatAdapter(http, provider),
     completions: (http, provider) => new OllamaGenerateAdapter(http, provider),
+    embeddings: (http, provider) => new OllamaEmbedAdapter(http, provider),
   },
   capabilities: OLLAMA_CAPABILITIES,
   models: NO_KNOWN_MODELS,

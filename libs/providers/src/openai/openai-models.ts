@@ -21,4 +21,8 @@ export const OPENAI_MODELS = modelsByPrefix([
   ['o3', knownModel(2, 8, 100_000)],
   ['o1-mini', knownModel(1.1, 4.4, 65_536)],
   ['o1', knownModel(15, 60, 100_000)],
+  // Embedding models: input tokens only.
+  ['text-embedding-3-small', knownModel(0.02, 0, 0)],
+  ['text-embedding-3-large', knownModel(0.13, 0, 0)],
+  ['text-embedding-ada-002', knownModel(0.1, 0, 0)],
 ]);

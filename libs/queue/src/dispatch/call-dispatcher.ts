@@ -4,6 +4,8 @@ import type IORedis from 'ioredis';
 import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, dependencyUnavailable } from '@app/contracts';
 import type { QueueJobCounts } from '@app/observability';
 import { type ChatJobOptions, RETENTION, chatJobOptions } from '../chat-job.options';
+import { type DeploymentLoad, readDeploymentLoad } from '../limits/deployment-limiter';
+import type { QueueStatus } from '../queue-status';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
 import { GatewayQueues } from './gateway-queues';
@@ -123,6 +125,16 @@ export class CallDispatcher {
   /** Every open queue's jobs by state, for the metrics scrape. */
   jobCounts(): Promise<QueueJobCounts[]> {
     return this.queues.jobCounts();
+  }
+
+  /** Every open queue's live status (depth, waits, workers), for the admin's queue status. */
+  queueStatus(): Promise<QueueStatus[]> {
+    return this.queues.statuses();
+  }
+
+  /** A deployment's shared limiter state (calls in flight, 429 pause), as the workers keep it. */
+  deploymentLoad(deploymentId: string): Promise<DeploymentLoad> {
+    return readDeploymentLoad(this.connection, this.prefix, deploymentId);
   }
 
   /** Redis round trip used by readiness checks. */

@@ -4,6 +4,7 @@ import type { QueueJobCounts } from '@app/observability';
 import { CHAT_QUEUE_OPTIONS } from '../chat-job.options';
 import { QueueEventsTrimmer } from '../queue-events.trimmer';
 import { readJobCounts } from '../queue-job-counts';
+import { type QueueStatus, readQueueStatus } from '../queue-status';
 
 /** How long opening a queue may take before the call is refused. */
 const OPEN_TIMEOUT_MS = 3_000;
@@ -67,6 +68,10 @@ export class GatewayQueues {
 
   jobCounts(): Promise<QueueJobCounts[]> {
     return Promise.all([...this.open.values()].map((q) => readJobCounts(q.queue)));
+  }
+
+  statuses(): Promise<QueueStatus[]> {
+    return Promise.all([...this.open.values()].map((q) => readQueueStatus(q.queue, this.connection, this.prefix)));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest, CompletionRequest } from '@app/contracts';
-import { choicesOf, chunkChars, estimateTokens, estimatedUsage } from './token-estimate';
+import { choicesOf, chunkChars, estimatePromptTokens, estimateTokens, estimatedUsage } from './token-estimate';
 
 describe('estimateTokens', () => {
   const ask = (fields: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({
@@ -85,5 +85,20 @@ describe('legacy completions', () => {
       chunkChars({ id: 'c', object: 'text_completion', created: 0, model: 'm', choices: [{ text: 'hello', index: 0, logprobs: null, finish_reason: null }] }),
     ).toBe(5);
     expect(estimatedUsage(ask({}), 8)).toEqual({ prompt_tokens: 10, completion_tokens: 2, total_tokens: 12, estimated: true });
+  });
+});
+
+describe('embeddings', () => {
+  it.each([
+    ['a text: its characters / 4', 'x'.repeat(10), 3],
+    ['texts: all their characters / 4', ['x'.repeat(4), 'y'.repeat(5)], 3],
+    ['token ids: one each', [1, 2, 3], 3],
+    ['arrays of token ids: one each', [[1, 2], [3]], 3],
+  ])('counts the input of %s, and nothing generated', (_case, input, tokens) => {
+    const request = { model: 'm', input, dimensions: 8 };
+    expect(estimatePromptTokens(request)).toBe(tokens);
+    expect(estimateTokens(request)).toBe(tokens);
+    expect(choicesOf(request)).toBe(0);
+    expect(estimatedUsage(request, 0)).toEqual({ prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens, estimated: true });
   });
 });

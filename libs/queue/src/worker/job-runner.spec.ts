@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { CHAT_JOB_VERSION, type ChatCompletion, type ChatJobPayload, SwitchyardError, decodeWireError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import { WorkerMetrics, createMetricsRegistry } from '@app/observability';
-import type { ChatOperation } from '@app/providers';
+import type { ChatOperation, EmbeddingsOperation } from '@app/providers';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { RetryLaterError, chatJobOptions } from '../chat-job.options';
 import { DeploymentLimiter } from '../limits/deployment-limiter';
@@ -113,6 +113,43 @@ describe('JobRunner', () => {
     await runner().run(await turn({ operation: 'completions', request: { model: 'local', prompt: 'def f(' } }));
     expect(asked).toEqual(['completions']);
     expect(prepare).toHaveBeenCalledWith(expect.anything(), { model: 'local', prompt: 'def f(' }, false);
+  });
+
+  it("runs an embeddings job with the provider's embeddings operation: its answer and usage in the result, the input counted against tpm", async () => {
+    const answer = {
+      object: 'list' as const,
+      data: [{ object: 'embedding' as const, index: 0, embedding: [0.5] }],
+      model: 'nomic-embed-text',
+      usage: { prompt_tokens: 2, total_tokens: 2 },
+    };
+    const embeddings = {
+      prepare: jest.fn((target: unknown, request: unknown) => ({ target, body: request, stream: false, request })),
+      complete: jest.fn(async () => answer),
+    };
+    const embeddingsRunner = new JobRunner({
+      wire: 'openai',
+      deployments: { resolve: (id) => ({ id, provider: 'hosted_vllm', wire: 'openai' }) as Deployment },
+      operations: { of: (name: string) => (name === 'embeddings' ? (embeddings as unknown as EmbeddingsOperation) : operation(name)) } as never,
+      gate: new DeploymentGate(limiter, log),
+      publisher: new StreamPublisher(redis, prefix, log),
+      metrics,
+    });
+    const request = { model: 'local', input: ['hello there'] };
+    const result = await embeddingsRunner.run(await turn({ operation: 'embeddings', request }));
+    expect(result).toMatchObject({ v: CHAT_JOB_VERSION, completion: answer, usage: { prompt_tokens: 2, completion_tokens: 0, total_tokens: 2 } });
+    expect(embeddings.prepare).toHaveBeenCalledWith(expect.objectContaining({ id: deploymentId }), request);
+    expect(complete).not.toHaveBeenCalled();
+    expect(await limiter.load(deploymentId)).toMatchObject({ inFlight: 0, tokensInWindow: 2 });
+  });
+
+  it('ends a job whose operation this worker does not serve for good, asking for newer workers', async () => {
+    // From a newer gateway: an operation this worker has no entry for.
+    const failure = await failureOf(runner().run(await turn({ operation: 'rerank' as never })));
+    expect(failure).toBeInstanceOf(UnrecoverableError);
+    expect(decodeWireError(failure.message)).toMatchObject({
+      code: 'internal_error',
+      message: expect.stringContaining('does not serve rerank calls; upgrade the workers'),
+    });
   });
 
   it.each([

@@ -1,22 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, type Job, type Queue, UnrecoverableError, WaitingError } from 'bullmq';
-import {
-  CHAT_JOB_VERSION,
-  type ChatJobPayload,
-  type ChatJobResult,
-  type CompletionUsage,
-  type Operation,
-  type OperationChunk,
-  SwitchyardError,
-  type Wire,
-} from '@app/contracts';
+import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type Operation, SwitchyardError, type Wire } from '@app/contracts';
 import type { Deployment, DeploymentResolver } from '@app/config';
 import type { JobOutcome, WorkerMetrics } from '@app/observability';
-import type { ChatCallContext, OperationOf, PreparedChatCall, UpstreamTarget } from '@app/providers';
+import type { ChatCallContext, OperationOf } from '@app/providers';
 import { RetryLaterError } from '../chat-job.options';
 import type { DeploymentGate, GatedJob } from './deployment-gate';
 import { isUpstreamRateLimit, jobFailure, tokensUsedByFailure } from './failure-policy';
+import { type JobOperation, jobOperation } from './job-operations';
 import { type PreparedCall, prepareCall } from './prepared-call';
+import { truncatedPrompt } from './prompt-truncation';
 import { stoppedByWorker } from './running-jobs';
 import type { StreamPublisher } from './stream-publisher';
 
@@ -28,16 +21,6 @@ export interface JobRunnerParts {
   gate: DeploymentGate;
   publisher: StreamPublisher;
   metrics: WorkerMetrics;
-}
-
-/**
- * What the runner does with the operation a job names (chat, completions, …): the request in the
- * provider's form, then its answer or, streamed, its chunks.
- */
-export interface JobOperation {
-  prepare(target: UpstreamTarget, request: ChatJobPayload['request'], stream: boolean): PreparedChatCall;
-  complete(call: PreparedChatCall, context: ChatCallContext): Promise<{ usage?: CompletionUsage | null }>;
-  stream(call: PreparedChatCall, context: ChatCallContext): AsyncIterable<OperationChunk>;
 }
 
 /** One turn of a worker with a job. */
@@ -122,7 +105,8 @@ export class JobRunner {
     if (remainingMs <= 0) throw new SwitchyardError('timeout', 'the request deadline passed before a worker could take it');
     const deployment = this.parts.deployments.resolve(payload.deploymentId, payload.deployment, payload.modelName, payload.upstreamModel);
     served.provider = deployment.provider;
-    const operation = this.parts.operations.of(payload.operation ?? 'chat', deployment.provider) as JobOperation;
+    const operation = this.operationOf(payload.operation ?? 'chat', deployment.provider);
+    if (payload.stream && !operation.stream) throw new SwitchyardError('invalid_request', `${payload.operation} calls are not streamed`, { param: 'stream' });
     const prepared = prepareCall(operation, deployment, payload, (err) =>
       this.logger.warn(`job ${payload.callId}: could not turn the request into a ${deployment.provider} request: ${(err as Error)?.stack ?? String(err)}`),
     );
@@ -151,26 +135,23 @@ export class JobRunner {
     const started = Date.now();
     try {
       let result: ChatJobResult;
-      if (job.data.stream) {
+      const stream = operation.stream?.bind(operation);
+      if (job.data.stream && stream) {
         result = await publisher.publish({
           job,
           queue: queue.name,
-          chunks: () => operation.stream(prepared.call, context),
+          chunks: () => stream(prepared.call, context),
           cancelled: turn.cancel.signal,
           onFirstChunk: (seconds) => metrics.firstChunk(queue.name, model, seconds),
         });
       } else {
-        const completion = await operation.complete(prepared.call, context);
-        // The operation's own answer (a chat or a text completion): the gateway that asked for it reads it as such.
-        result = {
-          v: CHAT_JOB_VERSION,
-          completion: completion as ChatJobResult['completion'],
-          usage: completion.usage,
-          upstreamLatencyMs: Date.now() - started,
-        };
+        const answer = await operation.complete(prepared.call, context);
+        // The operation's own answer (a chat or a text completion, embeddings): the gateway that asked for it reads it as such.
+        result = { v: CHAT_JOB_VERSION, ...(answer as Pick<ChatJobResult, 'completion' | 'usage'>), upstreamLatencyMs: Date.now() - started };
       }
       metrics.upstreamCall(queue.name, model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;
+      this.noticeTruncation(job.data, queue.name, deployment, result);
       return result;
     } catch (err) {
       usedTokens = tokensUsedByFailure(err);
@@ -182,6 +163,23 @@ export class JobRunner {
       // Before the job completes, so the next call already sees the slot free and the usage counted.
       await this.parts.gate.leave(slot, usedTokens, queue);
     }
+  }
+
+  /** The job's operation with the deployment's provider; one this worker does not know came from a newer gateway. */
+  private operationOf(name: Operation, provider: string): JobOperation {
+    const operation = jobOperation(name, (known) => this.parts.operations.of(known, provider));
+    if (!operation) throw new SwitchyardError('internal_error', `worker-${this.parts.wire} does not serve ${String(name)} calls; upgrade the workers`);
+    return operation;
+  }
+
+  /** Warns (and counts) when the upstream read far less of the prompt than was sent: it cut it to its context. */
+  private noticeTruncation(payload: ChatJobPayload, queue: string, deployment: Deployment, result: ChatJobResult): void {
+    const truncated = truncatedPrompt(payload.request, result.usage);
+    if (!truncated) return;
+    this.parts.metrics.promptTruncated(queue, payload.modelName);
+    this.logger.warn(
+      `job ${payload.callId}: ${deployment.provider} read about ${truncated.read} of an estimated ${truncated.estimated} prompt tokens of model "${payload.modelName}": it cut the prompt to its context window; raise num_ctx on the deployment, or send less`,
+    );
   }
 
   /**

@@ -5,10 +5,8 @@ import { context, contextFrom, endWithError, genAiRequestAttributes, genAiRespon
 
 /** GenAI's name for the operation a job asks for. */
 function operationOf(payload: ChatJobPayload): string {
-  const named = (payload as { operation?: unknown }).operation;
-  if (named === 'embeddings') return 'embeddings';
-  if (named === 'completions') return 'text_completion';
-  return 'chat';
+  const named = payload.operation ?? 'chat';
+  return named === 'completions' ? 'text_completion' : named;
 }
 
 /**

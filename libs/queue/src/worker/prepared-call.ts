@@ -1,8 +1,8 @@
 import { type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { PreparedChatCall } from '@app/providers';
-import type { JobOperation } from './job-runner';
 import { estimateTokens } from '../limits/token-estimate';
+import type { JobOperation } from './job-operations';
 
 /** A call in its provider's form, and the tokens it counts against its deployment's `tpm` before it is sent. */
 export interface PreparedCall {

@@ -7,6 +7,7 @@ import type { QueueJobCounts } from '@app/observability';
 import { CHAT_QUEUE_OPTIONS, CHAT_WORKER_TIMINGS, chatBackoffStrategy } from '../chat-job.options';
 import { QueueEventsTrimmer } from '../queue-events.trimmer';
 import { readJobCounts } from '../queue-job-counts';
+import { recordQueueWait, workerName } from '../queue-status';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { InboxWriter } from '../stream/inbox-writer';
 import { streamKeys } from '../stream/stream-keys';
@@ -56,6 +57,8 @@ export class QueueConsumer {
         connection,
         prefix,
         concurrency: spec.concurrency,
+        // Says this process's concurrency on the queue to the gateway's queue status (Queue.getWorkers).
+        name: workerName(options.name, spec.concurrency),
         autorun: false,
         settings: { backoffStrategy: chatBackoffStrategy },
         ...CHAT_WORKER_TIMINGS,
@@ -129,6 +132,11 @@ export class QueueConsumer {
 
   private async take(lane: Lane, job: Job<ChatJobPayload, ChatJobResult>, token: string | undefined): Promise<ChatJobResult> {
     const cancel = this.running.begin(lane.spec.queue, job.data.callId);
+    // The wait until the job's first take (a parked or retried job's later takes are not waits for a worker).
+    if (job.attemptsStarted <= 1 && job.processedOn) {
+      const { connection, prefix } = this.options;
+      void recordQueueWait(connection, prefix, lane.queue.name, job.processedOn - job.timestamp - (job.opts.delay ?? 0)).catch(() => undefined);
+    }
     try {
       const result = await traceJobTurn(job, lane.queue.name, () => this.options.runner.run({ job, token, queue: lane.queue, cancel }));
       return await this.reply(job, lane.queue.name, (inbox) => inbox.finish(result), result);

@@ -1,4 +1,11 @@
-import { OllamaChatAdapter, OllamaGenerateAdapter, OpenAIChatAdapter, OpenAICompletionsAdapter } from '@app/providers';
+import {
+  OllamaChatAdapter,
+  OllamaEmbedAdapter,
+  OllamaGenerateAdapter,
+  OpenAIChatAdapter,
+  OpenAICompletionsAdapter,
+  OpenAIEmbeddingsAdapter,
+} from '@app/providers';
 import { WireOperations } from './wire-operations';
 
 describe('WireOperations', () => {
@@ -27,6 +34,19 @@ describe('WireOperations', () => {
     expect(() => openai.of('chat', 'anthropic')).toThrow('worker-openai does not serve chat for provider anthropic');
     const ollama = new WireOperations('ollama');
     expect(ollama.of('chat', 'ollama')).toBeInstanceOf(OllamaChatAdapter);
+    void ollama.close();
+  });
+});
+
+describe('WireOperations: embeddings', () => {
+  it("serves embeddings with each wire's own adapter, built once per provider", () => {
+    const openai = new WireOperations('openai');
+    const ollama = new WireOperations('ollama');
+    expect(openai.of('embeddings', 'hosted_vllm')).toBeInstanceOf(OpenAIEmbeddingsAdapter);
+    expect(openai.of('embeddings', 'hosted_vllm')).toBe(openai.of('embeddings', 'hosted_vllm'));
+    expect(ollama.of('embeddings', 'ollama')).toBeInstanceOf(OllamaEmbedAdapter);
+    expect(() => ollama.of('embeddings', 'openai')).toThrow('worker-ollama does not serve embeddings for provider openai');
+    void openai.close();
     void ollama.close();
   });
 });

@@ -10,6 +10,7 @@ import { DeploymentGate } from './deployment-gate';
 import { JobRunner } from './job-runner';
 import { QueueConsumer } from './queue-consumer';
 import { StreamPublisher } from './stream-publisher';
+import { warmUpDeployments } from './warm-up';
 import { WireOperations } from './wire-operations';
 import { WorkerHealthController } from './worker-health.controller';
 import { WorkerMetricsController } from './worker-metrics.controller';
@@ -36,8 +37,10 @@ class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
     @Inject(WorkerConfig) private readonly config: WorkerConfig,
   ) {}
 
-  onApplicationBootstrap() {
-    return this.consumer.start();
+  async onApplicationBootstrap() {
+    await this.consumer.start();
+    // In the background: jobs are taken meanwhile (a call for a model still loading waits for it, as it would anyway).
+    void warmUpDeployments(this.config, this.resources.operations, new Logger(`worker-${this.config.wire}`));
   }
 
   async beforeApplicationShutdown() {

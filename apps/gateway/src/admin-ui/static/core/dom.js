@@ -67,7 +67,18 @@ export function button(label, onClick, className) {
   return h('button', { type: 'button', class: className, onclick: onClick }, label);
 }
 
-/** USD with four decimals, or null (a dash) when there is no amount. */
+/**
+ * USD, or null (a dash) when there is no amount. Cents for a dollar and more, four decimals down
+ * to a cent, then two significant digits (`0.0000021`), and `<0.000001` below that: a small call
+ * never shows as zero.
+ */
 export function money(value) {
-  return value === null || value === undefined ? null : Number(value).toFixed(4);
+  if (value === null || value === undefined) return null;
+  const amount = Number(value);
+  const size = Math.abs(amount);
+  if (size === 0 || size >= 1) return amount.toFixed(2);
+  if (size >= 0.01) return amount.toFixed(4);
+  if (size < 0.000001) return amount < 0 ? '>-0.000001' : '<0.000001';
+  // toPrecision keeps two significant digits; Number() drops trailing zeros, and prints without an exponent down to 1e-6.
+  return String(Number(amount.toPrecision(2)));
 }

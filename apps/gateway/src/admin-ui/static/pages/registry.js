@@ -2,6 +2,7 @@
 // module exporting `{ path, title, mount(section), show() }` (see core/app-shell.js) and one line here.
 import { keysPage } from './keys/keys-page.js';
 import { modelsPage } from './models/models-page.js';
+import { queuesPage } from './queues-page.js';
 import { usagePage } from './usage-page.js';
 
-export const PAGES = [keysPage, modelsPage, usagePage];
+export const PAGES = [keysPage, modelsPage, usagePage, queuesPage];
