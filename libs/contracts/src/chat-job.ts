@@ -53,11 +53,34 @@ export interface ChatJobPayload {
   enqueuedAt: number;
   /** W3C trace context (`traceparent`, `tracestate`) of the gateway's span, when the gateway traces. */
   trace?: Record<string, string>;
+  /**
+   * The Redis stream of the gateway process waiting for this job (`<prefix>:inbox:<gatewayId>`):
+   * the worker appends the job's stream events, then its outcome, to it (see {@link InboxEntry}).
+   * Absent (gateways before it existed): the outcome is only the job's BullMQ return value or
+   * failure, and a stream's events go to the call's own stream.
+   */
+  replyTo?: string;
+}
+
+/**
+ * One entry of a gateway's inbox, as Redis stream fields: `q` the queue, `c` the call (job) id,
+ * `t` what it is, `d` its data. `e`: a {@link ChatStreamEvent} (JSON); `r`: the job's
+ * {@link ChatJobResult} (JSON), its last entry; `f`: its failure, encoded by
+ * {@link encodeWireError}, its last entry.
+ */
+export type InboxEntryKind = 'e' | 'r' | 'f';
+export interface InboxEntry {
+  queue: string;
+  callId: string;
+  kind: InboxEntryKind;
+  data: string;
 }
 
 /**
  * The job's return value. A streamed call's answer went through its stream; only usage comes back
- * here. `TAnswer` is the operation's answer: a chat completion, a text completion for `completions`,
+ * here. A job with `replyTo` sends its whole result to that inbox; its BullMQ return value then
+ * leaves the answer (`completion`) out, so no answer text waits in the queue's event stream.
+ * `TAnswer` is the operation's answer: a chat completion, a text completion for `completions`,
  * the embeddings list for `embeddings`.
  */
 export interface ChatJobResult<TAnswer = ChatCompletion> {

@@ -5,7 +5,7 @@ import type { BackoffStrategy, JobsOptions, QueueOptions, WorkerOptions } from '
  * with them, in one place.
  *
  * Finished jobs (completed, failed, also after stalling, and cancelled) are removed at once:
- * the answer travels in the queue's event stream, and a request id may be reused by a later
+ * the answer travels to the gateway's inbox, and a request id may be reused by a later
  * call once the earlier one has finished.
  */
 export const DEFAULT_NUM_RETRIES = 2;
@@ -36,13 +36,20 @@ export const RETENTION = {
   callStreamSeconds: 60,
   /** Events a call's stream holds at most. */
   callStreamMaxEvents: 10_000,
+  /**
+   * Seconds a gateway's inbox (`<prefix>:inbox:<gatewayId>`) outlives the last write to it. Each
+   * write sets it in the same round trip; its gateway deletes what it reads at once, so this
+   * bounds what is left in the inbox of a gateway that died.
+   */
+  inboxSeconds: 60,
+  /** Entries an inbox holds at most (approximately): far more than a gateway's reader ever lags behind. */
+  inboxMaxEntries: 100_000,
   /** Seconds a cancel marker (`…:cancelled:<id>`, no content) waits for a worker that takes the job after the notice. */
   cancelMarkerSeconds: 600,
   /**
-   * Seconds the queue's event stream (`<prefix>:<queue>:events`) keeps an event. Completed events
-   * carry the answer: the gateway that delivers one deletes it at once, so this bounds the
-   * completions nobody took (the caller timed out, its gateway died) and how late a gateway's
-   * reader may be after a reconnection and still deliver its answers.
+   * Seconds the queue's event stream (`<prefix>:<queue>:events`) keeps an event. Gateways read
+   * their outcomes from their inboxes; a completed event carries the answer only for a job from a
+   * gateway before inboxes (no `replyTo`), and this bounds how long it stays.
    */
   queueEventsSeconds: 60,
   /**

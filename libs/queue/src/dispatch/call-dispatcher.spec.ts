@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { type ChatCompletionRequest, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, encodeWireError } from '@app/contracts';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { streamKeys } from '../stream/stream-keys';
-import { StreamWriter } from '../stream/stream-writer';
+import { InboxWriter } from '../stream/inbox-writer';
 import { CallDispatcher } from './call-dispatcher';
 import type { QueueTarget } from './queue-target';
 
@@ -30,6 +30,21 @@ const chunk = (content: string): ChatStreamEvent => ({
   chunk: { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }] },
 });
 
+/** What a worker app does with a job's outcome: sends it to the inbox the job names, then hands it to BullMQ. */
+function replying(redis: IORedis, queue: string, run: (job: ChatJobPayload) => Promise<ChatJobResult>) {
+  return async (job: ChatJobPayload): Promise<ChatJobResult> => {
+    const inbox = new InboxWriter(redis, job.replyTo!, queue, job.callId);
+    try {
+      const outcome = await run(job);
+      await inbox.finish(outcome);
+      return outcome;
+    } catch (err) {
+      if (err instanceof UnrecoverableError) await inbox.fail(err.message);
+      throw err;
+    }
+  };
+}
+
 /**
  * The gateway's side of the queues against the real Redis, with a bare BullMQ worker standing in
  * for a worker app: what the worker returns, throws or writes is what a call sees.
@@ -42,7 +57,11 @@ describe('CallDispatcher', () => {
   let behaviour: (job: ChatJobPayload) => Promise<ChatJobResult>;
 
   const startWorker = async () => {
-    worker = new Worker<ChatJobPayload, ChatJobResult>(QUEUE, (job) => behaviour(job.data), { connection: redis, prefix, concurrency: 4 });
+    worker = new Worker<ChatJobPayload, ChatJobResult>(QUEUE, (job) => replying(redis, QUEUE, behaviour)(job.data), {
+      connection: redis,
+      prefix,
+      concurrency: 4,
+    });
     await worker.waitUntilReady();
   };
 
@@ -109,9 +128,10 @@ describe('CallDispatcher', () => {
 
   it('relays a stream in order, then the result with its usage; the stream key is gone after', async () => {
     behaviour = async (job) => {
-      const writer = new StreamWriter(redis, streamKeys.events(prefix, QUEUE, job.callId));
-      for (const part of ['a', 'b', 'c']) await writer.write(chunk(part));
-      await writer.write({ t: 'end', usage: null });
+      const writer = new InboxWriter(redis, job.replyTo!, QUEUE, job.callId);
+      for (const part of ['a', 'b', 'c']) writer.write(chunk(part));
+      writer.write({ t: 'end', usage: null });
+      await writer.flush();
       return result(3);
     };
     await startWorker();
@@ -137,7 +157,10 @@ describe('CallDispatcher', () => {
   });
 
   it('opens a queue it was not started with on first use (a backend named by a stored model)', async () => {
-    const other = new Worker<ChatJobPayload, ChatJobResult>('chat-later', async () => result(5), { connection: redis, prefix });
+    const other = new Worker<ChatJobPayload, ChatJobResult>('chat-later', (job) => replying(redis, 'chat-later', async () => result(5))(job.data), {
+      connection: redis,
+      prefix,
+    });
     await other.waitUntilReady();
     try {
       await expect(dispatcher.dispatch(target({ queue: 'chat-later' }), payload())).resolves.toEqual(result(5));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type IORedis from 'ioredis';
 import { CHAT_JOB_VERSION, type ChatJobPayload, type ChatJobResult, type ChatStreamEvent, SwitchyardError, dependencyUnavailable } from '@app/contracts';
@@ -7,8 +8,8 @@ import { type DeploymentLoad, readDeploymentLoad } from '../limits/deployment-li
 import type { QueueStatus } from '../queue-status';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { streamKeys } from '../stream/stream-keys';
-import { StreamReader } from '../stream/stream-reader';
 import { GatewayQueues } from './gateway-queues';
+import { Inbox } from './inbox';
 import { QueueGuards } from './queue-guards';
 import type { QueueTarget } from './queue-target';
 import { ResultWaiters, type Waiter } from './result-waiters';
@@ -32,8 +33,9 @@ export interface StreamHandle {
 
 /**
  * The gateway's side of the queues: puts a call's job on its backend's queue and hands back its
- * outcome, or its stream of events. One listener per queue and one stream reader serve every
- * call of this process; no call adds a listener or polls.
+ * outcome, or its stream of events. Every job names this process's inbox (`replyTo`), where its
+ * worker sends both; one blocking read of the inbox serves every call of this process, and no
+ * gateway hears of another's calls. No call adds a listener or polls.
  */
 export class CallDispatcher {
   private readonly logger = new Logger(CallDispatcher.name);
@@ -45,19 +47,19 @@ export class CallDispatcher {
     private readonly queues: GatewayQueues,
     private readonly waiters: ResultWaiters,
     private readonly guards: QueueGuards,
-    private readonly reader: StreamReader,
+    private readonly inbox: Inbox,
   ) {}
 
   static async start(options: CallDispatcherOptions): Promise<CallDispatcher> {
     const connection = createRedisConnection(options.redisUrl, 'request-path', 'switchyard:gateway');
     const streamConnection = createRedisConnection(options.redisUrl, 'blocking', 'switchyard:gateway-streams');
     const waiters = new ResultWaiters();
-    const queues = new GatewayQueues(options.redisUrl, options.prefix, connection, waiters);
+    const queues = new GatewayQueues(options.prefix, connection);
     await Promise.all(options.queues.map((name) => queues.get(name)));
-    const reader = new StreamReader(streamConnection, connection);
-    reader.start();
+    const inbox = new Inbox(streamKeys.inbox(options.prefix, randomUUID()), streamConnection, connection, waiters);
+    inbox.start();
     queues.start();
-    return new CallDispatcher(options.prefix, connection, streamConnection, queues, waiters, new QueueGuards(), reader);
+    return new CallDispatcher(options.prefix, connection, streamConnection, queues, waiters, new QueueGuards(), inbox);
   }
 
   /**
@@ -71,16 +73,12 @@ export class CallDispatcher {
   }
 
   /**
-   * Queues a streamed call. Its events are read from the call's Redis Stream; a failure of the
-   * job (before or after the first chunk) or the deadline arrives as a final `error` event.
+   * Queues a streamed call. Its events arrive in this gateway's inbox; a failure of the job
+   * (before or after the first chunk) or the deadline arrives as a final `error` event.
    */
   async stream(target: QueueTarget, payload: ChatJobPayload, options: ChatJobOptions = {}): Promise<StreamHandle> {
     await this.admit(target);
-    const key = streamKeys.events(this.prefix, target.queue, payload.callId);
-    const subscription = new StreamSubscription(() => {
-      this.reader.unsubscribe(key);
-      this.connection.del(key).catch(() => undefined);
-    });
+    const subscription = new StreamSubscription(() => this.inbox.unsubscribe(target.queue, payload.callId));
     const fail = (error: SwitchyardError) => {
       // The event carries no detail of a failure inside the system: the log keeps it.
       if (error.detail) this.logger.warn(`job ${payload.callId}: ${error.message}: ${error.detail}`);
@@ -88,7 +86,7 @@ export class CallDispatcher {
     };
     let settleResult!: (r: ChatJobResult | SwitchyardError) => void;
     const result = new Promise<ChatJobResult | SwitchyardError>((r) => (settleResult = r));
-    this.reader.subscribe(key, (events) => subscription.push(events));
+    this.inbox.subscribe(target.queue, payload.callId, (events) => subscription.push(events));
     // The waiter outlives the events: the job's outcome (its usage, also for a cancelled stream)
     // arrives after the last event, and until then the call still counts.
     const forget = this.enqueue(target.queue, payload, options, { resolve: (r) => settleResult(r), reject: (e) => (settleResult(e), fail(e)) }, (error) => {
@@ -119,7 +117,6 @@ export class CallDispatcher {
       .multi()
       .set(streamKeys.cancelled(this.prefix, queueName, callId), '1', 'EX', RETENTION.cancelMarkerSeconds)
       .publish(streamKeys.cancelChannel(this.prefix), `${queueName}:${callId}`)
-      .del(streamKeys.events(this.prefix, queueName, callId))
       .exec()
       .catch(() => undefined);
     return removed === 1;
@@ -147,7 +144,7 @@ export class CallDispatcher {
 
   async close(): Promise<void> {
     this.waiters.rejectAll(new SwitchyardError('service_unavailable', 'gateway is shutting down'));
-    await this.reader.close();
+    await this.inbox.close();
     await this.queues.close();
     await Promise.all([this.connection, this.streamConnection].map(closeRedis));
   }
@@ -179,7 +176,7 @@ export class CallDispatcher {
     });
     void this.queues
       .get(queueName)
-      .then((queue) => queue.add(payload.operation ?? 'chat', payload, chatJobOptions(payload.callId, options)))
+      .then((queue) => queue.add(payload.operation ?? 'chat', { ...payload, replyTo: this.inbox.key }, chatJobOptions(payload.callId, options)))
       .catch((err: Error) => {
         forget();
         waiter.reject(dependencyUnavailable('queue', err));

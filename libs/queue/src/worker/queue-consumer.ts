@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type Job, Queue, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type IORedis from 'ioredis';
 import type { ChatJobPayload, ChatJobResult } from '@app/contracts';
 import type { WorkerQueue } from '@app/config';
@@ -9,6 +9,7 @@ import { QueueEventsTrimmer } from '../queue-events.trimmer';
 import { readJobCounts } from '../queue-job-counts';
 import { recordQueueWait, workerName } from '../queue-status';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
+import { InboxWriter } from '../stream/inbox-writer';
 import { streamKeys } from '../stream/stream-keys';
 import type { JobTurn } from './job-runner';
 import { traceJobTurn } from './job-trace';
@@ -137,10 +138,39 @@ export class QueueConsumer {
       void recordQueueWait(connection, prefix, lane.queue.name, job.processedOn - job.timestamp - (job.opts.delay ?? 0)).catch(() => undefined);
     }
     try {
-      return await traceJobTurn(job, lane.queue.name, () => this.options.runner.run({ job, token, queue: lane.queue, cancel }));
+      const result = await traceJobTurn(job, lane.queue.name, () => this.options.runner.run({ job, token, queue: lane.queue, cancel }));
+      return await this.reply(job, lane.queue.name, (inbox) => inbox.finish(result), result);
+    } catch (err) {
+      // Only a failure for good is an outcome: a retried, postponed or returned job runs again.
+      if (err instanceof UnrecoverableError) await this.reply(job, lane.queue.name, (inbox) => inbox.fail(err.message), undefined);
+      throw err;
     } finally {
       this.running.end(lane.spec.queue, job.data.callId);
     }
+  }
+
+  /**
+   * Sends the job's outcome to the inbox of the gateway waiting for it (`replyTo`), before the job
+   * completes in BullMQ. The return value BullMQ keeps then leaves out the answer, which the
+   * gateway has: no answer text waits in the queue's event stream. Should the write fail (Redis
+   * away), the gateway ends the call at its deadline.
+   */
+  private async reply<T extends ChatJobResult | undefined>(
+    job: Job<ChatJobPayload, ChatJobResult>,
+    queue: string,
+    send: (inbox: InboxWriter) => Promise<void>,
+    result: T,
+  ): Promise<T> {
+    const { replyTo, callId } = job.data;
+    if (!replyTo) return result;
+    try {
+      await send(new InboxWriter(this.options.connection, replyTo, queue, callId));
+    } catch (err) {
+      this.logger.warn(`job ${callId}: could not send its outcome to its gateway: ${(err as Error).message}`);
+    }
+    if (!result?.completion) return result;
+    const { completion: _answer, ...rest } = result;
+    return rest as T;
   }
 
   private returnJobsInHand(): void {

@@ -76,6 +76,44 @@ describe('StreamPublisher', () => {
     expect(firstChunk).toHaveBeenCalledTimes(1);
   });
 
+  describe('to the inbox of the gateway that names one', () => {
+    const inbox = `${prefix}:inbox:gw`;
+    const inInbox = async (): Promise<ChatStreamEvent[]> =>
+      (await redis.xrange(inbox, '-', '+')).filter(([, f]) => f[3] === callId && f[5] === 'e').map(([, f]) => JSON.parse(f[7]) as ChatStreamEvent);
+    const toInbox = (chunks: () => AsyncIterable<ChatCompletionChunk>): StreamToPublish => {
+      const c = call(chunks);
+      return { ...c, job: { ...c.job, data: { ...c.job.data, replyTo: inbox } } };
+    };
+
+    it('writes the chunks there in order, then the end, and nothing to a stream of the call', async () => {
+      const result = await publisher.publish(
+        toInbox(async function* () {
+          yield chunk('Hel');
+          yield chunk('lo');
+          yield usageChunk;
+        }),
+      );
+      expect(result).toMatchObject({ usage: USAGE });
+      expect(await inInbox()).toEqual([
+        { t: 'chunk', chunk: chunk('Hel') },
+        { t: 'chunk', chunk: chunk('lo') },
+        { t: 'end', usage: USAGE },
+      ]);
+      expect(await redis.exists(streamKeys.events(prefix, QUEUE, callId))).toBe(0);
+    });
+
+    it('refuses to start over a stream an earlier attempt had begun, telling the client', async () => {
+      await publisher.publish(
+        toInbox(async function* () {
+          yield chunk('half');
+        }),
+      );
+      const error = await thrown(publisher.publish(toInbox(async function* () {})));
+      expect(error).toBeInstanceOf(UnrecoverableError);
+      expect((await inInbox()).at(-1)).toMatchObject({ t: 'error', error: { code: 'upstream_error', message: expect.stringContaining('stopped mid-answer') } });
+    });
+  });
+
   it('sends nothing upstream for a call cancelled before it started', async () => {
     await redis.set(streamKeys.cancelled(prefix, QUEUE, callId), '1');
     const chunks = jest.fn();

@@ -3,6 +3,7 @@ import type IORedis from 'ioredis';
 import {
   CHAT_JOB_VERSION,
   type ChatJobPayload,
+  type ChatStreamEvent,
   type ChatJobResult,
   type CompletionUsage,
   type OperationChunk,
@@ -12,13 +13,14 @@ import {
 } from '@app/contracts';
 import { chunkChars, estimatedUsage } from '../limits/token-estimate';
 import { streamKeys } from '../stream/stream-keys';
+import { InboxWriter } from '../stream/inbox-writer';
 import { StreamWriter } from '../stream/stream-writer';
 import { type FailureLog, logDetail } from './failure-policy';
 import { stoppedByWorker } from './running-jobs';
 
 /** One streamed call to publish: the job, its queue, the upstream's chunks, and what stops it. */
 export interface StreamToPublish {
-  job: { id?: string; data: Pick<ChatJobPayload, 'callId' | 'request'> };
+  job: { id?: string; data: Pick<ChatJobPayload, 'callId' | 'request' | 'replyTo'> };
   queue: string;
   chunks: () => AsyncIterable<OperationChunk>;
   /** Aborted by the client's cancel, the deadline or a stopping worker. */
@@ -27,9 +29,17 @@ export interface StreamToPublish {
   onFirstChunk?: (seconds: number) => void;
 }
 
+/** Where a stream's events go: the gateway's inbox, or (gateways that name none) the call's own stream. */
+type EventSink = Pick<InboxWriter, 'eventsWritten' | 'flush'> & {
+  write(event: ChatStreamEvent<OperationChunk>): void | Promise<void>;
+  discard(): void | Promise<void>;
+};
+
 /**
- * Writes a streamed call's chunks to its Redis Stream (`<prefix>:<queue>:events:<callId>`) as
- * they arrive, then `end` with usage. A failure before the first chunk may be retried; after
+ * Writes a streamed call's chunks to its gateway's inbox (`replyTo`) as they arrive, without
+ * waiting for each write, then `end` with usage; the job's outcome follows them there (see
+ * `QueueConsumer`). A job without `replyTo` writes to its own Redis Stream
+ * (`<prefix>:<queue>:events:<callId>`), one write at a time. A failure before the first chunk may be retried; after
  * it, the client already has part of the answer, so the failure is written to the stream and
  * the job ends for good, with what it used.
  */
@@ -43,17 +53,20 @@ export class StreamPublisher {
   async publish(call: StreamToPublish): Promise<ChatJobResult> {
     const { job, queue, cancelled } = call;
     const { callId, request } = job.data;
-    const writer = new StreamWriter(this.redis, streamKeys.events(this.prefix, queue, callId));
+    const { replyTo } = job.data;
+    const started = streamKeys.started(this.prefix, queue, callId);
+    const ownStream = streamKeys.events(this.prefix, queue, callId);
+    const writer: EventSink = replyTo ? this.inboxWriter(replyTo, queue, callId, started) : new LegacyStreamSink(new StreamWriter(this.redis, ownStream));
     const [[, wasCancelled], [, earlier]] = (await this.redis
       .multi()
       .exists(streamKeys.cancelled(this.prefix, queue, callId))
-      .xlen(writer.key)
+      .exists(replyTo ? started : ownStream)
       .exec()) as [[null, number], [null, number]];
-    const started = Date.now();
+    const startedAt = Date.now();
     const done = (usage: CompletionUsage | null, extra: Partial<ChatJobResult> = {}): ChatJobResult => ({
       v: CHAT_JOB_VERSION,
       usage,
-      upstreamLatencyMs: Date.now() - started,
+      upstreamLatencyMs: Date.now() - startedAt,
       ...extra,
     });
     if (wasCancelled) return done(null, { cancelled: true });
@@ -61,6 +74,7 @@ export class StreamPublisher {
       // A previous attempt died mid-stream; starting over would repeat what the client already has.
       const error = new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again');
       await writer.write({ t: 'error', error: error.toWire() });
+      await writer.flush();
       throw new UnrecoverableError(encodeWireError(error.toWire()));
     }
 
@@ -73,16 +87,19 @@ export class StreamPublisher {
           continue;
         }
         generatedChars += chunkChars(chunk);
-        if (writer.eventsWritten === 0) call.onFirstChunk?.((Date.now() - started) / 1000);
+        if (writer.eventsWritten === 0) call.onFirstChunk?.((Date.now() - startedAt) / 1000);
         await writer.write({ t: 'chunk', chunk });
       }
       await writer.write({ t: 'end', usage });
+      await writer.flush();
       return done(usage);
     } catch (err) {
       const stopping = stoppedByWorker(cancelled);
       // The upstream reports usage at the end: what a client that left did receive is estimated, so it is still billed.
       if (cancelled.aborted && !stopping) {
-        await writer.discard().catch(() => undefined);
+        await Promise.resolve()
+          .then(() => writer.discard())
+          .catch(() => undefined);
         return done(usage ?? estimatedUsage(request, generatedChars), { cancelled: true });
       }
       // Nothing sent yet: the call can start over elsewhere (a stopping worker puts it back).
@@ -95,8 +112,33 @@ export class StreamPublisher {
       logDetail(this.log, job, error);
       // Part of the answer went out before the deadline, a stopping worker or the upstream cut it: billed like a cancelled one.
       const wire = { ...error.toWire(), usage: usage ?? estimatedUsage(request, generatedChars) };
-      await writer.write({ t: 'error', error: wire }).catch(() => undefined);
+      try {
+        await writer.write({ t: 'error', error: wire });
+        await writer.flush();
+      } catch {
+        // Redis away: the gateway ends the call at its deadline.
+      }
       throw new UnrecoverableError(encodeWireError(wire));
     }
   }
+
+  /** A writer of the call's events to the inbox `replyTo`; `QueueConsumer` sends the outcome after them. */
+  inboxWriter(replyTo: string, queue: string, callId: string, started?: string): InboxWriter {
+    return new InboxWriter(this.redis, replyTo, queue, callId, started);
+  }
+}
+
+/** The call's own stream, written one event at a time, for gateways that name no inbox. */
+class LegacyStreamSink implements EventSink {
+  constructor(private readonly writer: StreamWriter) {}
+  get eventsWritten(): number {
+    return this.writer.eventsWritten;
+  }
+  write(event: ChatStreamEvent<OperationChunk>): Promise<void> {
+    return this.writer.write(event);
+  }
+  discard(): Promise<void> {
+    return this.writer.discard();
+  }
+  async flush(): Promise<void> {}
 }
