@@ -19,7 +19,12 @@ const CHARS_PER_TOKEN = 4;
  * reported usage replaces the estimate when it ends. An embeddings call counts its input only.
  */
 export function estimateTokens(request: OperationRequest): number {
-  return estimatePromptTokens(request) + (maxTokensOf(request) ?? 0) * choicesOf(request);
+  return estimatePromptTokens(request) + outputTokenBudget(request);
+}
+
+/** The generated share of {@link estimateTokens}: the most a call may generate over all its choices; 0 without a maximum. */
+export function outputTokenBudget(request: OperationRequest): number {
+  return (maxTokensOf(request) ?? 0) * choicesOf(request);
 }
 
 /** The most a call asks to generate per choice (`max_completion_tokens`, else `max_tokens`); unset when it sets none. */

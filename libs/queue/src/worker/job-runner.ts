@@ -151,7 +151,7 @@ export class JobRunner {
       }
       metrics.upstreamCall(queue.name, model, 'success', (Date.now() - started) / 1000);
       usedTokens = result.usage?.total_tokens;
-      this.noticeTruncation(job.data, queue.name, deployment, result);
+      this.noticeTruncation(job.data, queue.name, deployment, prepared.promptEstimate, result);
       return result;
     } catch (err) {
       usedTokens = tokensUsedByFailure(err);
@@ -173,8 +173,8 @@ export class JobRunner {
   }
 
   /** Warns (and counts) when the upstream read far less of the prompt than was sent: it cut it to its context. */
-  private noticeTruncation(payload: ChatJobPayload, queue: string, deployment: Deployment, result: ChatJobResult): void {
-    const truncated = truncatedPrompt(payload.request, result.usage);
+  private noticeTruncation(payload: ChatJobPayload, queue: string, deployment: Deployment, promptEstimate: number, result: ChatJobResult): void {
+    const truncated = truncatedPrompt(promptEstimate, result.usage);
     if (!truncated) return;
     this.parts.metrics.promptTruncated(queue, payload.modelName);
     this.logger.warn(

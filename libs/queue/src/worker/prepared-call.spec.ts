@@ -34,7 +34,7 @@ describe('prepareCall', () => {
       payload({ max_tokens: 5 }),
       jest.fn(),
     );
-    expect(prepared).toEqual({ call: { body: [{ role: 'user', content: 'x'.repeat(40) }], stream: false }, estimate: 15 });
+    expect(prepared).toEqual({ call: { body: [{ role: 'user', content: 'x'.repeat(40) }], stream: false }, estimate: 15, promptEstimate: 10 });
   });
 
   it("passes on the mapper's own refusal, naming the field", () => {

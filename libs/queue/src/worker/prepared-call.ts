@@ -1,13 +1,15 @@
 import { type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import type { Deployment } from '@app/config';
 import type { PreparedChatCall } from '@app/providers';
-import { estimateTokens } from '../limits/token-estimate';
+import { estimatePromptTokens, outputTokenBudget } from '../limits/token-estimate';
 import type { JobOperation } from './job-operations';
 
 /** A call in its provider's form, and the tokens it counts against its deployment's `tpm` before it is sent. */
 export interface PreparedCall {
   call: PreparedChatCall;
   estimate: number;
+  /** The prompt's share of `estimate`, to compare with what the upstream says it read. */
+  promptEstimate: number;
 }
 
 /**
@@ -23,7 +25,9 @@ export function prepareCall(
   onUnexpected: (err: unknown) => void,
 ): PreparedCall {
   try {
-    return { call: operation.prepare(deployment, payload.request, payload.stream), estimate: estimateTokens(payload.request) };
+    const call = operation.prepare(deployment, payload.request, payload.stream);
+    const promptEstimate = estimatePromptTokens(payload.request);
+    return { call, estimate: promptEstimate + outputTokenBudget(payload.request), promptEstimate };
   } catch (err) {
     if (err instanceof SwitchyardError) throw err;
     onUnexpected(err);

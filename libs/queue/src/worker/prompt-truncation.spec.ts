@@ -1,6 +1,8 @@
+import { estimatePromptTokens } from '../limits/token-estimate';
 import { truncatedPrompt } from './prompt-truncation';
 
-const chat = (chars: number) => ({ model: 'm', messages: [{ role: 'user' as const, content: 'x'.repeat(chars) }] });
+/** The worker's prompt estimate of a chat call whose one message has `chars` characters. */
+const chat = (chars: number) => estimatePromptTokens({ model: 'm', messages: [{ role: 'user' as const, content: 'x'.repeat(chars) }] });
 const usage = (prompt: number) => ({ prompt_tokens: prompt, completion_tokens: 1, total_tokens: prompt + 1 });
 
 describe('truncatedPrompt', () => {
