@@ -3,13 +3,10 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Level, Logger } from 'pino';
 import type { GatewayMetrics } from '@app/observability';
 import type { GatewayDrain } from '../lifecycle/gateway-drain.service';
-import { routeOf } from './route-of';
+import { answeredStatus, routeOf } from './request-outcome';
 
 // Probes and scrapes arrive every few seconds: their lines are debug-level.
 const QUIET_ROUTES = /^\/(health\/|metrics$)/;
-
-/** The client closed the connection before the answer was complete (nginx's code for it). */
-const CLIENT_CLOSED = 499;
 
 export interface RequestObserverOptions {
   /** Request lines go here. */
@@ -48,7 +45,7 @@ export function installRequestObserver(app: NestExpressApplication, { log, metri
       const seconds = (performance.now() - started) / 1000;
       const route = routeOf(req);
       const aborted = !res.writableFinished;
-      const status = aborted && !res.headersSent ? CLIENT_CLOSED : res.statusCode;
+      const status = answeredStatus(res);
       const facts = req.facts ?? {};
       metrics.httpRequest({ method: req.method, route, model: facts.model ?? '', status, seconds });
       const level: Level = QUIET_ROUTES.test(route) ? 'debug' : status >= 500 ? 'warn' : 'info';

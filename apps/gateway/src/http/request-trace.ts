@@ -1,8 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { type Attributes, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Operation } from '@app/contracts';
 import { context, contextFrom, genAiRequestAttributes, genAiUsageAttributes, tracer, tracingOn } from '@app/observability';
-import { routeOf } from './route-of';
+import { answeredStatus, routeOf } from './request-outcome';
 
 /**
  * When the gateway traces: one server span per request, continuing the client's `traceparent`.
@@ -21,7 +22,7 @@ export function installRequestTrace(app: NestExpressApplication): void {
       if (ended) return;
       ended = true;
       const route = routeOf(req);
-      const status = !res.writableFinished && !res.headersSent ? 499 : res.statusCode;
+      const status = answeredStatus(res);
       const facts = req.facts ?? {};
       const attributes: Attributes = { 'http.route': route, 'http.response.status_code': status };
       if (facts.model) Object.assign(attributes, genAiRequestAttributes(operationOf(route), facts.model, req.body));
@@ -40,10 +41,10 @@ export function installRequestTrace(app: NestExpressApplication): void {
   });
 }
 
-/** GenAI's name for the operation a model route serves. */
-function operationOf(route: string): string {
+/** The operation a model route serves (Responses and Messages are chat underneath). */
+function operationOf(route: string): Operation {
   if (route.endsWith('/embeddings')) return 'embeddings';
-  if (route.endsWith('/completions') && !route.endsWith('/chat/completions')) return 'text_completion';
+  if (route.endsWith('/completions') && !route.endsWith('/chat/completions')) return 'completions';
   return 'chat';
 }
 

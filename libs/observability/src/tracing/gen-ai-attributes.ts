@@ -1,12 +1,16 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { Operation } from '@app/contracts';
 
 /**
  * Span attributes after OpenTelemetry's GenAI semantic conventions: what was asked of which model
  * and what it used. Numbers and names only: never a prompt, an answer or a credential.
  */
-export function genAiRequestAttributes(operation: string, model: string | undefined, request: unknown): Attributes {
+/** GenAI's name for one of the project's operations (`gen_ai.operation.name`). */
+const GEN_AI_OPERATION: Record<Operation, string> = { chat: 'chat', completions: 'text_completion', embeddings: 'embeddings' };
+
+export function genAiRequestAttributes(operation: Operation, model: string | undefined, request: unknown): Attributes {
   const body = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
-  const attributes: Attributes = { 'gen_ai.operation.name': operation };
+  const attributes: Attributes = { 'gen_ai.operation.name': GEN_AI_OPERATION[operation] };
   if (model) attributes['gen_ai.request.model'] = model;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   if (typeof maxTokens === 'number') attributes['gen_ai.request.max_tokens'] = maxTokens;

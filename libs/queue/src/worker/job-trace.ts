@@ -3,12 +3,6 @@ import { DelayedError, type Job, WaitingError } from 'bullmq';
 import { type ChatJobPayload, type ChatJobResult, SwitchyardError } from '@app/contracts';
 import { context, contextFrom, endWithError, genAiRequestAttributes, genAiResponseAttributes, tracer, tracingOn } from '@app/observability';
 
-/** GenAI's name for the operation a job asks for. */
-function operationOf(payload: ChatJobPayload): string {
-  const named = payload.operation ?? 'chat';
-  return named === 'completions' ? 'text_completion' : named;
-}
-
 /**
  * When the worker traces: runs one turn with a job inside a consumer span that continues the
  * gateway's trace from the payload, after a span for the time the job waited in its queue (on
@@ -26,7 +20,7 @@ export async function traceJobTurn(job: Job<ChatJobPayload, ChatJobResult>, queu
   }
   const attributes = {
     ...messaging,
-    ...genAiRequestAttributes(operationOf(payload), payload.modelName, payload.request),
+    ...genAiRequestAttributes(payload.operation ?? 'chat', payload.modelName, payload.request),
     'switchyard.attempt': job.attemptsMade + 1,
   };
   const span = tracer.startSpan(`process ${queue}`, { kind: SpanKind.CONSUMER, attributes }, parent);
