@@ -52,13 +52,20 @@ export class QueueGuards {
 
   /**
    * Calls admitted together may pass the limit by their number, and so may those other gateways
-   * admitted within the last {@link DEPTH_TTL_MS}; calls that left the queue in that time still count.
+   * admitted within the last {@link DEPTH_TTL_MS}. A call is refused only on a depth read for it:
+   * the cached one also counts the calls admitted since, which may have left the queue already.
    */
   private async assertRoom(queue: Queue, target: QueueTarget): Promise<void> {
     if (!target.maxDepth) return;
+    const checkedAt = this.now();
     let reading: DepthReading;
     try {
       reading = await this.depthOf(queue, target.queue);
+      // A refusal never rests on a cached reading: calls admitted since may already have left the queue.
+      if (reading.depth + reading.admittedSince >= target.maxDepth && reading.readAt < checkedAt) {
+        if (this.depths.get(target.queue) === reading) this.depths.delete(target.queue);
+        reading = await this.depthOf(queue, target.queue);
+      }
     } catch (err) {
       throw dependencyUnavailable('queue', err);
     }
