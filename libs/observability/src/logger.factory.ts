@@ -1,6 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import { maskUrlsIn } from '@app/contracts';
 
 export type LogFormat = 'text' | 'json';
@@ -47,7 +46,7 @@ export function createLogger(appName: string, level: string, format: LogFormat, 
   const destination =
     format === 'json'
       ? (options.destination ?? pino.destination({ dest: 1, sync: true }))
-      : pretty({
+      : prettyPrinter()({
           destination: options.destination ?? 1,
           sync: true,
           colorize: !options.destination && Boolean(process.stdout.isTTY),
@@ -73,6 +72,12 @@ export function createLogger(appName: string, level: string, format: LogFormat, 
     destination,
   );
   return new AppLogger(root);
+}
+
+/** pino-pretty, loaded only for `text`: a process logging JSON (production) carries none of it. */
+function prettyPrinter(): typeof import('pino-pretty') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('pino-pretty') as typeof import('pino-pretty');
 }
 
 /** A line's fields with credentials in URLs masked in its text values. */

@@ -79,8 +79,9 @@ export function installApiDocs(app: NestExpressApplication): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A virtual key, or the master key for admin routes' })
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('/', app, document, {
+  // Built on the first request for it, not at start: a gateway whose docs nobody reads does not
+  // keep the document in its heap.
+  SwaggerModule.setup('/', app, () => SwaggerModule.createDocument(app, config), {
     jsonDocumentUrl: '/openapi.json',
     yamlDocumentUrl: '/openapi.yaml',
     customSiteTitle: 'Switchyard API',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { type UpstreamSpan, startUpstreamSpan } from './upstream-span';
 
 export interface PostJsonOptions {
@@ -56,7 +56,7 @@ export class UpstreamTransportError extends Error {
 @Injectable()
 export class UpstreamHttpClient {
   // The per-call deadline is the only clock; undici's own 300 s timeouts would only add a second one.
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+  private readonly agent = new (undiciAgent())({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
 
   async postJson(url: string, body: unknown, options: PostJsonOptions): Promise<UpstreamResponse> {
     const call = startCall(url, options);
@@ -123,6 +123,16 @@ export class UpstreamHttpClient {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/**
+ * undici, loaded when the first client is made (in the workers). The gateway reaches this file
+ * through the provider registry that @app/config reads but never calls an upstream, and undici's
+ * entry point costs some 4 MB of heap in every process that loads it.
+ */
+function undiciAgent(): typeof Agent {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('undici') as typeof import('undici')).Agent;
 }
 
 /**
