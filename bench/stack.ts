@@ -1,15 +1,16 @@
 /**
  * The processes a bench run measures, each a child of its own: the fake upstreams, a Redis server
  * of the bench's own (so that `INFO commandstats` counts nothing but the bench, and no other run's
- * keys share it), gateways and workers built from dist/, and the bare BullMQ baseline (bench/bare/).
- * Everything is registered with the run's `Cleanup` and removed at the end.
+ * keys share it), gateways and workers built from dist/ and started with production's command
+ * (V8 flags included), and the bare BullMQ baseline (bench/bare/). Everything is registered with
+ * the run's `Cleanup` and removed at the end.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import IORedis from 'ioredis';
-import { type Child, Cleanup, ThrowawayRedis, createTestDatabase, freePort, spawnNode, waitForHealthy } from '@test/support';
+import { type AppName, type Child, Cleanup, ThrowawayRedis, createTestDatabase, freePort, productionStart, spawnNode, waitForHealthy } from '@test/support';
 
 export const ROOT = resolve(__dirname, '..');
 export const MASTER_KEY = 'sk-bench-master';
@@ -121,14 +122,16 @@ export class BenchStack {
     return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   }
 
+  /** Starts an app as production does (its V8 flags included, see `productionStart`). */
+  private spawnApp(app: AppName, name: string, env: Record<string, string>): Child {
+    const { nodeArgs, entry } = productionStart(app);
+    return spawnNode(name, join(ROOT, entry), { nodeArgs: [...nodeArgs, ...this.nodeArgs(name)], env, cwd: this.dir });
+  }
+
   async startWorker(app: WorkerApp, env: Record<string, string> = {}): Promise<Child> {
     const name = this.uniqueName(app);
     const healthPort = await freePort();
-    const child = spawnNode(name, join(ROOT, `dist/apps/${app}/src/main.js`), {
-      nodeArgs: this.nodeArgs(name),
-      env: { ...this.appEnv, ...env, HEALTH_PORT: String(healthPort) },
-      cwd: this.dir,
-    });
+    const child = this.spawnApp(app, name, { ...this.appEnv, ...env, HEALTH_PORT: String(healthPort) });
     this.cleanup.add(`stop ${name}`, () => child.stop());
     await waitForHealthy(child, `http://127.0.0.1:${healthPort}/health/readiness`);
     this.workers.push({ app, child });
@@ -139,11 +142,7 @@ export class BenchStack {
     const name = this.uniqueName('gateway');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawnNode(name, join(ROOT, 'dist/apps/gateway/src/main.js'), {
-      nodeArgs: this.nodeArgs(name),
-      env: { ...this.appEnv, PORT: String(port), MASTER_KEY },
-      cwd: this.dir,
-    });
+    const child = this.spawnApp('gateway', name, { ...this.appEnv, PORT: String(port), MASTER_KEY });
     // Registered after the workers, so stopped before them: no new jobs while they drain.
     this.cleanup.add(`stop ${name}`, () => child.stop());
     await waitForHealthy(child, `${url}/health/readiness`);

@@ -6,14 +6,18 @@ const { join } = require('node:path');
 
 const apps = ['gateway', 'worker-openai', 'worker-ollama'];
 const root = join(__dirname, '..');
-const missing = apps.filter((app) => !existsSync(join(root, 'dist/apps', app, 'src/main.js')));
+const { scripts } = require('../package.json');
+/** `node`'s arguments for an app, as its start script has them (V8 flags, then the built file): `start:worker:openai` for worker-openai. */
+const nodeArgs = (app) => scripts[`start:${app.replace('-', ':')}`].trim().split(/\s+/).slice(1);
+const missing = apps.filter((app) => !existsSync(join(root, nodeArgs(app).at(-1))));
 if (missing.length) {
   console.error(`not built: ${missing.join(', ')}. Run "npm run build" first.`);
   process.exit(1);
 }
 
 const children = apps.map((app) => {
-  const child = spawn(process.execPath, [join(root, 'dist/apps', app, 'src/main.js')], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = nodeArgs(app);
+  const child = spawn(process.execPath, [...args.slice(0, -1), join(root, args.at(-1))], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${app}] `;
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';

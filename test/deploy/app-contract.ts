@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { type EnvSource, parseGatewayEnv, parseWorkerEnv } from '@app/config';
 import type { Wire } from '@app/contracts';
+import { productionStart } from '@test/support';
 import { HealthController } from '../../apps/gateway/src/health/health.controller';
 import { WORKER_OLLAMA_DEFAULTS } from '../../apps/worker-ollama/src/main';
 import { WORKER_OPENAI_DEFAULTS } from '../../apps/worker-openai/src/main';
@@ -59,6 +60,16 @@ export function entryFiles(): Record<AppName, string> {
     files[app] = `dist/${project.sourceRoot}/${project.entryFile}.js`;
   }
   return files;
+}
+
+/**
+ * The command that starts an app in production: `node`, the V8 flags and the built file, from the
+ * app's start script in package.json (which must run the file the build produces).
+ */
+export function startCommand(app: AppName): string[] {
+  const { nodeArgs, entry } = productionStart(app);
+  if (entry !== entryFiles()[app]) throw new Error(`${app}: its start script runs ${entry}, the build produces ${entryFiles()[app]}`);
+  return ['node', ...nodeArgs, entry];
 }
 
 /** The paths of a controller's GET handlers, keyed by handler name: `{live: ['/health/liveliness', …], ready: […]}`. */

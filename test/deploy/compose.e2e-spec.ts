@@ -8,11 +8,11 @@ import {
   ROOT,
   WORKER_WIRE,
   defaultPort,
-  entryFiles,
   healthPaths,
   parseAppEnv,
   readText,
   readsVariable,
+  startCommand,
   unreadVariables,
 } from './app-contract';
 
@@ -88,11 +88,11 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['postgres', 'redis', ...APPS].sort());
   });
 
-  it.each(APPS)('starts %s from the project image with node and the file the build produces', (app) => {
+  it.each(APPS)('starts %s from the project image with node, its V8 flags and the file the build produces, as its start script does', (app) => {
     const service = services[app];
     expect(typeof service.build === 'string' ? service.build : service.build?.context).toBe('.');
     expect(service.entrypoint).toBeUndefined();
-    expect(service.command).toEqual(['node', entryFiles()[app]]);
+    expect(service.command).toEqual(startCommand(app));
   });
 
   it.each(APPS)('health-checks %s with node on a liveness path it serves, at the port it listens on', (app) => {

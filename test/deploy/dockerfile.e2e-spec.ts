@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import * as ts from 'typescript';
-import { APPS, ROOT, defaultPort, entryFiles, readText } from './app-contract';
+import { APPS, ROOT, defaultPort, entryFiles, readText, startCommand } from './app-contract';
 
 /** The Dockerfile, read with a Dockerfile parser (Docker cannot run here), and .dockerignore. */
 describe('Dockerfile', () => {
@@ -55,14 +56,26 @@ describe('Dockerfile', () => {
     expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  it('starts the gateway with node itself (exec form, no shell or npm in between), and can start every app', () => {
+  it('starts the gateway with node itself (exec form, no shell or npm in between) and its V8 flags, and can start every app', () => {
     expect(dockerfile.getENTRYPOINTs()).toEqual([]);
     const cmd = dockerfile.getCMDs().at(-1)!;
     const json = (cmd as unknown as { getJSONStrings(): Array<{ getJSONValue(): string }> }).getJSONStrings().map((s) => s.getJSONValue());
-    expect(json).toEqual(['node', entryFiles().gateway]);
+    expect(json).toEqual(startCommand('gateway'));
     // The workers are the same image with another command: `npm run build` in the first stage
     // builds every app (entryFiles checks the script) and dist/ is copied whole.
     expect(Object.keys(entryFiles()).sort()).toEqual([...APPS].sort());
+  });
+
+  it.each(APPS)('starts %s with V8 flags this Node takes, which hold the young generation to 2 x 8 MB', (app) => {
+    const flags = startCommand(app).slice(1, -1);
+    // Short-lived objects with some survivors, as calls in flight make: V8 grows the young generation to its limit.
+    const churn = `const v8 = require('v8'); const kept = [];
+      for (let i = 0; i < 3e6; i++) { const o = { i, a: [i] }; if (i % 8 === 0) kept.push(o); if (kept.length > 60000) kept.length = 0; }
+      process.stdout.write(String(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size));`;
+    // node refuses to start on a flag it does not know: the container would not come up.
+    const newSpaceBytes = Number(execFileSync(process.execPath, [...flags, '-e', churn], { encoding: 'utf8' }));
+    expect(newSpaceBytes).toBeGreaterThan(0);
+    expect(newSpaceBytes).toBeLessThanOrEqual(2 * 8 * 1024 * 1024);
   });
 
   it('exposes the ports the apps listen on by default', () => {

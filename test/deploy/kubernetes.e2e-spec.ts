@@ -10,7 +10,7 @@ import { queueName } from '@app/contracts';
 import { defaultBackendsOfWire } from '@app/providers';
 import { chatJobOptions } from '@app/queue';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
-import { APPS, type AppName, ROOT, WORKER_WIRE, defaultPort, entryFiles, healthPaths, parseAppEnv, readText, unreadVariables } from './app-contract';
+import { APPS, type AppName, ROOT, WORKER_WIRE, defaultPort, healthPaths, parseAppEnv, readText, startCommand, unreadVariables } from './app-contract';
 
 // Manifests are untyped YAML; the checks below say what they expect of each field.
 type K8s = any;
@@ -146,10 +146,10 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
   });
 
   describe.each(APPS)('%s', (app) => {
-    it('runs from the project image with node and the file the build produces', () => {
+    it('runs from the project image with node, its V8 flags and the file the build produces, as its start script does', () => {
       const image = String(container(app).image);
       expect(base.kustomization.images.map((i: K8s) => i.name)).toContain(image.split(':')[0]);
-      expect(container(app).command).toEqual(['node', entryFiles()[app]]);
+      expect(container(app).command).toEqual(startCommand(app));
       expect(container(app).args).toBeUndefined();
     });
 

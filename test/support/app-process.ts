@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EnvSource } from '@app/config';
 import { type Child, freePort, spawnNode, waitForHealthy } from './processes';
@@ -13,6 +14,20 @@ export interface AppProcess {
   stop(): Promise<void>;
   /** SIGKILL: no shutdown hooks, no goodbye to Redis. */
   kill(): Promise<void>;
+}
+
+/**
+ * How production starts an app: the `start:<app>` script of package.json (`start:worker:openai`
+ * for worker-openai), `node`, its V8 flags and the built file (relative to the project root). The
+ * Dockerfile, docker-compose.yml and the Kubernetes manifests run the same (test/deploy checks
+ * them), and so does the bench.
+ */
+export function productionStart(app: AppName): { nodeArgs: string[]; entry: string } {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string | undefined> };
+  const name = `start:${app.replace('-', ':')}`;
+  const [command, ...args] = (scripts[name] ?? '').trim().split(/\s+/);
+  if (command !== 'node' || args.length === 0) throw new Error(`package.json: "${name}" should be \`node [flags] <built file>\`, is "${scripts[name]}"`);
+  return { nodeArgs: args.slice(0, -1), entry: args[args.length - 1] };
 }
 
 /**
