@@ -142,7 +142,11 @@ describe('admin live status: spend activity, queue status and model status', () 
   });
 
   it('shows each backend queue: its depth, the waits of its latest jobs, and the workers consuming it with their concurrency', async () => {
-    const res = await call(stack.url, '/queue/status');
+    // Workers write the waits they saw a moment later (QUEUE_WAIT_FLUSH_MS).
+    const res = await eventually(
+      () => call(stack.url, '/queue/status'),
+      (r) => r.status !== 200 || r.json.data.every((q: { wait_ms: { samples: number } }) => q.wait_ms.samples > 0),
+    );
     expect(res.status).toBe(200);
     expectShape(QUEUE_STATUS_SHAPE, res.json, 'queue status');
     const queues = new Map(res.json.data.map((q: { queue: string }) => [q.queue, q]));
