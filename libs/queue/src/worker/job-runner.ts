@@ -113,7 +113,8 @@ export class JobRunner {
     const context: ChatCallContext = {
       callId: payload.callId,
       deadline: payload.deadline,
-      signal: AbortSignal.any([AbortSignal.timeout(remainingMs), turn.cancel.signal]),
+      // The deadline needs no signal of its own: the upstream call is bounded by it (`callUpstream`).
+      signal: turn.cancel.signal,
     };
     return this.callWithinLimits(turn, deployment, operation, prepared, context);
   }
