@@ -56,12 +56,8 @@ export class ApiKeyGuard implements CanActivate {
     }
     const adminRoute = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets);
     const record = await this.keys.lookup(digest.toString('hex'));
-    // On an admin route every key but the master key gets the same 403: it learns nothing there.
-    const wrong = adminRoute
-      ? new SwitchyardError('admin_only', 'this endpoint needs the master key')
-      : new SwitchyardError('invalid_api_key', 'invalid API key');
-    if (!record) return this.failed(address, wrong);
-    if (adminRoute) throw wrong;
+    if (!record) return this.failed(address, wrongKey(adminRoute));
+    if (adminRoute) throw wrongKey(adminRoute);
     if (record.blocked) throw new SwitchyardError('blocked_api_key', 'this API key is blocked');
     if (record.expires && record.expires.getTime() <= Date.now()) {
       throw new SwitchyardError('expired_api_key', `this API key expired at ${record.expires.toISOString()}`);
@@ -76,4 +72,9 @@ export class ApiKeyGuard implements CanActivate {
     await this.attempts.failed(address);
     throw error;
   }
+}
+
+/** On an admin route every key but the master key gets the same 403: it learns nothing there. Built only on failure (an error captures a stack). */
+function wrongKey(adminRoute: boolean | undefined): SwitchyardError {
+  return adminRoute ? new SwitchyardError('admin_only', 'this endpoint needs the master key') : new SwitchyardError('invalid_api_key', 'invalid API key');
 }
