@@ -29,6 +29,9 @@ function checkJsonBody(_req: Request, _res: Response, body: Buffer, encoding: st
  */
 export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes: number): void {
   app.disable('x-powered-by');
+  // No ETag hash of every API answer: no client revalidates a completion. The admin UI's static
+  // files keep theirs (express.static and sendFile set their own).
+  app.set('etag', false);
   app.use((req: Request, res: Response, next: NextFunction) => {
     req.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     req.requestIdFromClient = req.requestId === req.headers[REQUEST_ID_HEADER];
