@@ -168,9 +168,11 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
     }
   });
 
-  it('sends API answers without an ETag or X-Powered-By, while the admin UI files stay revalidatable', async () => {
+  it('sends API answers as UTF-8 JSON without an ETag or X-Powered-By, while the admin UI files stay revalidatable', async () => {
     for (const res of [await call(stack.url, '/v1/chat/completions', { body: HELLO }), await call(stack.url, '/v1/models')]) {
       expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(res.text));
       expect(res.headers.get('etag')).toBeNull();
       expect(res.headers.get('x-powered-by')).toBeNull();
     }
