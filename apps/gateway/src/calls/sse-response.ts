@@ -6,15 +6,27 @@ export interface SseFrame {
   data: string;
 }
 
+/** The call's one hang-up signal, made when first asked for: only a streamed call needs one. */
+export type HangUp = () => AbortSignal;
+
 /**
  * Aborted when the client goes away before its answer has been written: the call's one
- * hang-up signal, which cancels the call wherever it is (queued, running, streaming).
+ * hang-up signal, which cancels the call wherever it is (queued, running, streaming). Made on
+ * first use (a non-streamed call never makes one); if the client has gone by then, it is
+ * aborted from the start.
  */
-export function clientGone(res: Response): AbortSignal {
+export function clientGone(res: Response): HangUp {
+  let signal: AbortSignal | undefined;
+  return () => (signal ??= hangUpSignal(res));
+}
+
+function hangUpSignal(res: Response): AbortSignal {
   const gone = new AbortController();
-  res.on('close', () => {
+  const closed = () => {
     if (!res.writableFinished) gone.abort();
-  });
+  };
+  if (res.destroyed) closed();
+  else res.on('close', closed);
   return gone.signal;
 }
 

@@ -7,6 +7,7 @@ import { Auth } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
+import { sendJson } from '../http/send-json';
 import { chatRequestSchema } from './chat-request.schema';
 import { ChatService } from './chat.service';
 
@@ -34,8 +35,8 @@ export class ChatController {
   async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const ids = callIdsOf(req);
     const answer = await this.chat.handle(auth, body, ids, (req.facts ??= {}), clientGone(res));
+    if ('completion' in answer) return sendJson(res, answer.completion, answer.headers);
     res.set(answer.headers);
-    if ('completion' in answer) res.status(200).json(answer.completion);
-    else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
+    await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
   }
 }

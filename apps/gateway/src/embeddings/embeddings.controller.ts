@@ -5,6 +5,7 @@ import type { AuthContext } from '../auth/auth-context';
 import { Auth } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
+import { sendJson } from '../http/send-json';
 import { embeddingsRequestSchema } from './embeddings-request.schema';
 import { EmbeddingsService } from './embeddings.service';
 
@@ -34,6 +35,6 @@ export class EmbeddingsController {
   async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const ids = callIdsOf(req);
     const { headers, answer } = await this.embeddings.create(auth, body, ids, (req.facts ??= {}));
-    res.set(headers).status(200).json(answer);
+    sendJson(res, answer, headers);
   }
 }

@@ -8,6 +8,7 @@ import { Auth } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { openApiSchema } from '../http/api-docs';
+import { sendJson } from '../http/send-json';
 import { countTokensRequestSchema, messagesRequestSchema } from './messages-request.schema';
 import { PING_FRAME } from './messages-stream';
 import { MessagesService } from './messages.service';
@@ -47,9 +48,9 @@ export class MessagesController {
   @ApiResponse({ status: 529, description: "The backend's queue is full", schema: ANTHROPIC_ERROR_SCHEMA })
   async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const answer = await this.messages.handle(auth, body, callIdsOf(req), (req.facts ??= {}), clientGone(res));
+    if ('message' in answer) return sendJson(res, answer.message, answer.headers);
     res.set(answer.headers);
-    if ('message' in answer) res.status(200).json(answer.message);
-    else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000, PING_FRAME);
+    await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000, PING_FRAME);
   }
 
   @Post('v1/messages/count_tokens')

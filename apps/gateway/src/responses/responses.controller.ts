@@ -11,6 +11,7 @@ import { clientGone, sendSse } from '../calls/sse-response';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
 import { parseBody } from '../http/parse-body';
 import { queryInt } from '../http/stored-values';
+import { sendJson } from '../http/send-json';
 import type { ConversationItem } from './response-items';
 import { responsesRequestSchema } from './responses-request.schema';
 import { ResponsesService } from './responses.service';
@@ -47,9 +48,9 @@ export class ResponsesController {
   async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const ids = callIdsOf(req);
     const answer = await this.responses.create(auth, body, ids, (req.facts ??= {}), clientGone(res));
+    if ('response' in answer) return sendJson(res, answer.response, answer.headers);
     res.set(answer.headers);
-    if ('response' in answer) res.status(200).json(answer.response);
-    else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
+    await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
   }
 
   @Get(['v1/responses/:id', 'responses/:id'])
