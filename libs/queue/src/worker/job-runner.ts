@@ -143,6 +143,7 @@ export class JobRunner {
           queue: queue.name,
           chunks: () => stream(prepared.call, context),
           cancelled: turn.cancel.signal,
+          abort: () => turn.cancel.abort(),
           onFirstChunk: (seconds) => metrics.firstChunk(queue.name, model, seconds),
         });
       } else {
