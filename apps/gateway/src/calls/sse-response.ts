@@ -48,8 +48,13 @@ export async function sendSse(req: Request, res: Response, frames: AsyncIterable
   res.setHeader('cache-control', 'no-cache, no-transform');
   res.setHeader('connection', 'keep-alive');
   res.setHeader('x-accel-buffering', 'no');
-  res.flushHeaders();
   req.socket.setNoDelay(true);
+  // The headers wait until the end of this turn of the event loop, so the frames ready by then (the
+  // first one is, as a rule) go out with them in one write; later frames are written as Node
+  // writes a response: what is written in one turn, together.
+  res.cork();
+  res.flushHeaders();
+  process.nextTick(() => res.uncork());
 
   let lastWrite = Date.now();
   const ping = setInterval(() => {
