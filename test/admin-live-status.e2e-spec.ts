@@ -16,7 +16,7 @@ import {
 const MINI = 'openai/gpt-4o-mini';
 const OSS = 'ollama/gpt-oss:20b';
 
-/** The tutorial's two models, a deployment that fails (to cool down) and one with a limit whose upstream answers 429 (to pause). */
+/** The tutorial's two models, a deployment that fails (to cool down), one whose upstream answers 429 (to pause), and one with a limit. */
 function liveConfig(ollamaOrigin: string, flaky: FakeOpenAIServer, limited: FakeOpenAIServer): string {
   return `model_list:
   - model_name: ${MINI}
@@ -29,8 +29,11 @@ function liveConfig(ollamaOrigin: string, flaky: FakeOpenAIServer, limited: Fake
     litellm_params: {model: openai/gpt-4o-mini, api_base: "${flaky.url}", api_key: sk-flaky, num_retries: 0}
     model_info: {id: flaky-1}
   - model_name: limited
-    litellm_params: {model: openai/gpt-4o-mini, api_base: "${limited.url}", api_key: sk-limited, num_retries: 0, rpm: 600}
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "${limited.url}", api_key: sk-limited, num_retries: 0}
     model_info: {id: limited-1}
+  - model_name: metered
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "${limited.url}", api_key: sk-limited, rpm: 600}
+    model_info: {id: metered-1}
 router_settings:
   allowed_fails: 1
   cooldown_time: 120
@@ -179,7 +182,7 @@ describe('admin live status: spend activity, queue status and model status', () 
     expect(byId.get('flaky-1')).toMatchObject({ state: 'cooling_down', paused_until: null, recent: { calls: 1, error_rate: 1 } });
     expect(byId.get('limited-1')).toMatchObject({ state: 'paused' });
     // Calls in flight across workers are counted for a deployment with a limit only.
-    expect([byId.get('limited-1'), byId.get('mini-1')]).toMatchObject([{ in_flight: 0 }, { in_flight: null, in_flight_here: 0 }]);
+    expect([byId.get('metered-1'), byId.get('mini-1')]).toMatchObject([{ in_flight: 0 }, { in_flight: null, in_flight_here: 0 }]);
     const pausedFor = Date.parse((byId.get('limited-1') as { paused_until: string }).paused_until) - Date.now();
     expect(pausedFor).toBeGreaterThan(3_000_000);
     // Nothing of a deployment's settings or credentials.

@@ -14,9 +14,10 @@ export const LEASE_RENEW_MS = 3_000;
 
 /**
  * A deployment without `rpm`, `tpm` or `max_parallel_requests` is not metered: its calls cost no
- * Redis round trip at the gate. Only an upstream 429's pause holds them, and a worker reads a
- * deployment's pause at most this often (its own pauses it knows at once): another worker's pause
- * reaches it within this time.
+ * Redis round trip at the gate. Only an upstream 429's pause holds them. A worker reads a
+ * deployment's pause again when its reading is this old (its own pauses it knows at once); until
+ * the new reading arrives, calls go by the old one, unless that is older than twice this, when
+ * they wait for the new one. Another worker's pause reaches a worker within 2 × this.
  */
 export const PAUSE_READ_MS = 250;
 
@@ -216,14 +217,15 @@ export class DeploymentLimiter {
 
   /**
    * Until when (epoch ms, 0 if not) an unmetered deployment is paused, as read at most
-   * {@link PAUSE_READ_MS} ago. A stale reading is answered at once while a fresh one is read for
-   * the next call; only the first call of a deployment waits for Redis.
+   * {@link PAUSE_READ_MS} ago; a reading up to twice that old is answered at once while a fresh one
+   * is read for the next calls; an older one (or none: the deployment's first call, or after a
+   * quiet spell) waits for the fresh one.
    */
   private async pausedUntil(deploymentId: string, now: number): Promise<number> {
     const known = this.pauses.get(deploymentId);
     if (known && now - known.readAt < PAUSE_READ_MS) return known.until;
-    // readAt 0: never read yet, so every call waits for the first reading.
-    if (known?.reading) return known.readAt === 0 ? known.reading : known.until;
+    const usable = known !== undefined && now - known.readAt < 2 * PAUSE_READ_MS;
+    if (known?.reading) return usable ? known.until : known.reading;
     const asked = Date.now();
     const reading = this.redis.get(deploymentKeys(this.prefix, deploymentId).pause).then(
       (value) => {
@@ -240,7 +242,7 @@ export class DeploymentLimiter {
       },
     );
     this.pauses.set(deploymentId, { until: known?.until ?? 0, readAt: known?.readAt ?? 0, reading });
-    if (!known) return reading;
+    if (!usable) return reading;
     reading.catch(() => undefined);
     return known.until;
   }
