@@ -10,7 +10,9 @@
  *   load32   (only when named) 32 connections, non-streamed, gateway then bare loop: the load to profile
  *   stream32 (only when named) 32 connections of 5-chunk streams, then non-streamed for the ratio: the stream load to profile
  * Options: `--cpu-prof` (every app child writes reports/cpu-<time>/<name>.cpuprofile when it stops;
- * summarise with bench/cpu-profile-summary.ts), `BENCH_QUICK=1` (fewer requests per cell).
+ * summarise with bench/cpu-profile-summary.ts), `--heap-prof` (every app child writes
+ * reports/heap-<time>/<name>.heapprofile, its sampled allocations garbage included, when it stops;
+ * summarise with bench/heap-profile-summary.ts), `BENCH_QUICK=1` (fewer requests per cell).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,22 +44,25 @@ const DEFAULT_SECTIONS: Section[] = ['matrix', 'targets', 'redis', 'scaling'];
 interface Args {
   sections: Section[];
   cpuProf: boolean;
+  heapProf: boolean;
   quick: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   let sections = DEFAULT_SECTIONS;
   let cpuProf = false;
+  let heapProf = false;
   for (const arg of argv) {
     if (arg === '--cpu-prof') cpuProf = true;
+    else if (arg === '--heap-prof') heapProf = true;
     else if (arg.startsWith('--only=')) {
       const wanted = arg.slice('--only='.length).split(',').filter(Boolean);
       const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
       if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
       sections = SECTIONS.filter((s) => wanted.includes(s));
-    } else throw new Error(`unknown argument ${arg}; use --only=${SECTIONS.join(',')} and/or --cpu-prof`);
+    } else throw new Error(`unknown argument ${arg}; use --only=${SECTIONS.join(',')} and/or --cpu-prof, --heap-prof`);
   }
-  return { sections, cpuProf, quick: ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '') };
+  return { sections, cpuProf, heapProf, quick: ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '') };
 }
 
 interface Results {
@@ -275,8 +280,10 @@ async function main(): Promise<void> {
   }
   const cpuProfileDir = args.cpuProf ? join(ROOT, 'reports', `cpu-${stamp}`) : undefined;
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
+  const heapProfileDir = args.heapProf ? join(ROOT, 'reports', `heap-${stamp}`) : undefined;
+  if (heapProfileDir) mkdirSync(heapProfileDir, { recursive: true });
   console.log(
-    `switchyard bench: ${args.sections.join(', ')}${args.quick ? ' (BENCH_QUICK)' : ''}${cpuProfileDir ? ', CPU profiles' : ''}; ` +
+    `switchyard bench: ${args.sections.join(', ')}${args.quick ? ' (BENCH_QUICK)' : ''}${cpuProfileDir ? ', CPU profiles' : ''}${heapProfileDir ? ', allocation profiles' : ''}; ` +
       `${cpus().length} CPUs, load average ${loadBefore.join(' ')}`,
   );
 
@@ -284,7 +291,7 @@ async function main(): Promise<void> {
   const results: Results = {};
   const has = (s: Section) => args.sections.includes(s);
   try {
-    const stack = await BenchStack.start(cleanup, { cpuProfileDir, chunkDelayMs: STREAM_CHUNK_DELAY_MS });
+    const stack = await BenchStack.start(cleanup, { cpuProfileDir, heapProfileDir, chunkDelayMs: STREAM_CHUNK_DELAY_MS });
     await stack.startWorker('worker-openai');
     await stack.startGateway();
     if (has('targets') || has('redis') || has('load32')) await stack.startBare();
@@ -339,6 +346,7 @@ async function main(): Promise<void> {
     failures,
     ...results,
     cpuProfileDir: cpuProfileDir ? relative(ROOT, cpuProfileDir) : null,
+    heapProfileDir: heapProfileDir ? relative(ROOT, heapProfileDir) : null,
   };
 
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -363,6 +371,10 @@ async function main(): Promise<void> {
   }
   if (cpuProfileDir)
     console.log(`CPU profiles: ${relative(ROOT, cpuProfileDir)}/ (npx ts-node bench/cpu-profile-summary.ts ${relative(ROOT, cpuProfileDir)}/*.cpuprofile)`);
+  if (heapProfileDir)
+    console.log(
+      `allocation profiles: ${relative(ROOT, heapProfileDir)}/ (npx ts-node bench/heap-profile-summary.ts ${relative(ROOT, heapProfileDir)}/*.heapprofile)`,
+    );
   console.log(`results: ${relative(ROOT, file)} (also bench/results/latest.json)`);
   console.log(`command: ${command}`);
 }

@@ -37,6 +37,8 @@ export interface Delays {
 export interface StackOptions {
   /** Where every app child writes a V8 CPU profile (`<name>.cpuprofile`) when it exits; none when undefined. */
   cpuProfileDir?: string;
+  /** Where every app child writes a sampled allocation profile (`<name>.heapprofile`, bench/heap-sampling.js) when it exits. */
+  heapProfileDir?: string;
   chunkDelayMs: number;
 }
 
@@ -117,8 +119,17 @@ export class BenchStack {
   }
 
   private nodeArgs(name: string): string[] {
-    const dir = this.options.cpuProfileDir;
-    return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const { cpuProfileDir, heapProfileDir } = this.options;
+    return [
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []),
+      ...(heapProfileDir ? ['-r', join(ROOT, 'bench/heap-sampling.js')] : []),
+    ];
+  }
+
+  /** The environment bench/heap-sampling.js reads: where this child's allocation profile goes. */
+  private profileEnv(name: string): Record<string, string> {
+    const dir = this.options.heapProfileDir;
+    return dir ? { BENCH_HEAP_PROFILE: join(dir, `${name}.heapprofile`) } : {};
   }
 
   async startWorker(app: WorkerApp, env: Record<string, string> = {}): Promise<Child> {
@@ -126,7 +137,7 @@ export class BenchStack {
     const healthPort = await freePort();
     const child = spawnNode(name, join(ROOT, `dist/apps/${app}/src/main.js`), {
       nodeArgs: this.nodeArgs(name),
-      env: { ...this.appEnv, ...env, HEALTH_PORT: String(healthPort) },
+      env: { ...this.appEnv, ...env, ...this.profileEnv(name), HEALTH_PORT: String(healthPort) },
       cwd: this.dir,
     });
     this.cleanup.add(`stop ${name}`, () => child.stop());
@@ -141,7 +152,7 @@ export class BenchStack {
     const url = `http://127.0.0.1:${port}`;
     const child = spawnNode(name, join(ROOT, 'dist/apps/gateway/src/main.js'), {
       nodeArgs: this.nodeArgs(name),
-      env: { ...this.appEnv, PORT: String(port), MASTER_KEY },
+      env: { ...this.appEnv, ...this.profileEnv(name), PORT: String(port), MASTER_KEY },
       cwd: this.dir,
     });
     // Registered after the workers, so stopped before them: no new jobs while they drain.
@@ -159,12 +170,16 @@ export class BenchStack {
     const workerName = this.uniqueName('bare-worker');
     const worker = spawnNode(workerName, join(ROOT, 'bench/bare/worker.js'), {
       nodeArgs: this.nodeArgs(workerName),
-      env: { ...env, UPSTREAM_URL: `${this.fakeUrls.openai}/chat/completions`, UPSTREAM_KEY },
+      env: { ...env, ...this.profileEnv(workerName), UPSTREAM_URL: `${this.fakeUrls.openai}/chat/completions`, UPSTREAM_KEY },
       cwd: ROOT,
     });
     this.cleanup.add(`stop ${workerName}`, () => worker.stop());
     const gatewayName = this.uniqueName('bare-gateway');
-    const gateway = spawnNode(gatewayName, join(ROOT, 'bench/bare/gateway.js'), { nodeArgs: this.nodeArgs(gatewayName), env, cwd: ROOT });
+    const gateway = spawnNode(gatewayName, join(ROOT, 'bench/bare/gateway.js'), {
+      nodeArgs: this.nodeArgs(gatewayName),
+      env: { ...env, ...this.profileEnv(gatewayName) },
+      cwd: ROOT,
+    });
     this.cleanup.add(`stop ${gatewayName}`, () => gateway.stop());
     await worker.firstJsonLine();
     const { url } = (await gateway.firstJsonLine()) as { url: string };

@@ -161,6 +161,8 @@ export class AttemptLoop {
 
 /** LiteLLM's counts for the attempts made so far (the last one the latest): retries on its model group, fallback groups tried. */
 function tried(made: readonly Attempt[], workerRetries = 0): { retries: number; fallbacks: number } {
+  // Most calls are answered by their first attempt: nothing to count, no arrays or Set to build.
+  if (made.length <= 1) return { retries: workerRetries, fallbacks: 0 };
   const last = made.at(-1);
   return {
     retries: made.slice(0, -1).filter((a) => a.modelGroup === last?.modelGroup).length + workerRetries,

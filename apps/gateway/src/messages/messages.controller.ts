@@ -4,7 +4,7 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import type { Request, Response } from 'express';
 import { GatewayConfig } from '@app/config';
 import type { AuthContext } from '../auth/auth-context';
-import { Auth } from '../auth/auth.decorators';
+import { Auth, authOf } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { openApiSchema } from '../http/api-docs';
@@ -46,7 +46,10 @@ export class MessagesController {
   @ApiResponse({ status: 404, description: 'Unknown model', schema: ANTHROPIC_ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit or budget exceeded', schema: ANTHROPIC_ERROR_SCHEMA })
   @ApiResponse({ status: 529, description: "The backend's queue is full", schema: ANTHROPIC_ERROR_SCHEMA })
-  async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // The caller and the body straight from the request: a model call goes through no Nest parameter pipes.
+    const auth = authOf(req);
+    const body: unknown = req.body;
     const answer = await this.messages.handle(auth, body, callIdsOf(req), (req.facts ??= {}), clientGone(res));
     if ('message' in answer) return sendJson(res, answer.message, answer.headers);
     res.set(answer.headers);
