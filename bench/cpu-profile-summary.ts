@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
-interface CallFrame {
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
@@ -46,17 +46,17 @@ export function areaOf(frame: CallFrame): string {
   return url;
 }
 
-function shortUrl(url: string): string {
+export function shortUrl(url: string): string {
   const pkg = /node_modules\/(.*)$/.exec(url);
   if (pkg) return pkg[1];
   const own = /\/((?:dist\/)?(?:apps|libs|bench)\/.*)$/.exec(url);
   return own ? own[1] : url;
 }
 
-const PSEUDO = new Set(['(garbage collector)', '(idle)', '(program)', '(root)']);
-const isOwnOrPackage = (frame: CallFrame) => /node_modules\/|\/(apps|libs|bench)\//.test(frame.url);
+export const PSEUDO = new Set(['(garbage collector)', '(idle)', '(program)', '(root)']);
+export const isOwnOrPackage = (frame: CallFrame) => /node_modules\/|\/(apps|libs|bench)\//.test(frame.url);
 
-function frameName(frame: CallFrame): string {
+export function frameName(frame: CallFrame): string {
   return frame.url ? `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}` : frame.functionName;
 }
 

@@ -8,8 +8,11 @@
  *   redis    Redis commands and bytes per call (INFO deltas, then MONITOR by sender), 1 and 3 gateways
  *   scaling  a 200 ms upstream behind 1, 2 and 4 worker-openai processes
  *   load32   (only when named) 32 connections, non-streamed, gateway then bare loop: the load to profile
+ *   stream32 (only when named) 32 connections of 5-chunk streams, then non-streamed for the ratio: the stream load to profile
  * Options: `--cpu-prof` (every app child writes reports/cpu-<time>/<name>.cpuprofile when it stops;
- * summarise with bench/cpu-profile-summary.ts), `BENCH_QUICK=1` (fewer requests per cell).
+ * summarise with bench/cpu-profile-summary.ts), `--heap-prof` (every app child writes
+ * reports/heap-<time>/<name>.heapprofile, its sampled allocations garbage included, when it stops;
+ * summarise with bench/heap-profile-summary.ts), `BENCH_QUICK=1` (fewer requests per cell).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,7 @@ import {
   type SectionSettings,
   type TargetsResult,
   runLoad32,
+  runStream32,
   runRedisCost,
   runScaling,
   runTargets,
@@ -33,29 +37,32 @@ import {
 import { BenchStack, ROOT } from './stack';
 
 const RESULTS_DIR = join(ROOT, 'bench/results');
-const SECTIONS = ['matrix', 'targets', 'redis', 'scaling', 'load32'] as const;
+const SECTIONS = ['matrix', 'targets', 'redis', 'scaling', 'load32', 'stream32'] as const;
 type Section = (typeof SECTIONS)[number];
 const DEFAULT_SECTIONS: Section[] = ['matrix', 'targets', 'redis', 'scaling'];
 
 interface Args {
   sections: Section[];
   cpuProf: boolean;
+  heapProf: boolean;
   quick: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   let sections = DEFAULT_SECTIONS;
   let cpuProf = false;
+  let heapProf = false;
   for (const arg of argv) {
     if (arg === '--cpu-prof') cpuProf = true;
+    else if (arg === '--heap-prof') heapProf = true;
     else if (arg.startsWith('--only=')) {
       const wanted = arg.slice('--only='.length).split(',').filter(Boolean);
       const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
       if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
       sections = SECTIONS.filter((s) => wanted.includes(s));
-    } else throw new Error(`unknown argument ${arg}; use --only=${SECTIONS.join(',')} and/or --cpu-prof`);
+    } else throw new Error(`unknown argument ${arg}; use --only=${SECTIONS.join(',')} and/or --cpu-prof, --heap-prof`);
   }
-  return { sections, cpuProf, quick: ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '') };
+  return { sections, cpuProf, heapProf, quick: ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '') };
 }
 
 interface Results {
@@ -64,6 +71,7 @@ interface Results {
   redis?: RedisResult;
   scaling?: ScalingRow[];
   load32?: Record<string, MeasuredCell>;
+  stream32?: Record<string, MeasuredCell>;
 }
 
 const fmt = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
@@ -197,8 +205,8 @@ function scalingReport(rows: ScalingRow[]): string {
   ].join('\n\n');
 }
 
-function load32Report(cells: Record<string, MeasuredCell>): string {
-  const head = ['cell', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu ms/req gw', 'worker', 'redis', 'peak RSS gw MB', 'worker MB'];
+function load32Report(title: string, cells: Record<string, MeasuredCell>): string {
+  const head = ['cell', 'req/s', 'p50 ms', 'p99 ms', 'ttft p50', 'errors', 'cpu ms/req gw', 'worker', 'redis', 'peak RSS gw MB', 'worker MB'];
   const body = Object.entries(cells).map(([label, c]) => {
     const [gw, wk] = label.startsWith('bare') ? ['bare-gateway', 'bare-worker'] : ['gateway', 'worker-openai'];
     return [
@@ -206,6 +214,7 @@ function load32Report(cells: Record<string, MeasuredCell>): string {
       String(c.rps),
       fmt(c.p50Ms),
       fmt(c.p99Ms),
+      c.firstContent ? fmt(c.firstContent.p50Ms) : '',
       String(c.errors),
       fmt(c.cpuMsPerRequest[gw], 3),
       fmt(c.cpuMsPerRequest[wk], 3),
@@ -214,14 +223,22 @@ function load32Report(cells: Record<string, MeasuredCell>): string {
       fmt(c.peakRssMb[wk], 1),
     ];
   });
-  return ['32 connections, non-streamed:', table([head, ...body], [false, ...Array<boolean>(9).fill(true)])].join('\n\n');
+  return [title, table([head, ...body], [false, ...Array<boolean>(10).fill(true)])].join('\n\n');
+}
+
+function stream32Report(cells: Record<string, MeasuredCell>): string {
+  const stream = cells['switchyard stream5 c=32'];
+  const json = cells['switchyard json c=32'];
+  const ratio = stream && json ? `streams at ${fmt(stream.rps / json.rps)}× the non-streamed rate (target ≥ 0.6×)` : '';
+  return [load32Report('32 connections, 5-chunk streams, then non-streamed:', cells), ratio].filter(Boolean).join('\n\n');
 }
 
 function errorsOf(results: Results): Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> {
   const out: Array<{ where: string; errors: number; truncated: boolean; samples: string[] }> = [];
   for (const c of results.matrix?.cells ?? [])
     out.push({ where: `matrix ${c.provider} ${c.mode} c=${c.concurrency} ${c.path}`, errors: c.errors, truncated: c.truncated, samples: c.errorSamples });
-  for (const [label, c] of Object.entries({ ...(results.targets?.cells ?? {}), ...(results.load32 ?? {}) })) {
+  const cellSets = [results.targets?.cells, results.load32, results.stream32];
+  for (const [label, c] of cellSets.flatMap((cells) => Object.entries(cells ?? {}))) {
     out.push({ where: label, errors: c.errors, truncated: c.truncated, samples: c.errorSamples });
   }
   for (const c of results.redis?.cases ?? []) out.push({ where: `redis ${c.label}`, errors: c.errors, truncated: false, samples: [] });
@@ -263,8 +280,10 @@ async function main(): Promise<void> {
   }
   const cpuProfileDir = args.cpuProf ? join(ROOT, 'reports', `cpu-${stamp}`) : undefined;
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
+  const heapProfileDir = args.heapProf ? join(ROOT, 'reports', `heap-${stamp}`) : undefined;
+  if (heapProfileDir) mkdirSync(heapProfileDir, { recursive: true });
   console.log(
-    `switchyard bench: ${args.sections.join(', ')}${args.quick ? ' (BENCH_QUICK)' : ''}${cpuProfileDir ? ', CPU profiles' : ''}; ` +
+    `switchyard bench: ${args.sections.join(', ')}${args.quick ? ' (BENCH_QUICK)' : ''}${cpuProfileDir ? ', CPU profiles' : ''}${heapProfileDir ? ', allocation profiles' : ''}; ` +
       `${cpus().length} CPUs, load average ${loadBefore.join(' ')}`,
   );
 
@@ -272,7 +291,7 @@ async function main(): Promise<void> {
   const results: Results = {};
   const has = (s: Section) => args.sections.includes(s);
   try {
-    const stack = await BenchStack.start(cleanup, { cpuProfileDir, chunkDelayMs: STREAM_CHUNK_DELAY_MS });
+    const stack = await BenchStack.start(cleanup, { cpuProfileDir, heapProfileDir, chunkDelayMs: STREAM_CHUNK_DELAY_MS });
     await stack.startWorker('worker-openai');
     await stack.startGateway();
     if (has('targets') || has('redis') || has('load32')) await stack.startBare();
@@ -288,6 +307,10 @@ async function main(): Promise<void> {
     if (has('load32')) {
       console.log('\n[load32]');
       results.load32 = await runLoad32(stack, settings);
+    }
+    if (has('stream32')) {
+      console.log('\n[stream32]');
+      results.stream32 = await runStream32(stack, settings);
     }
     if (has('redis')) {
       console.log('\n[redis]');
@@ -323,6 +346,7 @@ async function main(): Promise<void> {
     failures,
     ...results,
     cpuProfileDir: cpuProfileDir ? relative(ROOT, cpuProfileDir) : null,
+    heapProfileDir: heapProfileDir ? relative(ROOT, heapProfileDir) : null,
   };
 
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -335,7 +359,8 @@ async function main(): Promise<void> {
   if (results.matrix) parts.push(matrixReport(results.matrix));
   if (results.targets) parts.push(targetsReport(results.targets));
   if (results.redis) parts.push(redisReport(results.redis));
-  if (results.load32) parts.push(load32Report(results.load32));
+  if (results.load32) parts.push(load32Report('32 connections, non-streamed:', results.load32));
+  if (results.stream32) parts.push(stream32Report(results.stream32));
   if (results.scaling) parts.push(scalingReport(results.scaling));
   console.log(`\n${parts.join('\n\n')}\n`);
   console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (1, 5, 15 min; ${cpus().length} CPUs)`);
@@ -346,6 +371,10 @@ async function main(): Promise<void> {
   }
   if (cpuProfileDir)
     console.log(`CPU profiles: ${relative(ROOT, cpuProfileDir)}/ (npx ts-node bench/cpu-profile-summary.ts ${relative(ROOT, cpuProfileDir)}/*.cpuprofile)`);
+  if (heapProfileDir)
+    console.log(
+      `allocation profiles: ${relative(ROOT, heapProfileDir)}/ (npx ts-node bench/heap-profile-summary.ts ${relative(ROOT, heapProfileDir)}/*.heapprofile)`,
+    );
   console.log(`results: ${relative(ROOT, file)} (also bench/results/latest.json)`);
   console.log(`command: ${command}`);
 }

@@ -467,3 +467,20 @@ export async function runLoad32(stack: BenchStack, settings: SectionSettings): P
   }
   return cells;
 }
+
+// ---------------------------------------------------------------------------------------------
+// A stream load to profile: 32 connections of 5-chunk streams, then the same non-streamed for the ratio.
+
+export async function runStream32(stack: BenchStack, settings: SectionSettings): Promise<Record<string, MeasuredCell>> {
+  const watched = watchedProcesses(stack);
+  const cells: Record<string, MeasuredCell> = {};
+  const plan: Array<[string, Target, number]> = [
+    ['switchyard stream5 c=32', gatewayTarget(stack, 'stream5'), settings.quick ? 2000 : 8000],
+    ['switchyard json c=32', gatewayTarget(stack, 'json'), settings.quick ? 2000 : 8000],
+  ];
+  for (const [label, target, requests] of plan) {
+    cells[label] = await measureCell(target, cellOptions(settings, 32, requests, 300), watched);
+    logCell(label, cells[label]);
+  }
+  return cells;
+}

@@ -38,6 +38,8 @@ export interface Delays {
 export interface StackOptions {
   /** Where every app child writes a V8 CPU profile (`<name>.cpuprofile`) when it exits; none when undefined. */
   cpuProfileDir?: string;
+  /** Where every app child writes a sampled allocation profile (`<name>.heapprofile`, bench/heap-sampling.js) when it exits. */
+  heapProfileDir?: string;
   chunkDelayMs: number;
 }
 
@@ -118,8 +120,17 @@ export class BenchStack {
   }
 
   private nodeArgs(name: string): string[] {
-    const dir = this.options.cpuProfileDir;
-    return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    const { cpuProfileDir, heapProfileDir } = this.options;
+    return [
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []),
+      ...(heapProfileDir ? ['-r', join(ROOT, 'bench/heap-sampling.js')] : []),
+    ];
+  }
+
+  /** The environment bench/heap-sampling.js reads: where this child's allocation profile goes. */
+  private profileEnv(name: string): Record<string, string> {
+    const dir = this.options.heapProfileDir;
+    return dir ? { BENCH_HEAP_PROFILE: join(dir, `${name}.heapprofile`) } : {};
   }
 
   /** Starts an app as production does (its V8 flags included, see `productionStart`). */
@@ -131,7 +142,7 @@ export class BenchStack {
   async startWorker(app: WorkerApp, env: Record<string, string> = {}): Promise<Child> {
     const name = this.uniqueName(app);
     const healthPort = await freePort();
-    const child = this.spawnApp(app, name, { ...this.appEnv, ...env, HEALTH_PORT: String(healthPort) });
+    const child = this.spawnApp(app, name, { ...this.appEnv, ...env, ...this.profileEnv(name), HEALTH_PORT: String(healthPort) });
     this.cleanup.add(`stop ${name}`, () => child.stop());
     await waitForHealthy(child, `http://127.0.0.1:${healthPort}/health/readiness`);
     this.workers.push({ app, child });
@@ -142,7 +153,7 @@ export class BenchStack {
     const name = this.uniqueName('gateway');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = this.spawnApp('gateway', name, { ...this.appEnv, PORT: String(port), MASTER_KEY });
+    const child = this.spawnApp('gateway', name, { ...this.appEnv, ...this.profileEnv(name), PORT: String(port), MASTER_KEY });
     // Registered after the workers, so stopped before them: no new jobs while they drain.
     this.cleanup.add(`stop ${name}`, () => child.stop());
     await waitForHealthy(child, `${url}/health/readiness`);
@@ -158,12 +169,16 @@ export class BenchStack {
     const workerName = this.uniqueName('bare-worker');
     const worker = spawnNode(workerName, join(ROOT, 'bench/bare/worker.js'), {
       nodeArgs: this.nodeArgs(workerName),
-      env: { ...env, UPSTREAM_URL: `${this.fakeUrls.openai}/chat/completions`, UPSTREAM_KEY },
+      env: { ...env, ...this.profileEnv(workerName), UPSTREAM_URL: `${this.fakeUrls.openai}/chat/completions`, UPSTREAM_KEY },
       cwd: ROOT,
     });
     this.cleanup.add(`stop ${workerName}`, () => worker.stop());
     const gatewayName = this.uniqueName('bare-gateway');
-    const gateway = spawnNode(gatewayName, join(ROOT, 'bench/bare/gateway.js'), { nodeArgs: this.nodeArgs(gatewayName), env, cwd: ROOT });
+    const gateway = spawnNode(gatewayName, join(ROOT, 'bench/bare/gateway.js'), {
+      nodeArgs: this.nodeArgs(gatewayName),
+      env: { ...env, ...this.profileEnv(gatewayName) },
+      cwd: ROOT,
+    });
     this.cleanup.add(`stop ${gatewayName}`, () => gateway.stop());
     await worker.firstJsonLine();
     const { url } = (await gateway.firstJsonLine()) as { url: string };

@@ -16,7 +16,7 @@ import {
 const MINI = 'openai/gpt-4o-mini';
 const OSS = 'ollama/gpt-oss:20b';
 
-/** The tutorial's two models, a deployment that fails (to cool down) and one whose upstream answers 429 (to pause). */
+/** The tutorial's two models, a deployment that fails (to cool down), one whose upstream answers 429 (to pause), and one with a limit. */
 function liveConfig(ollamaOrigin: string, flaky: FakeOpenAIServer, limited: FakeOpenAIServer): string {
   return `model_list:
   - model_name: ${MINI}
@@ -31,6 +31,9 @@ function liveConfig(ollamaOrigin: string, flaky: FakeOpenAIServer, limited: Fake
   - model_name: limited
     litellm_params: {model: openai/gpt-4o-mini, api_base: "${limited.url}", api_key: sk-limited, num_retries: 0}
     model_info: {id: limited-1}
+  - model_name: metered
+    litellm_params: {model: openai/gpt-4o-mini, api_base: "${limited.url}", api_key: sk-limited, rpm: 600}
+    model_info: {id: metered-1}
 router_settings:
   allowed_fails: 1
   cooldown_time: 120
@@ -142,7 +145,11 @@ describe('admin live status: spend activity, queue status and model status', () 
   });
 
   it('shows each backend queue: its depth, the waits of its latest jobs, and the workers consuming it with their concurrency', async () => {
-    const res = await call(stack.url, '/queue/status');
+    // Workers write the waits they saw a moment later (QUEUE_WAIT_FLUSH_MS).
+    const res = await eventually(
+      () => call(stack.url, '/queue/status'),
+      (r) => r.status !== 200 || r.json.data.every((q: { wait_ms: { samples: number } }) => q.wait_ms.samples > 0),
+    );
     expect(res.status).toBe(200);
     expectShape(QUEUE_STATUS_SHAPE, res.json, 'queue status');
     const queues = new Map(res.json.data.map((q: { queue: string }) => [q.queue, q]));
@@ -174,6 +181,8 @@ describe('admin live status: spend activity, queue status and model status', () 
     expect((byId.get('mini-1') as { recent: { latency_ms: { p50: number } } }).recent.latency_ms.p50).toBeGreaterThan(0);
     expect(byId.get('flaky-1')).toMatchObject({ state: 'cooling_down', paused_until: null, recent: { calls: 1, error_rate: 1 } });
     expect(byId.get('limited-1')).toMatchObject({ state: 'paused' });
+    // Calls in flight across workers are counted for a deployment with a limit only.
+    expect([byId.get('metered-1'), byId.get('mini-1')]).toMatchObject([{ in_flight: 0 }, { in_flight: null, in_flight_here: 0 }]);
     const pausedFor = Date.parse((byId.get('limited-1') as { paused_until: string }).paused_until) - Date.now();
     expect(pausedFor).toBeGreaterThan(3_000_000);
     // Nothing of a deployment's settings or credentials.

@@ -168,6 +168,23 @@ describe('chat through the queues (tutorial config, official OpenAI SDK)', () =>
     }
   });
 
+  it('sends API answers as UTF-8 JSON without an ETag or X-Powered-By, while the admin UI files stay revalidatable', async () => {
+    for (const res of [await call(stack.url, '/v1/chat/completions', { body: HELLO }), await call(stack.url, '/v1/models')]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(res.text));
+      expect(res.headers.get('etag')).toBeNull();
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    }
+    const page = await call(stack.url, '/ui/app.css', { key: null });
+    expect(page.status).toBe(200);
+    const etag = page.headers.get('etag');
+    expect(etag).toBeTruthy();
+    // As a browser revalidates (fetch() would otherwise add "cache-control: no-cache", which forbids a 304).
+    const revalidated = await call(stack.url, '/ui/app.css', { key: null, headers: { 'if-none-match': etag!, 'cache-control': 'max-age=0' } });
+    expect(revalidated.status).toBe(304);
+  });
+
   it('keeps two calls apart when their clients send the same x-request-id at the same time', async () => {
     const [a, b] = [await generateKey(stack.url, { key_alias: 'same-id-a' }), await generateKey(stack.url, { key_alias: 'same-id-b' })];
     fakes.ollama.delayMs = 300;

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { VirtualKeyEntity, dataSourceOptions, runMigrationsWithLock } from '@app/database';
+import { SpendLogEntity, VirtualKeyEntity, dataSourceOptions, runMigrationsWithLock } from '@app/database';
 import { TcpProxy, createTestDatabase, sleep } from '@test/support';
 import { SpendLogWriter, type SpendRow } from '../apps/gateway/src/spend/spend-log.writer';
 
@@ -54,6 +54,33 @@ describe('spend log writer against real Postgres', () => {
     const [{ n, spend }] = await dataSource.query('SELECT count(*)::int AS n, (SELECT spend FROM virtual_keys) AS spend FROM spend_logs');
     expect(n).toBe(1200);
     expect(spend).toBeCloseTo(1.2, 9);
+  });
+
+  it('stores every field of a row as it was pushed: text with quotes and commas, nulls, tags, times to the millisecond', async () => {
+    const writer = new SpendLogWriter(dataSource);
+    const pushed = row(1, {
+      requestId: 'fields-1',
+      keyAlias: 'alias "quoted", {braced}\\ é',
+      keyId: null,
+      errorCode: null,
+      upstreamModel: 'gpt-4o-mini',
+      promptTokens: 9_007_199_254,
+      spend: 0.1 + 0.2,
+      status: 'failure',
+      httpStatus: 429,
+      stream: true,
+      tags: ['team:a', 'has,comma', 'has "quote"', 'ü'],
+      startTime: new Date('2026-12-02T16:00:00.123Z'),
+      endTime: new Date('2026-12-02T16:00:01.456Z'),
+    });
+    writer.push(pushed);
+    writer.push(row(2, { requestId: 'fields-2', tags: [] }));
+    await writer.flush();
+    const stored = await dataSource.getRepository(SpendLogEntity).findOneByOrFail({ requestId: 'fields-1' });
+    const { id: _id, ...fields } = stored;
+    expect(fields).toEqual(pushed);
+    expect((await dataSource.getRepository(SpendLogEntity).findOneByOrFail({ requestId: 'fields-2' })).tags).toEqual([]);
+    await writer.onApplicationShutdown();
   });
 
   it('drops only a row Postgres refuses, and writes the rest of its batch', async () => {

@@ -3,7 +3,7 @@ import type { UpstreamTarget } from './upstream-target';
 
 export interface ChatCallContext {
   callId: string;
-  /** Aborted when the call must stop (deadline, shutdown, cancellation). */
+  /** Aborted when the call must stop before its deadline (shutdown, cancellation); every upstream call also ends at `deadline` by itself. */
   signal: AbortSignal;
   /** Epoch milliseconds; the upstream call must not outlive it. */
   deadline: number;

@@ -1,4 +1,6 @@
-import { parseWorkerName, percentile, workerName } from './queue-status';
+import IORedis from 'ioredis';
+import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
+import { QUEUE_WAIT_FLUSH_MS, QUEUE_WAIT_SAMPLES, QueueWaitRecorder, parseWorkerName, percentile, queueWaitsKey, workerName } from './queue-status';
 
 describe('queue status helpers', () => {
   it('reads back the app and concurrency a worker consumes a queue under, from its Redis connection name', () => {
@@ -16,5 +18,34 @@ describe('queue status helpers', () => {
     expect([percentile(sorted, 0.5), percentile(sorted, 0.9), percentile(sorted, 0.99)]).toEqual([50, 90, 99]);
     expect(percentile([7], 0.99)).toBe(7);
     expect(percentile([], 0.5)).toBeNull();
+  });
+});
+
+describe('QueueWaitRecorder', () => {
+  const prefix = uniquePrefix();
+  const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  afterAll(async () => {
+    await deleteRedisPrefix(prefix);
+    await redis.quit();
+  });
+
+  it("keeps each queue's latest waits, newest first, written together a moment later", async () => {
+    const recorder = new QueueWaitRecorder(redis, prefix);
+    const key = queueWaitsKey(prefix, 'chat-a');
+    for (let ms = 1; ms <= QUEUE_WAIT_SAMPLES + 5; ms++) recorder.record('chat-a', ms + 0.4);
+    recorder.record('chat-b', -3);
+    expect(await redis.llen(key)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, QUEUE_WAIT_FLUSH_MS + 100));
+    const waits = (await redis.lrange(key, 0, -1)).map(Number);
+    expect(waits).toHaveLength(QUEUE_WAIT_SAMPLES);
+    expect(waits.slice(0, 2)).toEqual([QUEUE_WAIT_SAMPLES + 5, QUEUE_WAIT_SAMPLES + 4]);
+    expect(waits.at(-1)).toBe(6);
+    expect(await redis.lrange(queueWaitsKey(prefix, 'chat-b'), 0, -1)).toEqual(['0']);
+    expect(await redis.pttl(key)).toBeGreaterThan(0);
+
+    recorder.record('chat-a', 7);
+    await recorder.flush();
+    expect(await redis.lindex(key, 0)).toBe('7');
+    expect(await redis.llen(key)).toBe(QUEUE_WAIT_SAMPLES);
   });
 });

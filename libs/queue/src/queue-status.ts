@@ -27,15 +27,48 @@ export function parseWorkerName(rawName: string): { name: string; concurrency: n
   return match ? { name: match[1], concurrency: Number(match[2]) } : { name: name || 'unnamed', concurrency: null };
 }
 
-/** Records how long a job waited for a worker: one bounded list per queue, written in one round trip. */
-export async function recordQueueWait(redis: IORedis, prefix: string, queue: string, waitMs: number): Promise<void> {
-  const key = queueWaitsKey(prefix, queue);
-  await redis
-    .multi()
-    .lpush(key, Math.max(0, Math.round(waitMs)))
-    .ltrim(key, 0, QUEUE_WAIT_SAMPLES - 1)
-    .pexpire(key, QUEUE_WAIT_TTL_MS)
-    .exec();
+/** How often a worker writes the waits it has seen: `GET /queue/status` shows a wait at most this late. */
+export const QUEUE_WAIT_FLUSH_MS = 250;
+
+/**
+ * Records how long jobs waited for a worker: one bounded list per queue, newest first. The waits
+ * seen within {@link QUEUE_WAIT_FLUSH_MS} go in one round trip, not one per job.
+ */
+export class QueueWaitRecorder {
+  private readonly pending = new Map<string, number[]>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: IORedis,
+    private readonly prefix: string,
+  ) {}
+
+  record(queue: string, waitMs: number): void {
+    let waits = this.pending.get(queue);
+    if (!waits) this.pending.set(queue, (waits = []));
+    waits.push(Math.max(0, Math.round(waitMs)));
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), QUEUE_WAIT_FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what is pending; never throws (a lost batch of waits only thins the percentiles). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const multi = this.redis.multi();
+    for (const [queue, waits] of this.pending) {
+      const key = queueWaitsKey(this.prefix, queue);
+      multi
+        .lpush(key, ...waits.slice(-QUEUE_WAIT_SAMPLES))
+        .ltrim(key, 0, QUEUE_WAIT_SAMPLES - 1)
+        .pexpire(key, QUEUE_WAIT_TTL_MS);
+    }
+    this.pending.clear();
+    await multi.exec().catch(() => undefined);
+  }
 }
 
 /** The value below which `p` of the sorted `values` fall (nearest rank); null without values. */

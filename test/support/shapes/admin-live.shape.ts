@@ -80,7 +80,7 @@ export const MODEL_STATUS_SHAPE = {
           state: { enum: ['serving', 'cooling_down', 'paused'] },
           paused_until: { anyOf: [isoTime, { type: 'null' }] },
           cooling_down_until: { anyOf: [isoTime, { type: 'null' }] },
-          in_flight: { type: 'integer', minimum: 0 },
+          in_flight: { type: ['integer', 'null'], minimum: 0 },
           in_flight_here: { type: 'integer', minimum: 0 },
           recent: {
             type: 'object',

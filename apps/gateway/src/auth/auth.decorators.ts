@@ -12,8 +12,11 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 export const AdminOnly = () => SetMetadata(ADMIN_ROUTE, true);
 
 /** The caller's identity, as the guard established it. */
-export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthContext => {
-  const auth = ctx.switchToHttp().getRequest<Request>().auth;
+export function authOf(req: Request): AuthContext {
+  const auth = req.auth;
   if (!auth) throw new Error('Auth used on a route without the API key guard');
   return auth;
-});
+}
+
+/** The caller's identity as a route parameter. Model routes, which have `@Req()` anyway, call {@link authOf}: one Nest parameter pipe fewer per call. */
+export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthContext => authOf(ctx.switchToHttp().getRequest<Request>()));

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -27,9 +27,9 @@ export function tokenOf(keyOrHash: string): string {
   return isKeyHash(keyOrHash) ? keyOrHash : hashKey(keyOrHash);
 }
 
-/** A secret's digest, computed once for a secret compared on every request (the master key). */
+/** A secret's SHA-256 digest: the master key's once, each request's key once per request (one-shot, no Hash object). */
 export function secretDigest(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 /** `Authorization: Bearer <key>`, `x-api-key` or `api-key`, as the OpenAI, Anthropic-style and Azure clients send it. */

@@ -105,7 +105,8 @@ export class AttemptLoop {
     attemptFn: AttemptFn<T>,
   ): Promise<{ value: T; served: Served }> {
     const attempts = call.attempts ?? [];
-    let last: { attempt?: Attempt; error: SwitchyardError } = { error: new SwitchyardError('internal_error', 'the call was not planned before it was sent') };
+    // Built only when the loop ends without an answer (an error captures a stack).
+    let last: { attempt?: Attempt; error: SwitchyardError } | undefined;
     for (const [index, attempt] of attempts.entries()) {
       if (index > 0) this.metrics.fallback(call.request.model);
       const done = this.router.begin(attempt.deployment.id);
@@ -121,6 +122,7 @@ export class AttemptLoop {
         if (!worthAnotherDeployment(error)) break;
       }
     }
+    last ??= { error: new SwitchyardError('internal_error', 'the call was not planned before it was sent') };
     this.ledger.failed(call, admission, last.error, last.attempt);
     // A failed call's answer still names the call and what was tried.
     const { retries, fallbacks } = tried(last.attempt ? attempts.slice(0, attempts.indexOf(last.attempt) + 1) : []);
@@ -159,6 +161,8 @@ export class AttemptLoop {
 
 /** LiteLLM's counts for the attempts made so far (the last one the latest): retries on its model group, fallback groups tried. */
 function tried(made: readonly Attempt[], workerRetries = 0): { retries: number; fallbacks: number } {
+  // Most calls are answered by their first attempt: nothing to count, no arrays or Set to build.
+  if (made.length <= 1) return { retries: workerRetries, fallbacks: 0 };
   const last = made.at(-1);
   return {
     retries: made.slice(0, -1).filter((a) => a.modelGroup === last?.modelGroup).length + workerRetries,

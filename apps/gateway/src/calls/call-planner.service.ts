@@ -76,15 +76,13 @@ export class CallPlanner {
       throw error;
     }
     const defaultMs = this.config.env.REQUEST_TIMEOUT * 1000;
+    const plan = call.attempts.map((attempt) => attempt.deployment);
     return this.limits.admit({
       key: call.auth.kind === 'virtual' ? await this.budgets.resetIfDue(call.auth.key) : null,
       requestId: call.callId,
       // The slot is held until the last possible attempt would have ended.
       deadline: Date.now() + call.attempts.reduce((total, attempt) => total + timeoutMs(call.stream, attempt.deployment, defaultMs, call.hints), 0),
-      reservation: call.operation.reserve(
-        call.attempts.map((attempt) => attempt.deployment),
-        call.request,
-      ),
+      reserve: () => call.operation.reserve(plan, call.request),
     });
   }
 

@@ -6,15 +6,27 @@ export interface SseFrame {
   data: string;
 }
 
+/** The call's one hang-up signal, made when first asked for: only a streamed call needs one. */
+export type HangUp = () => AbortSignal;
+
 /**
  * Aborted when the client goes away before its answer has been written: the call's one
- * hang-up signal, which cancels the call wherever it is (queued, running, streaming).
+ * hang-up signal, which cancels the call wherever it is (queued, running, streaming). Made on
+ * first use (a non-streamed call never makes one); if the client has gone by then, it is
+ * aborted from the start.
  */
-export function clientGone(res: Response): AbortSignal {
+export function clientGone(res: Response): HangUp {
+  let signal: AbortSignal | undefined;
+  return () => (signal ??= hangUpSignal(res));
+}
+
+function hangUpSignal(res: Response): AbortSignal {
   const gone = new AbortController();
-  res.on('close', () => {
+  const closed = () => {
     if (!res.writableFinished) gone.abort();
-  });
+  };
+  if (res.destroyed) closed();
+  else res.on('close', closed);
   return gone.signal;
 }
 
@@ -36,8 +48,13 @@ export async function sendSse(req: Request, res: Response, frames: AsyncIterable
   res.setHeader('cache-control', 'no-cache, no-transform');
   res.setHeader('connection', 'keep-alive');
   res.setHeader('x-accel-buffering', 'no');
-  res.flushHeaders();
   req.socket.setNoDelay(true);
+  // The headers wait until the end of this turn of the event loop, so the frames ready by then (the
+  // first one is, as a rule) go out with them in one write; later frames are written as Node
+  // writes a response: what is written in one turn, together.
+  res.cork();
+  res.flushHeaders();
+  process.nextTick(() => res.uncork());
 
   let lastWrite = Date.now();
   const ping = setInterval(() => {

@@ -1,12 +1,12 @@
-import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { GatewayConfig } from '@app/config';
-import type { AuthContext } from '../auth/auth-context';
-import { Auth } from '../auth/auth.decorators';
+import { authOf } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
+import { sendJson } from '../http/send-json';
 import { chatRequestSchema } from './chat-request.schema';
 import { ChatService } from './chat.service';
 
@@ -31,11 +31,14 @@ export class ChatController {
   @ApiResponse({ status: 401, description: 'Missing, unknown, expired or blocked key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
-  async complete(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async complete(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // The caller and the body straight from the request: a model call goes through no Nest parameter pipes.
+    const auth = authOf(req);
+    const body: unknown = req.body;
     const ids = callIdsOf(req);
     const answer = await this.chat.handle(auth, body, ids, (req.facts ??= {}), clientGone(res));
+    if ('completion' in answer) return sendJson(res, answer.completion, answer.headers);
     res.set(answer.headers);
-    if ('completion' in answer) res.status(200).json(answer.completion);
-    else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
+    await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
   }
 }

@@ -5,7 +5,7 @@ import { AttemptLoop } from '../calls/attempt-loop.service';
 import { withMetadataTags } from '../calls/call-hints';
 import { CallPlanner } from '../calls/call-planner.service';
 import { type CallIds, servedHeaders } from '../calls/model-call';
-import type { SseFrame } from '../calls/sse-response';
+import type { HangUp, SseFrame } from '../calls/sse-response';
 import { parseBody } from '../http/parse-body';
 import type { RequestFacts } from '../http/request-facts';
 import { chatFrames } from './chat-frames';
@@ -27,7 +27,7 @@ export class ChatService {
    * Throws the error the client should see (before a stream's first chunk: its status and JSON
    * body). `hungUp` is the client leaving: it cancels the call wherever it is.
    */
-  async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: AbortSignal): Promise<ChatAnswer> {
+  async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: HangUp): Promise<ChatAnswer> {
     // `priority` and `metadata` are Switchyard's (and LiteLLM's), not the upstream's: they never leave the gateway.
     const { priority, metadata, ...request } = parseBody(chatRequestSchema, body) as ChatCompletionRequest & { priority?: number; metadata?: unknown };
     const stream = request.stream === true;
@@ -40,7 +40,7 @@ export class ChatService {
         if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
         return { headers: { ...admission.headers, ...servedHeaders(served) }, completion: { ...result.completion, model: request.model } };
       }
-      const { events, served } = await this.attempts.stream(call, admission, hungUp);
+      const { events, served } = await this.attempts.stream(call, admission, hungUp());
       const includeUsage = request.stream_options?.include_usage === true;
       return {
         headers: { ...admission.headers, ...servedHeaders(served) },

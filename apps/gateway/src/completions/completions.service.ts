@@ -4,7 +4,7 @@ import type { AuthContext } from '../auth/auth-context';
 import { AttemptLoop } from '../calls/attempt-loop.service';
 import { CallPlanner } from '../calls/call-planner.service';
 import { type CallIds, servedHeaders } from '../calls/model-call';
-import type { SseFrame } from '../calls/sse-response';
+import type { HangUp, SseFrame } from '../calls/sse-response';
 import { parseBody } from '../http/parse-body';
 import type { RequestFacts } from '../http/request-facts';
 import { completionFrames } from './completions-frames';
@@ -27,7 +27,7 @@ export class CompletionsService {
    * Throws the error the client should see (before a stream's first chunk: its status and JSON
    * body). `hungUp` is the client leaving: it cancels the call wherever it is.
    */
-  async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: AbortSignal): Promise<CompletionsAnswer> {
+  async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: HangUp): Promise<CompletionsAnswer> {
     // `priority` and `metadata` are Switchyard's (and LiteLLM's), not the upstream's: they never leave the gateway.
     const {
       priority,
@@ -42,7 +42,7 @@ export class CompletionsService {
         const { result, served } = await this.attempts.answer(call, admission);
         return { headers: { ...admission.headers, ...servedHeaders(served) }, completion: { ...textCompletionOf(result), model: request.model } };
       }
-      const { events, served } = await this.attempts.stream(call, admission, hungUp);
+      const { events, served } = await this.attempts.stream(call, admission, hungUp());
       const includeUsage = request.stream_options?.include_usage === true;
       return {
         headers: { ...admission.headers, ...servedHeaders(served) },

@@ -1,10 +1,10 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { AuthContext } from '../auth/auth-context';
-import { Auth } from '../auth/auth.decorators';
+import { authOf } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
+import { sendJson } from '../http/send-json';
 import { embeddingsRequestSchema } from './embeddings-request.schema';
 import { EmbeddingsService } from './embeddings.service';
 
@@ -31,9 +31,12 @@ export class EmbeddingsController {
   @ApiResponse({ status: 401, description: 'Missing, unknown, expired or blocked key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 403, description: 'Model not allowed for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
-  async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // The caller and the body straight from the request: a model call goes through no Nest parameter pipes.
+    const auth = authOf(req);
+    const body: unknown = req.body;
     const ids = callIdsOf(req);
     const { headers, answer } = await this.embeddings.create(auth, body, ids, (req.facts ??= {}));
-    res.set(headers).status(200).json(answer);
+    sendJson(res, answer, headers);
   }
 }

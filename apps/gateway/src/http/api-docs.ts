@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -29,8 +30,8 @@ export const ERROR_SCHEMA: SchemaObject = {
 /**
  * The docs page, in place of @nestjs/swagger's, whose inline styles a strict Content Security
  * Policy refuses (as it refuses the `<style>` in the standalone layout's logo, so the page uses
- * the base layout). Swagger UI's files (swagger-ui-dist) are still served by @nestjs/swagger;
- * the page's own CSS and start script are `/api-docs.css` and `/api-docs.js`.
+ * the base layout). Swagger UI's files come from the installed swagger-ui-dist (see
+ * {@link SWAGGER_UI_FILES}); the page's own CSS and start script are `/api-docs.css` and `/api-docs.js`.
  */
 const DOCS_PAGE = `<!DOCTYPE html>
 <html lang="en">
@@ -55,6 +56,14 @@ const DOCS_JS = `window.addEventListener('load', () => {
 const DOCS_CSS =
   'html { box-sizing: border-box; overflow-y: scroll; } *, *::before, *::after { box-sizing: inherit; } body { margin: 0; background: #fafafa; }\n';
 
+/**
+ * The swagger-ui-dist files the docs page loads (and their source maps), each a route of its own.
+ * @nestjs/swagger would serve the whole package as static files at `/`, which puts a static-file
+ * middleware, and for a GET a filesystem look-up, in front of every API route.
+ */
+const SWAGGER_UI_FILES = ['swagger-ui.css', 'swagger-ui.css.map', 'swagger-ui-bundle.js', 'swagger-ui-bundle.js.map', 'favicon-32x32.png', 'favicon-16x16.png'];
+const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
+
 /** Swagger UI at `/` (LiteLLM's docs address), served from the local swagger-ui-dist under the admin UI's CSP; the spec at `/openapi.json`. */
 export function installApiDocs(app: NestExpressApplication): void {
   // Registered before @nestjs/swagger's own routes for these paths, so these answer.
@@ -71,6 +80,10 @@ export function installApiDocs(app: NestExpressApplication): void {
   };
   http.get('/api-docs.css', file('css', DOCS_CSS));
   http.get('/api-docs.js', file('js', DOCS_JS));
+  for (const name of SWAGGER_UI_FILES) {
+    const path = join(SWAGGER_UI_DIR, name);
+    http.get(`/${name}`, (_req: Request, res: Response) => res.sendFile(path));
+  }
   const config = new DocumentBuilder()
     .setTitle('Switchyard')
     .setDescription(
@@ -79,9 +92,11 @@ export function installApiDocs(app: NestExpressApplication): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A virtual key, or the master key for admin routes' })
     .build();
-  // Built on the first request for it, not at start: a gateway whose docs nobody reads does not
-  // keep the document in its heap.
+  // The page above stands in for @nestjs/swagger's UI (`ui: false`: neither its page nor its static files).
+  // The document is built on the first request for it, not at start: a gateway whose docs nobody
+  // reads does not keep it in its heap.
   SwaggerModule.setup('/', app, () => SwaggerModule.createDocument(app, config), {
+    ui: false,
     jsonDocumentUrl: '/openapi.json',
     yamlDocumentUrl: '/openapi.yaml',
     customSiteTitle: 'Switchyard API',

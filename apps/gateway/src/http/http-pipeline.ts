@@ -9,6 +9,11 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
+/** `application/json` with any parameters, in any case; the exact value most clients send needs no parsing. */
+function declaresJson(req: Request): boolean {
+  return req.headers['content-type'] === 'application/json' || Boolean(req.is('application/json'));
+}
+
 /**
  * Before a JSON body is parsed: UTF-8 only (as RFC 8259 and OpenAI require; other encodings could
  * hide brackets from the depth check), and no deeper than {@link MAX_JSON_DEPTH} levels.
@@ -29,15 +34,16 @@ function checkJsonBody(_req: Request, _res: Response, body: Buffer, encoding: st
  */
 export function installHttpPipeline(app: NestExpressApplication, bodyLimitBytes: number): void {
   app.disable('x-powered-by');
+  // No ETag hash of every API answer: no client revalidates a completion. The admin UI's static
+  // files keep theirs (express.static and sendFile set their own).
+  app.set('etag', false);
+  // One middleware for both: each one more is another pass of the router for every request.
   app.use((req: Request, res: Response, next: NextFunction) => {
     req.requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     req.requestIdFromClient = req.requestId === req.headers[REQUEST_ID_HEADER];
     res.setHeader(REQUEST_ID_HEADER, req.requestId);
     res.setHeader('request-id', req.requestId);
-    next();
-  });
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    if (hasBody(req) && !req.is('application/json')) {
+    if (hasBody(req) && !declaresJson(req)) {
       const sent = req.headers['content-type'] ?? 'none';
       next(new SwitchyardError('unsupported_media_type', `Content-Type must be application/json (got ${sent})`));
       return;

@@ -56,8 +56,9 @@ export function installRequestObserver(app: NestExpressApplication, { log, metri
         `${req.method} ${route} ${status} ${latencyMs} ms`,
       );
     };
-    res.once('finish', end);
-    res.once('close', end);
+    // `end` runs once however many of the two come (no `once` wrappers per request).
+    res.on('finish', end);
+    res.on('close', end);
     next();
   });
 }

@@ -120,8 +120,8 @@ export interface AdmitRequest {
   requestId: string;
   /** When the call ends at the latest: its slot is freed {@link SLOT_GRACE_MS} later even if nobody releases it. */
   deadline: number;
-  /** Tokens and USD held against tpm_limit and max_budget while the call runs. */
-  reservation: CallReservation;
+  /** Tokens and USD held against tpm_limit and max_budget while the call runs; worked out only for a key with limits. */
+  reserve(): CallReservation;
 }
 
 const usd = (n: number) => `$${n.toFixed(6)}`;
@@ -166,8 +166,9 @@ export class KeyLimits implements OnModuleInit, OnApplicationShutdown {
    * or tokens_over_limit for a call that alone needs more than the key's tpm_limit (it could never run).
    */
   async admit(request: AdmitRequest, now = Date.now()): Promise<Admission> {
-    const { key, reservation } = request;
+    const { key } = request;
     if (!key || !KeyLimits.hasLimits(key)) return UNLIMITED;
+    const reservation = request.reserve();
     const window = Math.floor(now / WINDOW_MS);
     const resetS = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
     if (key.tpmLimit !== null && reservation.tokens > key.tpmLimit) throw this.tooLarge(key.tpmLimit, reservation);

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { dependencyUnavailable, queueName } from '@app/contracts';
-import { CallDispatcher } from '@app/queue';
+import { CallDispatcher, isMetered } from '@app/queue';
 import { AdminOnly } from '../auth/auth.decorators';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { Router } from '../routing/router.service';
@@ -46,7 +46,7 @@ export class LiveStatusController {
   @Get('model/status')
   @ApiOperation({
     summary:
-      'Per deployment: serving, cooling_down (this gateway) or paused (after an upstream 429), calls in flight, and recent latency and error rate as this gateway saw them',
+      'Per deployment: serving, cooling_down (this gateway) or paused (after an upstream 429), calls in flight (all workers, for a deployment with rpm, tpm or max_parallel_requests; else null) and here, and recent latency and error rate as this gateway saw them',
   })
   async modelStatus() {
     const now = Date.now();
@@ -64,7 +64,8 @@ export class LiveStatusController {
         state,
         paused_until: pausedUntil ? new Date(pausedUntil).toISOString() : null,
         cooling_down_until: live.coolingUntil ? new Date(live.coolingUntil).toISOString() : null,
-        in_flight: loads[i].inFlight,
+        // Only a deployment with a limit has its calls counted across workers.
+        in_flight: isMetered(d) ? loads[i].inFlight : null,
         in_flight_here: live.inFlight,
         recent: live.recent,
       };

@@ -4,10 +4,11 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import type { Request, Response } from 'express';
 import { GatewayConfig } from '@app/config';
 import type { AuthContext } from '../auth/auth-context';
-import { Auth } from '../auth/auth.decorators';
+import { Auth, authOf } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { openApiSchema } from '../http/api-docs';
+import { sendJson } from '../http/send-json';
 import { countTokensRequestSchema, messagesRequestSchema } from './messages-request.schema';
 import { PING_FRAME } from './messages-stream';
 import { MessagesService } from './messages.service';
@@ -45,11 +46,14 @@ export class MessagesController {
   @ApiResponse({ status: 404, description: 'Unknown model', schema: ANTHROPIC_ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit or budget exceeded', schema: ANTHROPIC_ERROR_SCHEMA })
   @ApiResponse({ status: 529, description: "The backend's queue is full", schema: ANTHROPIC_ERROR_SCHEMA })
-  async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // The caller and the body straight from the request: a model call goes through no Nest parameter pipes.
+    const auth = authOf(req);
+    const body: unknown = req.body;
     const answer = await this.messages.handle(auth, body, callIdsOf(req), (req.facts ??= {}), clientGone(res));
+    if ('message' in answer) return sendJson(res, answer.message, answer.headers);
     res.set(answer.headers);
-    if ('message' in answer) res.status(200).json(answer.message);
-    else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000, PING_FRAME);
+    await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000, PING_FRAME);
   }
 
   @Post('v1/messages/count_tokens')

@@ -5,7 +5,7 @@ import type { AuthContext } from '../auth/auth-context';
 import { AttemptLoop } from '../calls/attempt-loop.service';
 import { CallPlanner } from '../calls/call-planner.service';
 import { type CallIds, servedHeaders } from '../calls/model-call';
-import type { SseFrame } from '../calls/sse-response';
+import type { HangUp, SseFrame } from '../calls/sse-response';
 import { parseBody } from '../http/parse-body';
 import type { RequestFacts } from '../http/request-facts';
 import { type AnthropicMessage, toAnthropicMessage } from './messages-answer.mapper';
@@ -34,7 +34,7 @@ export class MessagesService {
    * Throws the error the client should see (before a stream's first event: its status and JSON
    * body). `hungUp` is the client leaving: it cancels the call wherever it is.
    */
-  async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: AbortSignal): Promise<MessagesAnswer> {
+  async handle(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: HangUp): Promise<MessagesAnswer> {
     const request = parseBody(messagesRequestSchema, body);
     const chat = toChatRequest(request);
     const stream = request.stream === true;
@@ -47,7 +47,7 @@ export class MessagesService {
         if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
         return { headers: { ...admission.headers, ...servedHeaders(served) }, message: toAnthropicMessage(result.completion, context) };
       }
-      const { events, served } = await this.attempts.stream(call, admission, hungUp);
+      const { events, served } = await this.attempts.stream(call, admission, hungUp());
       return {
         headers: { ...admission.headers, ...servedHeaders(served) },
         frames: messagesFrames(events, { ...context, requestId: ids.requestId, estimatedInputTokens: estimatePromptTokens(chat) }),

@@ -1,16 +1,17 @@
-import { Body, Controller, Delete, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { SwitchyardError } from '@app/contracts';
 import { GatewayConfig } from '@app/config';
 import type { AuthContext } from '../auth/auth-context';
-import { Auth } from '../auth/auth.decorators';
+import { Auth, authOf } from '../auth/auth.decorators';
 import { callIdsOf } from '../calls/call-hints';
 import { clientGone, sendSse } from '../calls/sse-response';
 import { ERROR_SCHEMA, openApiSchema } from '../http/api-docs';
 import { parseBody } from '../http/parse-body';
 import { queryInt } from '../http/stored-values';
+import { sendJson } from '../http/send-json';
 import type { ConversationItem } from './response-items';
 import { responsesRequestSchema } from './responses-request.schema';
 import { ResponsesService } from './responses.service';
@@ -44,12 +45,15 @@ export class ResponsesController {
   @ApiResponse({ status: 400, description: 'Invalid request; `param` names the field', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 404, description: 'Unknown model, or `previous_response_id` not found for this key', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 429, description: 'Rate limit, queue full or budget exceeded', schema: ERROR_SCHEMA })
-  async create(@Auth() auth: AuthContext, @Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // The caller and the body straight from the request: a model call goes through no Nest parameter pipes.
+    const auth = authOf(req);
+    const body: unknown = req.body;
     const ids = callIdsOf(req);
     const answer = await this.responses.create(auth, body, ids, (req.facts ??= {}), clientGone(res));
+    if ('response' in answer) return sendJson(res, answer.response, answer.headers);
     res.set(answer.headers);
-    if ('response' in answer) res.status(200).json(answer.response);
-    else await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
+    await sendSse(req, res, answer.frames, this.config.env.STREAM_KEEPALIVE * 1000);
   }
 
   @Get(['v1/responses/:id', 'responses/:id'])

@@ -4,7 +4,7 @@ import type { AuthContext } from '../auth/auth-context';
 import { AttemptLoop } from '../calls/attempt-loop.service';
 import { CallPlanner } from '../calls/call-planner.service';
 import { type CallIds, servedHeaders } from '../calls/model-call';
-import type { SseFrame } from '../calls/sse-response';
+import type { HangUp, SseFrame } from '../calls/sse-response';
 import { CHAT_OPERATION } from '../chat/chat-operation';
 import { parseBody } from '../http/parse-body';
 import type { RequestFacts } from '../http/request-facts';
@@ -41,7 +41,7 @@ export class ResponsesService {
    * Throws the error the client should see (before a stream's first event: its status and JSON
    * body). `hungUp` is the client leaving: it cancels the call wherever it is.
    */
-  async create(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: AbortSignal): Promise<ResponsesAnswer> {
+  async create(auth: AuthContext, body: unknown, ids: CallIds, facts: RequestFacts, hungUp: HangUp): Promise<ResponsesAnswer> {
     const request = parseBody(responsesRequestSchema, body);
     const stream = request.stream === true;
     const seed: ResponseSeed = { id: newId('resp'), createdAt: Math.floor(Date.now() / 1000), request, store: request.store !== false };
@@ -58,7 +58,7 @@ export class ResponsesService {
           if (!result.completion) throw new SwitchyardError('internal_error', 'the worker returned no completion');
           return { headers: { ...admission.headers, ...servedHeaders(served) }, response: await keep(responseFromCompletion(result.completion, seed, newId)) };
         }
-        const { events, served } = await this.attempts.stream(call, admission, hungUp);
+        const { events, served } = await this.attempts.stream(call, admission, hungUp());
         const builder = new ResponseStreamBuilder(seed, newId);
         return { headers: { ...admission.headers, ...servedHeaders(served) }, frames: responseFrames(events, builder, { requestId: ids.requestId, keep }) };
       } catch (err) {

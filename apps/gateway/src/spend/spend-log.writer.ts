@@ -9,7 +9,7 @@ const FLUSH_EVERY_MS = 1_000;
 // While Postgres is away rows wait in memory; past this many the oldest are dropped (and said so).
 const MAX_BUFFERED = 50_000;
 
-/** spend_logs columns, the row field each comes from, and its Postgres type (as sent). */
+/** spend_logs columns, the row field each comes from, and its Postgres type. */
 const COLUMNS: ReadonlyArray<[keyof SpendRow, string, string]> = [
   ['requestId', 'request_id', 'varchar'],
   ['keyToken', 'key_token', 'varchar'],
@@ -32,7 +32,7 @@ const COLUMNS: ReadonlyArray<[keyof SpendRow, string, string]> = [
   ['api', 'api', 'varchar'],
   ['startTime', 'start_time', 'timestamptz'],
   ['endTime', 'end_time', 'timestamptz'],
-  // Arrays of arrays cannot be unnested row by row: each row's tags travel as one JSON array.
+  // A JSON array in the batch; stored as the column's text[].
   ['tags', 'tags', 'jsonb'],
 ];
 
@@ -41,9 +41,14 @@ const STORED: Partial<Record<string, (column: string) => string>> = {
   tags: (column) => `ARRAY(SELECT jsonb_array_elements_text(${column}))`,
 };
 
+/** The row fields the batch's JSON carries (JSON.stringify's key list: nothing else of a row is sent). */
+const FIELDS = COLUMNS.map(([field]) => field);
+
+// The batch travels as one JSON array of rows, read back as a record set: one JSON.stringify per
+// batch, where a text array per column made pg build and escape every value's array literal.
 const INSERT_ROWS = `INSERT INTO spend_logs (${COLUMNS.map(([, column]) => `"${column}"`).join(', ')})
-  SELECT ${COLUMNS.map(([, column]) => STORED[column]?.(`u."${column}"`) ?? `u."${column}"`).join(', ')}
-    FROM unnest(${COLUMNS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')}) AS u(${COLUMNS.map(([, column]) => `"${column}"`).join(', ')})`;
+  SELECT ${COLUMNS.map(([field, column]) => STORED[column]?.(`u."${field}"`) ?? `u."${field}"`).join(', ')}
+    FROM jsonb_to_recordset($1::jsonb) AS u(${COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')})`;
 
 /**
  * Spend log rows and key spend, written off the hot path: calls push a row and go on; every
@@ -143,11 +148,7 @@ export class SpendLogWriter implements OnApplicationShutdown {
     const byKey = new Map<string, number>();
     for (const row of rows) if (row.keyId && row.spend > 0) byKey.set(row.keyId, (byKey.get(row.keyId) ?? 0) + row.spend);
     await this.dataSource.transaction(async (tx) => {
-      // One array parameter per column: far cheaper to build than a parameter per value.
-      await tx.query(
-        INSERT_ROWS,
-        COLUMNS.map(([field, , type]) => rows.map((row) => (type === 'jsonb' ? JSON.stringify(row[field]) : row[field]))),
-      );
+      await tx.query(INSERT_ROWS, [JSON.stringify(rows, FIELDS)]);
       if (byKey.size === 0) return;
       await tx.query(
         `UPDATE virtual_keys AS k SET spend = k.spend + v.delta

@@ -72,6 +72,8 @@ export class UpstreamHttpClient {
       return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
     } catch (error) {
       throw call.transportError(error);
+    } finally {
+      call.settle();
     }
   }
 
@@ -93,6 +95,7 @@ export class UpstreamHttpClient {
       if (status < 200 || status >= 300) {
         const text = await response.body.text();
         call.span?.end(status);
+        call.settle();
         return { ok: false, status, headers, text };
       }
 
@@ -105,17 +108,22 @@ export class UpstreamHttpClient {
           return readLinesOf(
             responseBody,
             (error) => call.transportError(error),
-            () => call.span?.end(status),
+            () => {
+              call.span?.end(status);
+              call.settle();
+            },
           );
         },
         // A body read to its end is left alone, so its connection goes back to the pool.
         close: () => {
           if (!responseBody.readableEnded) responseBody.destroy();
           call.span?.end(status);
+          call.settle();
         },
       };
       return { ok: true, status, headers, lines };
     } catch (error) {
+      call.settle();
       throw call.transportError(error);
     }
   }
@@ -172,16 +180,34 @@ function withoutCarriageReturn(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-/** The request options and error mapping shared by both kinds of call. */
+/**
+ * The request options and error mapping shared by both kinds of call. One abort controller per
+ * call carries both the caller's signal and the deadline (a timer, cleared by `settle` once the
+ * answer is read): cheaper than a timeout signal combined with the caller's.
+ */
 function startCall(url: string, options: PostJsonOptions) {
   const { origin, protocol, hostname, port, pathname, search } = new URL(url);
   const target = `${hostname}:${port || (protocol === 'https:' ? 443 : 80)}`;
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DOMException('The upstream call reached its deadline', 'TimeoutError'));
+  }, options.timeoutMs);
+  timer.unref();
+  const caller = options.signal;
+  const relay = () => controller.abort(caller?.reason);
+  if (caller?.aborted) relay();
+  else caller?.addEventListener('abort', relay, { once: true });
   const span: UpstreamSpan | undefined = startUpstreamSpan(protocol, hostname, port, pathname);
   return {
-    request: { origin, path: pathname + search, method: 'POST' as const, signal },
+    request: { origin, path: pathname + search, method: 'POST' as const, signal: controller.signal },
     span,
+    /** The answer is read (or the call failed): the deadline's timer and the caller's listener go. Safe to call more than once. */
+    settle(): void {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', relay);
+    },
     /** The error to throw for one caught during the call: transport failures named, anything else as is. */
     transportError(error: unknown): unknown {
       const mapped = transportErrorOf(error);
@@ -191,8 +217,8 @@ function startCall(url: string, options: PostJsonOptions) {
   };
 
   function transportErrorOf(error: unknown): unknown {
-    if (signal.aborted) {
-      return new UpstreamTransportError('timeout', target, options.timeoutMs, deadline.aborted ? 'deadline' : 'aborted');
+    if (controller.signal.aborted) {
+      return new UpstreamTransportError('timeout', target, options.timeoutMs, expired ? 'deadline' : 'aborted');
     }
     const code = (error as { code?: unknown } | undefined)?.code;
     if (typeof code === 'string') return new UpstreamTransportError('connection', target, options.timeoutMs, code);

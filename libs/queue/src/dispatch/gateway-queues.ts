@@ -12,6 +12,8 @@ const OPEN_TIMEOUT_MS = 3_000;
 interface OpenQueue {
   queue: Queue;
   ready: Promise<unknown>;
+  /** `ready` has resolved: the queue is handed out at once, without a timeout armed per call. */
+  opened: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export class GatewayQueues {
    */
   async get(name: string): Promise<Queue> {
     let entry = this.open.get(name);
+    if (entry?.opened) return entry.queue;
     if (!entry) {
       entry = this.openQueue(name);
       this.open.set(name, entry);
@@ -82,6 +85,11 @@ export class GatewayQueues {
   private openQueue(name: string): OpenQueue {
     const queue = new Queue(name, { connection: this.connection, prefix: this.prefix, ...CHAT_QUEUE_OPTIONS });
     this.trimmer.add(queue.keys.events);
-    return { queue, ready: queue.waitUntilReady() };
+    const entry: OpenQueue = { queue, ready: queue.waitUntilReady(), opened: false };
+    entry.ready.then(
+      () => (entry.opened = true),
+      () => undefined,
+    );
+    return entry;
   }
 }

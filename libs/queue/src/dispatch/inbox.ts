@@ -11,7 +11,8 @@ const BATCH = 1_000;
  * This gateway process's inbox (`<prefix>:inbox:<gatewayId>`): ONE Redis Stream that workers
  * append its calls' stream events and outcomes to, read by ONE blocking `XREAD` loop. Each entry
  * goes to whoever waits for its call: stream events to the call's subscriber, the outcome to its
- * waiter. What was read is deleted from the inbox at once (one `XDEL` per batch, not awaited).
+ * waiter. What was read is deleted from the inbox by the next read: its `XDEL` goes in the same
+ * write as that `XREAD`, right after the batch was handed on.
  */
 export class Inbox {
   private readonly logger = new Logger(Inbox.name);
@@ -20,6 +21,8 @@ export class Inbox {
   private readerClientId?: number;
   private running = true;
   private loop?: Promise<void>;
+  /** Ids of entries handed on and not deleted yet. */
+  private read: string[] = [];
 
   constructor(
     readonly key: string,
@@ -46,6 +49,7 @@ export class Inbox {
     this.running = false;
     if (this.readerClientId !== undefined) await this.control.client('UNBLOCK', this.readerClientId).catch(() => undefined);
     await this.loop;
+    if (this.read.length) await this.control.xdel(this.key, ...this.read).catch(() => undefined);
   }
 
   /** Hands a batch of entries, in order, to their calls; entries of calls nobody here waits for are dropped. */
@@ -92,12 +96,11 @@ export class Inbox {
                 this.readerClientId = id;
               })
             : undefined;
-        const read = this.blocking.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, this.lastId);
-        const [, reply] = (await Promise.all([clientId, read])) as [void, [string, [string, string[]][]][] | null];
+        const [, reply] = await Promise.all([clientId, this.nextBatch()]);
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length === 0) continue;
         this.lastId = entries[entries.length - 1][0];
-        this.control.xdel(this.key, ...entries.map(([id]) => id)).catch(() => undefined);
+        this.read = entries.map(([id]) => id);
         this.deliver(entries.map(([, fields]) => parseEntry(fields)).filter((e): e is InboxEntry => e !== undefined));
       } catch (err) {
         if (!this.running) break;
@@ -108,7 +111,24 @@ export class Inbox {
       }
     }
   }
+
+  /** The next entries after `lastId`; the `XDEL` of those already handed on goes in the same write (its failure is of no matter). */
+  private async nextBatch(): Promise<XReadReply> {
+    const read = ['COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.key, this.lastId] as const;
+    if (this.read.length === 0) return this.blocking.xread(...read);
+    const results = await this.blocking
+      .pipeline()
+      .xdel(this.key, ...this.read)
+      .xread(...read)
+      .exec();
+    this.read = [];
+    const [err, reply] = results?.[1] ?? [new Error('no reply to XREAD'), null];
+    if (err) throw err;
+    return reply as XReadReply;
+  }
 }
+
+type XReadReply = [string, [string, string[]][]][] | null;
 
 function parseEntry(fields: string[]): InboxEntry | undefined {
   const entry: Partial<Record<string, string>> = {};

@@ -13,6 +13,15 @@ export const LEASE_MS = 10_000;
 export const LEASE_RENEW_MS = 3_000;
 
 /**
+ * A deployment without `rpm`, `tpm` or `max_parallel_requests` is not metered: its calls cost no
+ * Redis round trip at the gate. Only an upstream 429's pause holds them. A worker reads a
+ * deployment's pause again when its reading is this old (its own pauses it knows at once); until
+ * the new reading arrives, calls go by the old one, unless that is older than twice this, when
+ * they wait for the new one. Another worker's pause reaches a worker within 2 × this.
+ */
+export const PAUSE_READ_MS = 250;
+
+/**
  * Redis keys of one deployment's limiter, under QUEUE_PREFIX (so a hash-tagged prefix puts
  * them, like the queues, in one Redis Cluster slot):
  * - `inflight`: sorted set, job id → lease expiry (ms); live members are the calls in flight;
@@ -40,6 +49,11 @@ export interface DeploymentLimits {
   maxParallelRequests?: number;
 }
 
+/** Whether the deployment has a limit, so that its calls are counted in Redis (in flight, per window). */
+export function isMetered(limits: DeploymentLimits): boolean {
+  return Boolean(limits.rpm || limits.tpm || limits.maxParallelRequests);
+}
+
 export interface AdmissionRequest {
   deploymentId: string;
   limits: DeploymentLimits;
@@ -55,6 +69,8 @@ export interface HeldSlot {
   deploymentId: string;
   jobId: string;
   entryId: string;
+  /** False for a deployment without limits: nothing was recorded, nothing is freed. */
+  metered: boolean;
 }
 
 export type Admission =
@@ -92,6 +108,8 @@ interface LimiterCommands {
  */
 export class DeploymentLimiter {
   private readonly held = new Map<string, HeldSlot>();
+  /** Pauses of unmetered deployments as last read (or set here), and when they were read. */
+  private readonly pauses = new Map<string, { until: number; readAt: number; reading?: Promise<number> }>();
   private readonly renewal: NodeJS.Timeout;
   private readonly commands: LimiterCommands;
   private entrySeq = 0;
@@ -111,6 +129,11 @@ export class DeploymentLimiter {
 
   /** Admits the call and records it, or says why not and until when. Parks the job when the deployment is busy. */
   async acquire(request: AdmissionRequest, now = Date.now()): Promise<Admission> {
+    if (!isMetered(request.limits)) {
+      const until = await this.pausedUntil(request.deploymentId, now);
+      if (until > now) return { kind: 'paused', until };
+      return { kind: 'admitted', slot: { deploymentId: request.deploymentId, jobId: request.jobId, entryId: '', metered: false } };
+    }
     const keys = deploymentKeys(this.prefix, request.deploymentId);
     const entryId = `${request.jobId}:${now}:${this.entrySeq++}`;
     const { rpm = 0, tpm = 0, maxParallelRequests = 0 } = request.limits;
@@ -134,7 +157,7 @@ export class DeploymentLimiter {
     );
     switch (kind) {
       case 'admitted': {
-        const slot = { deploymentId: request.deploymentId, jobId: request.jobId, entryId };
+        const slot = { deploymentId: request.deploymentId, jobId: request.jobId, entryId, metered: true };
         this.held.set(request.jobId, slot);
         return { kind, slot };
       }
@@ -154,6 +177,7 @@ export class DeploymentLimiter {
    * the id of a parked job to wake (the one with the earliest deadline), if any.
    */
   async release(slot: HeldSlot, usedTokens?: number, now = Date.now()): Promise<string | undefined> {
+    if (!slot.metered) return undefined;
     this.held.delete(slot.jobId);
     const keys = deploymentKeys(this.prefix, slot.deploymentId);
     const next = await this.commands.switchyardRelease(
@@ -186,7 +210,41 @@ export class DeploymentLimiter {
 
   /** After an upstream 429: nothing more goes to this deployment until `until`. Returns the pause's end, which may be later. */
   async pause(deploymentId: string, until: number, now = Date.now()): Promise<number> {
-    return Number(await this.commands.switchyardPause(deploymentKeys(this.prefix, deploymentId).pause, now, until));
+    const end = Number(await this.commands.switchyardPause(deploymentKeys(this.prefix, deploymentId).pause, now, until));
+    this.pauses.set(deploymentId, { until: end, readAt: now });
+    return end;
+  }
+
+  /**
+   * Until when (epoch ms, 0 if not) an unmetered deployment is paused, as read at most
+   * {@link PAUSE_READ_MS} ago; a reading up to twice that old is answered at once while a fresh one
+   * is read for the next calls; an older one (or none: the deployment's first call, or after a
+   * quiet spell) waits for the fresh one.
+   */
+  private async pausedUntil(deploymentId: string, now: number): Promise<number> {
+    const known = this.pauses.get(deploymentId);
+    if (known && now - known.readAt < PAUSE_READ_MS) return known.until;
+    const usable = known !== undefined && now - known.readAt < 2 * PAUSE_READ_MS;
+    if (known?.reading) return usable ? known.until : known.reading;
+    const asked = Date.now();
+    const reading = this.redis.get(deploymentKeys(this.prefix, deploymentId).pause).then(
+      (value) => {
+        // A pause this worker set while the read was on its way is newer than what was read.
+        const current = this.pauses.get(deploymentId);
+        if (current && current.readAt >= asked) return current.until;
+        const until = Number(value ?? 0);
+        this.pauses.set(deploymentId, { until, readAt: Date.now() });
+        return until;
+      },
+      (err: Error) => {
+        this.pauses.delete(deploymentId);
+        throw err;
+      },
+    );
+    this.pauses.set(deploymentId, { until: known?.until ?? 0, readAt: known?.readAt ?? 0, reading });
+    if (!usable) return reading;
+    reading.catch(() => undefined);
+    return known.until;
   }
 
   async load(deploymentId: string, now = Date.now()): Promise<DeploymentLoad> {

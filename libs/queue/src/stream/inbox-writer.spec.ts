@@ -70,6 +70,30 @@ describe('InboxWriter', () => {
     expect(await redis.ttl(started)).toBeGreaterThan(0);
   });
 
+  it("keeps each call's order when the calls of a process write in the same turns, and fails only the call Redis refused", async () => {
+    const key = `${prefix}:inbox:g5`;
+    const broken = `${prefix}:not-a-stream-either`;
+    await redis.set(broken, 'x');
+    const one = new InboxWriter(redis, key, 'chat-test', 'call-5');
+    const two = new InboxWriter(redis, key, 'chat-test', 'call-6');
+    const refused = new InboxWriter(redis, broken, 'chat-test', 'call-7');
+    for (let i = 0; i < 20; i++) {
+      one.write(chunk(`1-${i}`));
+      refused.write(chunk(`x-${i}`));
+      two.write(chunk(`2-${i}`));
+      if (i % 6 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await expect(refused.flush()).rejects.toThrow(/WRONGTYPE/);
+    await Promise.all([one.finish({ v: 2, usage: null, upstreamLatencyMs: 5 }), two.finish({ v: 2, usage: null, upstreamLatencyMs: 6 })]);
+    const written = await entries(key);
+    const of = (callId: string) =>
+      written
+        .filter((e) => e.c === callId)
+        .map((e) => (e.t === 'e' ? (JSON.parse(e.d) as { chunk: { choices: { delta: { content: string } }[] } }).chunk.choices[0].delta.content : e.t));
+    expect(of('call-5')).toEqual([...Array.from({ length: 20 }, (_, i) => `1-${i}`), 'r']);
+    expect(of('call-6')).toEqual([...Array.from({ length: 20 }, (_, i) => `2-${i}`), 'r']);
+  });
+
   it('reports a write that failed when flushed', async () => {
     const key = `${prefix}:not-a-stream`;
     await redis.set(key, 'x');

@@ -1,18 +1,19 @@
 import type IORedis from 'ioredis';
 import { type ChatJobResult, type ChatStreamEvent, type InboxEntryKind, type OperationChunk } from '@app/contracts';
-import { RETENTION } from '../chat-job.options';
+import { type InboxEntryOwner, InboxPipeline } from './inbox-pipeline';
 
 /**
  * The worker's end of one call in its gateway's inbox. Stream events are appended without waiting:
- * `write` returns at once and what piles up while a write is on its way goes in the next one, in
- * one pipeline (XADDs, then PEXPIRE of the inbox), so an upstream's chunks are read on while
- * earlier ones travel. Order is kept: one pipeline at a time, on one connection. `finish` and
- * `fail` append the outcome and wait until everything is written.
+ * `write` returns at once and the event goes to Redis with what else this process appends in the
+ * same turn of the event loop, or while a write is on its way (see {@link InboxPipeline}), so an
+ * upstream's chunks are read on while earlier ones travel. Order is kept: one pipeline at a time,
+ * on one connection. `finish` and `fail` append the outcome and wait until everything is written.
  */
 export class InboxWriter {
-  private readonly pending: string[][] = [];
-  private inFlight?: Promise<void>;
-  private scheduled = false;
+  private readonly pipeline: InboxPipeline;
+  private readonly owner: InboxEntryOwner = { failed: (err) => (this.failure ??= err) };
+  /** Settled once Redis has answered the pipeline that carried this writer's latest entry. */
+  private sent?: Promise<void>;
   private failure?: Error;
   private written = 0;
   private marked = false;
@@ -22,12 +23,14 @@ export class InboxWriter {
    *   so a later run of the job knows this call's events have begun.
    */
   constructor(
-    private readonly redis: IORedis,
+    redis: IORedis,
     readonly key: string,
     private readonly queue: string,
     private readonly callId: string,
     private readonly started?: string,
-  ) {}
+  ) {
+    this.pipeline = InboxPipeline.of(redis);
+  }
 
   get eventsWritten(): number {
     return this.written;
@@ -53,50 +56,18 @@ export class InboxWriter {
 
   /** Waits until everything queued is written; throws the first write's failure, if any. */
   async flush(): Promise<void> {
-    while (this.inFlight || this.pending.length) {
-      if (!this.inFlight) this.send();
-      await this.inFlight;
-    }
+    await this.sent;
     if (this.failure) throw this.failure;
   }
 
   /** Nothing queued is sent any more (the client hung up). */
   discard(): void {
-    this.pending.length = 0;
+    this.pipeline.drop(this.owner);
   }
 
   private append(kind: InboxEntryKind, data: string): void {
-    this.pending.push(['q', this.queue, 'c', this.callId, 't', kind, 'd', data]);
-    if (!this.scheduled && !this.inFlight) {
-      this.scheduled = true;
-      // What arrives in the same turn of the event loop goes in the same pipeline.
-      setImmediate(() => this.send());
-    }
-  }
-
-  private send(): void {
-    this.scheduled = false;
-    if (this.inFlight || this.pending.length === 0) return;
-    const batch = this.pending.splice(0);
-    const pipeline = this.redis.pipeline();
-    for (const fields of batch) pipeline.xadd(this.key, 'MAXLEN', '~', RETENTION.inboxMaxEntries, '*', ...fields);
-    pipeline.pexpire(this.key, RETENTION.inboxSeconds * 1000);
-    if (this.started && !this.marked) {
-      this.marked = true;
-      pipeline.set(this.started, '1', 'EX', RETENTION.inboxSeconds);
-    }
-    this.inFlight = pipeline
-      .exec()
-      .then((results) => {
-        const failed = results?.find(([err]) => err);
-        if (failed) throw failed[0] as Error;
-      })
-      .catch((err: Error) => {
-        this.failure ??= err;
-      })
-      .finally(() => {
-        this.inFlight = undefined;
-        if (this.pending.length) this.send();
-      });
+    const marker = this.marked ? undefined : this.started;
+    this.marked = true;
+    this.sent = this.pipeline.append(this.owner, this.key, ['q', this.queue, 'c', this.callId, 't', kind, 'd', data], marker);
   }
 }

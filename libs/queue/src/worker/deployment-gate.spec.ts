@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { CHAT_JOB_VERSION, type ChatJobPayload, SwitchyardError } from '@app/contracts';
 import { TEST_REDIS_URL, deleteRedisPrefix, uniquePrefix } from '@test/support';
 import { chatJobOptions } from '../chat-job.options';
-import { DeploymentLimiter } from '../limits/deployment-limiter';
+import { DeploymentLimiter, PAUSE_READ_MS } from '../limits/deployment-limiter';
 import { DEFAULT_UPSTREAM_PAUSE_MS, DeploymentGate } from './deployment-gate';
 
 // Against the real Redis and BullMQ: the gate moves jobs between BullMQ's lists, and that is what matters.
@@ -60,14 +60,24 @@ describe('DeploymentGate', () => {
     await redis.quit();
   });
 
-  it('lets a call through with a slot, and counts it in flight until it leaves', async () => {
+  it('lets a call to a deployment with a limit through with a slot, and counts it in flight until it leaves', async () => {
     const gated = await take();
-    const slot = await gate.enter(gated, deployment('free'), 10);
-    expect(slot).toMatchObject({ deploymentId: 'free', jobId: gated.job.data.callId });
-    expect((await limiter.load('free')).inFlight).toBe(1);
+    const slot = await gate.enter(gated, deployment('metered', { rpm: 1_000 }), 10);
+    expect(slot).toMatchObject({ deploymentId: 'metered', jobId: gated.job.data.callId });
+    expect((await limiter.load('metered')).inFlight).toBe(1);
     await gate.leave(slot, 12, queue);
-    expect((await limiter.load('free')).inFlight).toBe(0);
-    expect((await limiter.load('free')).tokensInWindow).toBe(12);
+    expect((await limiter.load('metered')).inFlight).toBe(0);
+    expect((await limiter.load('metered')).tokensInWindow).toBe(12);
+  });
+
+  it('lets a call to a deployment without limits through without writing anything to Redis', async () => {
+    const gated = await take();
+    const keysBefore = await redis.keys(`${prefix}:deployment:free:*`);
+    const slot = await gate.enter(gated, deployment('free'), 10);
+    expect(slot).toMatchObject({ deploymentId: 'free', jobId: gated.job.data.callId, metered: false });
+    await gate.leave(slot, 12, queue);
+    expect(await redis.keys(`${prefix}:deployment:free:*`)).toEqual(keysBefore);
+    expect(await limiter.load('free')).toMatchObject({ inFlight: 0, requestsInWindow: 0, tokensInWindow: 0 });
   });
 
   it('parks a call while max_parallel_requests are in flight, freeing its worker slot, and wakes it when one leaves', async () => {
@@ -121,11 +131,33 @@ describe('DeploymentGate', () => {
     expect((await limiter.load('paused-default')).pausedUntil - Date.now()).toBeLessThanOrEqual(DEFAULT_UPSTREAM_PAUSE_MS);
   });
 
+  it('holds the calls of a deployment without limits while it is paused: at once on this worker, within 2 × PAUSE_READ_MS on another', async () => {
+    const upstream = new SwitchyardError('rate_limit_exceeded', 'openai upstream: slow down', { retryable: true, retryAfterMs: 5_000 });
+    const other = new DeploymentLimiter(redis, prefix);
+    const otherGate = new DeploymentGate(other, { warn: (m) => warnings.push(m) });
+    try {
+      // The other worker has already sent a call there, so it holds a reading from before the pause.
+      await otherGate.leave(await otherGate.enter(await take(), deployment('shared-free'), 1), undefined, queue);
+      expect(await thrown(gate.pauseFor(await take(), 'shared-free', upstream))).toBeInstanceOf(DelayedError);
+      const here = await take();
+      expect(await thrown(gate.enter(here, deployment('shared-free'), 1))).toBeInstanceOf(DelayedError);
+      expect(await here.job.getState()).toBe('delayed');
+
+      // After a quiet spell longer than 2 × PAUSE_READ_MS, the other worker's next call waits for a fresh reading and is held.
+      await new Promise((resolve) => setTimeout(resolve, 2 * PAUSE_READ_MS + 50));
+      const there = await take();
+      expect(await thrown(otherGate.enter(there, deployment('shared-free'), 1))).toBeInstanceOf(DelayedError);
+      expect(await there.job.getState()).toBe('delayed');
+    } finally {
+      other.close();
+    }
+  });
+
   it('never throws when it cannot free a slot: the lease expires by itself', async () => {
     const broken = new DeploymentGate({ release: () => Promise.reject(new Error('Redis away')) } as unknown as DeploymentLimiter, {
       warn: (m) => warnings.push(m),
     });
-    await expect(broken.leave({ deploymentId: 'd', jobId: 'j', entryId: 'e' }, 1, queue)).resolves.toBeUndefined();
+    await expect(broken.leave({ deploymentId: 'd', jobId: 'j', entryId: 'e', metered: true }, 1, queue)).resolves.toBeUndefined();
     expect(warnings.at(-1)).toBe('could not free a slot of deployment d: Redis away');
   });
 });

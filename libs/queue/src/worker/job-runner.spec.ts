@@ -128,7 +128,7 @@ describe('JobRunner', () => {
     };
     const embeddingsRunner = new JobRunner({
       wire: 'openai',
-      deployments: { resolve: (id) => ({ id, provider: 'hosted_vllm', wire: 'openai' }) as Deployment },
+      deployments: { resolve: (id) => ({ id, provider: 'hosted_vllm', wire: 'openai', tpm: 1_000 }) as Deployment },
       operations: { of: (name: string) => (name === 'embeddings' ? (embeddings as unknown as EmbeddingsOperation) : operation(name)) } as never,
       gate: new DeploymentGate(limiter, log),
       publisher: new StreamPublisher(redis, prefix, log),

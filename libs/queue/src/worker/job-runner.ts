@@ -113,7 +113,8 @@ export class JobRunner {
     const context: ChatCallContext = {
       callId: payload.callId,
       deadline: payload.deadline,
-      signal: AbortSignal.any([AbortSignal.timeout(remainingMs), turn.cancel.signal]),
+      // The deadline needs no signal of its own: the upstream call is bounded by it (`callUpstream`).
+      signal: turn.cancel.signal,
     };
     return this.callWithinLimits(turn, deployment, operation, prepared, context);
   }
@@ -142,6 +143,7 @@ export class JobRunner {
           queue: queue.name,
           chunks: () => stream(prepared.call, context),
           cancelled: turn.cancel.signal,
+          abort: () => turn.cancel.abort(),
           onFirstChunk: (seconds) => metrics.firstChunk(queue.name, model, seconds),
         });
       } else {

@@ -60,6 +60,7 @@ describe('QueueConsumer', () => {
       redisUrl: TEST_REDIS_URL,
       prefix,
       connection: redis,
+      replies: redis,
       queues: [
         { backend: `slow${n}`, queue: names.slow, concurrency: 2 },
         { backend: `fast${n}`, queue: names.fast, concurrency: 2 },

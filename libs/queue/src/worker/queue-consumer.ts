@@ -7,7 +7,7 @@ import type { QueueJobCounts } from '@app/observability';
 import { CHAT_QUEUE_OPTIONS, CHAT_WORKER_TIMINGS, chatBackoffStrategy } from '../chat-job.options';
 import { QueueEventsTrimmer } from '../queue-events.trimmer';
 import { readJobCounts } from '../queue-job-counts';
-import { recordQueueWait, workerName } from '../queue-status';
+import { QueueWaitRecorder, workerName } from '../queue-status';
 import { closeRedis, createRedisConnection } from '../redis-connection.factory';
 import { InboxWriter } from '../stream/inbox-writer';
 import { streamKeys } from '../stream/stream-keys';
@@ -22,6 +22,12 @@ export interface QueueConsumerOptions {
   prefix: string;
   /** Shared by the BullMQ workers (each adds its own blocking connection); the caller closes it after {@link QueueConsumer.close}. */
   connection: IORedis;
+  /**
+   * For the outcomes sent to gateways' inboxes and the queue waits: a connection without BullMQ's
+   * scripts, on which a pipeline is cheap to build (ioredis copies every script of its connection
+   * into each pipeline). The caller closes it after {@link QueueConsumer.close}.
+   */
+  replies: IORedis;
   queues: readonly WorkerQueue[];
   runner: { run(turn: JobTurn): Promise<ChatJobResult> };
 }
@@ -45,6 +51,7 @@ export class QueueConsumer {
   private readonly subscriber: IORedis;
   private readonly trimmer: QueueEventsTrimmer;
   private readonly running = new RunningJobs();
+  private readonly waits: QueueWaitRecorder;
   private stopping = false;
   /** Set while Redis is unreachable, so an outage is logged once, not at every reconnection attempt. */
   private redisLost = false;
@@ -52,6 +59,7 @@ export class QueueConsumer {
   constructor(private readonly options: QueueConsumerOptions) {
     const { connection, prefix } = options;
     this.subscriber = createRedisConnection(options.redisUrl, 'blocking', `switchyard:${options.name}-cancel`);
+    this.waits = new QueueWaitRecorder(options.replies, prefix);
     this.lanes = options.queues.map((spec) => {
       const worker = new Worker<ChatJobPayload, ChatJobResult>(spec.queue, (job, token) => this.take(lane, job, token), {
         connection,
@@ -127,6 +135,7 @@ export class QueueConsumer {
     clearTimeout(cutOff);
     this.trimmer.stop();
     await Promise.all(this.lanes.map((l) => l.queue.close()));
+    await this.waits.flush();
     await closeRedis(this.subscriber);
   }
 
@@ -134,8 +143,7 @@ export class QueueConsumer {
     const cancel = this.running.begin(lane.spec.queue, job.data.callId);
     // The wait until the job's first take (a parked or retried job's later takes are not waits for a worker).
     if (job.attemptsStarted <= 1 && job.processedOn) {
-      const { connection, prefix } = this.options;
-      void recordQueueWait(connection, prefix, lane.queue.name, job.processedOn - job.timestamp - (job.opts.delay ?? 0)).catch(() => undefined);
+      this.waits.record(lane.queue.name, job.processedOn - job.timestamp - (job.opts.delay ?? 0));
     }
     try {
       const result = await traceJobTurn(job, lane.queue.name, () => this.options.runner.run({ job, token, queue: lane.queue, cancel }));
@@ -164,7 +172,7 @@ export class QueueConsumer {
     const { replyTo, callId } = job.data;
     if (!replyTo) return result;
     try {
-      await send(new InboxWriter(this.options.connection, replyTo, queue, callId));
+      await send(new InboxWriter(this.options.replies, replyTo, queue, callId));
     } catch (err) {
       this.logger.warn(`job ${callId}: could not send its outcome to its gateway: ${(err as Error).message}`);
     }

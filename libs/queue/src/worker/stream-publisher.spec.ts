@@ -36,17 +36,21 @@ describe('StreamPublisher', () => {
 
   const events = async (): Promise<ChatStreamEvent[]> =>
     (await redis.xrange(streamKeys.events(prefix, QUEUE, callId), '-', '+')).map(([, fields]) => JSON.parse(fields[1]) as ChatStreamEvent);
+  /** The job's first run unless `attemptsStarted` says otherwise. */
   const call = (
     chunks: () => AsyncIterable<ChatCompletionChunk>,
     cancelled = new AbortController().signal,
     onFirstChunk?: (s: number) => void,
+    attemptsStarted = 1,
   ): StreamToPublish => ({
-    job: { id: callId, data: { callId, request: { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] } } },
+    job: { id: callId, attemptsStarted, data: { callId, request: { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(40) }] } } },
     queue: QUEUE,
     chunks,
     cancelled,
+    abort: () => undefined,
     onFirstChunk,
   });
+  const rerun = (chunks: () => AsyncIterable<ChatCompletionChunk>): StreamToPublish => call(chunks, undefined, undefined, 2);
   const thrown = (run: Promise<unknown>) =>
     run.then(
       () => undefined,
@@ -80,8 +84,8 @@ describe('StreamPublisher', () => {
     const inbox = `${prefix}:inbox:gw`;
     const inInbox = async (): Promise<ChatStreamEvent[]> =>
       (await redis.xrange(inbox, '-', '+')).filter(([, f]) => f[3] === callId && f[5] === 'e').map(([, f]) => JSON.parse(f[7]) as ChatStreamEvent);
-    const toInbox = (chunks: () => AsyncIterable<ChatCompletionChunk>): StreamToPublish => {
-      const c = call(chunks);
+    const toInbox = (chunks: () => AsyncIterable<ChatCompletionChunk>, attemptsStarted = 1): StreamToPublish => {
+      const c = call(chunks, undefined, undefined, attemptsStarted);
       return { ...c, job: { ...c.job, data: { ...c.job.data, replyTo: inbox } } };
     };
 
@@ -108,22 +112,49 @@ describe('StreamPublisher', () => {
           yield chunk('half');
         }),
       );
-      const error = await thrown(publisher.publish(toInbox(async function* () {})));
+      const error = await thrown(publisher.publish(toInbox(async function* () {}, 2)));
       expect(error).toBeInstanceOf(UnrecoverableError);
       expect((await inInbox()).at(-1)).toMatchObject({ t: 'error', error: { code: 'upstream_error', message: expect.stringContaining('stopped mid-answer') } });
     });
   });
 
-  it('sends nothing upstream for a call cancelled before it started', async () => {
-    await redis.set(streamKeys.cancelled(prefix, QUEUE, callId), '1');
-    const chunks = jest.fn();
-    expect(await publisher.publish(call(chunks))).toMatchObject({ cancelled: true, usage: null });
-    expect(chunks).not.toHaveBeenCalled();
+  describe('a call the gateway cancelled before the job ran here (its cancel marker)', () => {
+    beforeEach(() => redis.set(streamKeys.cancelled(prefix, QUEUE, callId), '1'));
+
+    it('on the first run: stops the upstream call it started meanwhile, writes nothing and bills nothing', async () => {
+      const cancel = new AbortController();
+      const upstream = async function* () {
+        // An upstream that has not answered yet: it ends when its call is aborted.
+        await new Promise((_, reject) => cancel.signal.addEventListener('abort', () => reject(new SwitchyardError('timeout', 'aborted'))));
+        yield chunk('never');
+      };
+      const result = await publisher.publish({ ...call(upstream, cancel.signal), abort: () => cancel.abort() });
+      expect(result).toMatchObject({ cancelled: true, usage: null });
+      expect(cancel.signal.aborted).toBe(true);
+      expect(await events()).toEqual([]);
+    });
+
+    it('on the first run: writes nothing of an upstream that answered before the marker was read', async () => {
+      const result = await publisher.publish(
+        call(async function* () {
+          yield chunk('quick');
+          yield chunk('answer');
+        }),
+      );
+      expect(result).toMatchObject({ cancelled: true, usage: null });
+      expect(await events()).toEqual([]);
+    });
+
+    it('on a later run: sends nothing upstream', async () => {
+      const chunks = jest.fn();
+      expect(await publisher.publish(rerun(chunks))).toMatchObject({ cancelled: true, usage: null });
+      expect(chunks).not.toHaveBeenCalled();
+    });
   });
 
   it('refuses to start over a stream an earlier attempt had begun, telling the client', async () => {
     await redis.xadd(streamKeys.events(prefix, QUEUE, callId), '*', 'e', JSON.stringify({ t: 'chunk', chunk: chunk('half') }));
-    const error = await thrown(publisher.publish(call(async function* () {})));
+    const error = await thrown(publisher.publish(rerun(async function* () {})));
     expect(error).toBeInstanceOf(UnrecoverableError);
     expect((await events()).at(-1)).toMatchObject({ t: 'error', error: { code: 'upstream_error', message: expect.stringContaining('stopped mid-answer') } });
   });

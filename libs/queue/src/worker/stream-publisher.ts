@@ -20,11 +20,14 @@ import { stoppedByWorker } from './running-jobs';
 
 /** One streamed call to publish: the job, its queue, the upstream's chunks, and what stops it. */
 export interface StreamToPublish {
-  job: { id?: string; data: Pick<ChatJobPayload, 'callId' | 'request' | 'replyTo'> };
+  /** `attemptsStarted`: 1 on the job's first run (BullMQ counts every start); unknown is taken for a later one. */
+  job: { id?: string; attemptsStarted?: number; data: Pick<ChatJobPayload, 'callId' | 'request' | 'replyTo'> };
   queue: string;
   chunks: () => AsyncIterable<OperationChunk>;
   /** Aborted by the client's cancel, the deadline or a stopping worker. */
   cancelled: AbortSignal;
+  /** Cancels the call as the client's cancel notice does (aborts `cancelled` and the upstream call). */
+  abort(): void;
   /** Seconds from the start of the call to its first chunk. */
   onFirstChunk?: (seconds: number) => void;
 }
@@ -42,6 +45,11 @@ type EventSink = Pick<InboxWriter, 'eventsWritten' | 'flush'> & {
  * (`<prefix>:<queue>:events:<callId>`), one write at a time. A failure before the first chunk may be retried; after
  * it, the client already has part of the answer, so the failure is written to the stream and
  * the job ends for good, with what it used.
+ *
+ * On a job's first run nothing waits before the upstream call: whether the gateway cancelled the
+ * call meanwhile (a cancel notice that came before the job ran here) is asked while the upstream
+ * call starts, and known before anything is written; a cancelled call's upstream call is aborted.
+ * A later run asks first, and also whether an earlier run had begun the stream.
  */
 export class StreamPublisher {
   constructor(
@@ -52,16 +60,10 @@ export class StreamPublisher {
 
   async publish(call: StreamToPublish): Promise<ChatJobResult> {
     const { job, queue, cancelled } = call;
-    const { callId, request } = job.data;
-    const { replyTo } = job.data;
+    const { callId, request, replyTo } = job.data;
     const started = streamKeys.started(this.prefix, queue, callId);
     const ownStream = streamKeys.events(this.prefix, queue, callId);
     const writer: EventSink = replyTo ? this.inboxWriter(replyTo, queue, callId, started) : new LegacyStreamSink(new StreamWriter(this.redis, ownStream));
-    const [[, wasCancelled], [, earlier]] = (await this.redis
-      .multi()
-      .exists(streamKeys.cancelled(this.prefix, queue, callId))
-      .exists(replyTo ? started : ownStream)
-      .exec()) as [[null, number], [null, number]];
     const startedAt = Date.now();
     const done = (usage: CompletionUsage | null, extra: Partial<ChatJobResult> = {}): ChatJobResult => ({
       v: CHAT_JOB_VERSION,
@@ -69,13 +71,31 @@ export class StreamPublisher {
       upstreamLatencyMs: Date.now() - startedAt,
       ...extra,
     });
-    if (wasCancelled) return done(null, { cancelled: true });
-    if (earlier > 0) {
-      // A previous attempt died mid-stream; starting over would repeat what the client already has.
-      const error = new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again');
-      await writer.write({ t: 'error', error: error.toWire() });
-      await writer.flush();
-      throw new UnrecoverableError(encodeWireError(error.toWire()));
+    const cancelledKey = streamKeys.cancelled(this.prefix, queue, callId);
+    let markedCancelled: Promise<boolean>;
+    if (job.attemptsStarted === 1) {
+      markedCancelled = this.redis.exists(cancelledKey).then((n) => n > 0);
+      void markedCancelled.then(
+        (yes) => {
+          if (yes) call.abort();
+        },
+        () => undefined,
+      );
+    } else {
+      const [[, wasCancelled], [, earlier]] = (await this.redis
+        .multi()
+        .exists(cancelledKey)
+        .exists(replyTo ? started : ownStream)
+        .exec()) as [[null, number], [null, number]];
+      if (wasCancelled) return done(null, { cancelled: true });
+      if (earlier > 0) {
+        // A previous attempt died mid-stream; starting over would repeat what the client already has.
+        const error = new SwitchyardError('upstream_error', 'the worker serving this stream stopped mid-answer; send the request again');
+        await writer.write({ t: 'error', error: error.toWire() });
+        await writer.flush();
+        throw new UnrecoverableError(encodeWireError(error.toWire()));
+      }
+      markedCancelled = Promise.resolve(false);
     }
 
     let usage: CompletionUsage | null = null;
@@ -87,13 +107,22 @@ export class StreamPublisher {
           continue;
         }
         generatedChars += chunkChars(chunk);
-        if (writer.eventsWritten === 0) call.onFirstChunk?.((Date.now() - startedAt) / 1000);
-        await writer.write({ t: 'chunk', chunk });
+        if (writer.eventsWritten === 0) {
+          // Leaving the loop closes the upstream call.
+          if (await markedCancelled) return done(null, { cancelled: true });
+          call.onFirstChunk?.((Date.now() - startedAt) / 1000);
+        }
+        // The inbox takes the event without waiting; the legacy stream waits for each.
+        const written = writer.write({ t: 'chunk', chunk });
+        if (written) await written;
       }
+      if (writer.eventsWritten === 0 && (await markedCancelled)) return done(null, { cancelled: true });
       await writer.write({ t: 'end', usage });
       await writer.flush();
       return done(usage);
     } catch (err) {
+      // Cancelled before it began (the marker): nothing was generated for anyone.
+      if (writer.eventsWritten === 0 && (await markedCancelled.catch(() => false))) return done(null, { cancelled: true });
       const stopping = stoppedByWorker(cancelled);
       // The upstream reports usage at the end: what a client that left did receive is estimated, so it is still billed.
       if (cancelled.aborted && !stopping) {

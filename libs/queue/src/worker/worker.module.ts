@@ -15,10 +15,12 @@ import { WireOperations } from './wire-operations';
 import { WorkerHealthController } from './worker-health.controller';
 import { WorkerMetricsController } from './worker-metrics.controller';
 
-/** The worker's Redis connection, limiter and upstream operations: what is closed once the consumer has stopped. */
+/** The worker's Redis connections, limiter and upstream operations: what is closed once the consumer has stopped. */
 class WorkerResources {
   constructor(
     readonly connection: IORedis,
+    /** Without BullMQ's or the limiter's scripts: see `QueueConsumerOptions.replies`. */
+    readonly replies: IORedis,
     readonly limiter: DeploymentLimiter,
     readonly operations: WireOperations,
   ) {}
@@ -47,7 +49,7 @@ class WorkerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
     await this.consumer.close(this.config.env.SHUTDOWN_GRACE * 1000);
     this.resources.limiter.close();
     await this.resources.operations.close();
-    await closeRedis(this.resources.connection);
+    await Promise.all([this.resources.connection, this.resources.replies].map(closeRedis));
   }
 }
 
@@ -79,20 +81,21 @@ export class WorkerModule {
           provide: WorkerResources,
           useFactory: () => {
             const connection = createRedisConnection(config.env.REDIS_URL, 'blocking', `switchyard:${app}`);
-            return new WorkerResources(connection, new DeploymentLimiter(connection, config.env.QUEUE_PREFIX), new WireOperations(config.wire));
+            const replies = createRedisConnection(config.env.REDIS_URL, 'blocking', `switchyard:${app}-replies`);
+            return new WorkerResources(connection, replies, new DeploymentLimiter(connection, config.env.QUEUE_PREFIX), new WireOperations(config.wire));
           },
         },
         {
           provide: QueueConsumer,
           inject: [WorkerResources, WorkerMetrics],
-          useFactory: ({ connection, limiter, operations }: WorkerResources, metrics: WorkerMetrics) => {
+          useFactory: ({ connection, replies, limiter, operations }: WorkerResources, metrics: WorkerMetrics) => {
             const log = new Logger(app);
             const runner = new JobRunner({
               wire: config.wire,
               deployments: config.deployments,
               operations,
               gate: new DeploymentGate(limiter, log),
-              publisher: new StreamPublisher(connection, config.env.QUEUE_PREFIX, log),
+              publisher: new StreamPublisher(replies, config.env.QUEUE_PREFIX, log),
               metrics,
             });
             const consumer = new QueueConsumer({
@@ -100,6 +103,7 @@ export class WorkerModule {
               redisUrl: config.env.REDIS_URL,
               prefix: config.env.QUEUE_PREFIX,
               connection,
+              replies,
               queues: config.queues,
               runner,
             });

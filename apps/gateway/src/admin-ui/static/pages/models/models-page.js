@@ -66,7 +66,10 @@ async function refreshLive() {
     const { p50, p95 } = s.recent.latency_ms;
     row.querySelector('[data-live=latency]').textContent = p50 === null ? '—' : `${p50} / ${p95} ms`;
     row.querySelector('[data-live=errors]').textContent = s.recent.error_rate === null ? '—' : `${Math.round(s.recent.error_rate * 100)}% of ${s.recent.calls}`;
-    row.querySelector('[data-live=in-flight]').textContent = String(s.in_flight);
+    const inFlight = row.querySelector('[data-live=in-flight]');
+    // Counted across workers only for a deployment with a limit; otherwise this gateway's own calls.
+    inFlight.textContent = s.in_flight === null ? `${s.in_flight_here} here` : String(s.in_flight);
+    inFlight.title = s.in_flight === null ? 'no rpm, tpm or max_parallel_requests: calls are counted by this gateway only' : 'across all workers';
   }
 }
 
